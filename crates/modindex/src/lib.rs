@@ -1,0 +1,1 @@
+//! libkmod `.bin` index (v2.1 trie).
