@@ -27,9 +27,11 @@ apt_update_once() {
     # A mirror can be mid-sync: retry, and judge by whether what we need resolves.
     local stamp=/var/lib/apt/periodic/modhost-update-stamp
     if [ -n "${APT_UPDATED:-}" ]; then return 0; fi
-    for i in 1 2 3 4 5; do
+    # A failed index (size mismatch while the mirror syncs) is not fatal: the
+    # caller checks that what it needs resolves.
+    for i in 1 2 3; do
         if as_root apt-get update -q >/dev/null 2>&1; then break; fi
-        log "apt-get update failed (try $i), retrying"; sleep $((i * 3))
+        log "apt-get update reported errors (try $i)"; sleep $((i * 2))
     done
     APT_UPDATED=1
     as_root mkdir -p "$(dirname $stamp)" && as_root touch "$stamp" || true
@@ -53,14 +55,15 @@ ensure_arch() {
     fi
 }
 
-resolve_release() {
-    # linux-image-amd64 depends on linux-image-<ABI>-amd64; that is the release.
-    local dep
-    dep=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+resolve_release() { # meta-package (e.g. linux-image-amd64 or linux-image-686:i386)
+    # The meta-package depends on linux-image-<release>; that is the release.
+    local meta=$1 dep
+    dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
     if [ -z "$dep" ]; then apt_update_once
-        dep=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+        dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
     fi
-    [ -n "$dep" ] || { log "cannot resolve linux-image-amd64's kernel package"; exit 1; }
+    [ -n "$dep" ] || { log "cannot resolve $meta's kernel package"; exit 1; }
+    dep=${dep%%:*}
     echo "${dep#linux-image-}"
 }
 
@@ -121,7 +124,7 @@ compress_tree() { # src dest kind
 main() {
     need_pkgs kmod xz-utils zstd ca-certificates
     local release abi
-    release=$(resolve_release)
+    release=$(resolve_release linux-image-amd64)
     abi=${release%-amd64}
     local base="$CACHE/fixtures/$release"
     DEBS="$base/debs"; mkdir -p "$DEBS"
@@ -137,17 +140,21 @@ main() {
     compress_tree "$base/amd64" "$base/amd64-zst" zst
     run_depmod "$base/amd64-zst" "$release"
 
-    # ELF32 (i386, 686 flavour) and big-endian ELF64 (s390x) trees.
+    # ELF32 (i386, 686 flavour) and big-endian ELF64 (s390x) trees. Each is
+    # the current kernel of its own meta-package: while a mirror syncs, one
+    # architecture's index can lag the other's, so their ABIs may differ.
     local arch flavour rel
     for pair in i386:686 s390x:s390x; do
-        arch=${pair%%:*}; flavour=${pair#*:}; rel="$abi-$flavour"
+        arch=${pair%%:*}; flavour=${pair#*:}
         if [ ! -e "$base/$arch/.depmod-done" ]; then
             ensure_arch "$arch"
-            apt-cache show "linux-image-$rel:$arch" >/dev/null 2>&1 || apt_update_once
+            rel=$(resolve_release "linux-image-$flavour:$arch")
             deb=$(download "linux-image-$rel:$arch")
             extract_tree "$deb" "$base/$arch"
             run_depmod "$base/$arch" "$rel"
         fi
+        rel=$(ls "$base/$arch/lib/modules" | head -n1)
+        eval "${arch^^}_RELEASE=\$rel"
     done
 
     cat > "$base/env.tmp" <<ENV
@@ -157,9 +164,9 @@ AMD64_ROOT=$base/amd64
 AMD64_XZ_ROOT=$base/amd64-xz
 AMD64_ZST_ROOT=$base/amd64-zst
 I386_ROOT=$base/i386
-I386_RELEASE=$abi-686
+I386_RELEASE=$I386_RELEASE
 S390X_ROOT=$base/s390x
-S390X_RELEASE=$abi-s390x
+S390X_RELEASE=$S390X_RELEASE
 ENV
     mv "$base/env.tmp" "$base/env"
     ln -sfn "$release" "$CACHE/fixtures/current.tmp" && mv -T "$CACHE/fixtures/current.tmp" "$CACHE/fixtures/current"

@@ -101,9 +101,11 @@ pub enum LinuxElfError {
     ShstrtabEmpty,
     #[error("ELF Spec violation: section name table isn't null terminated")]
     ShstrtabUnterminated,
-    #[error("ELF Spec violation: section 0 type({0})!=SH_NULL or non-zero len or addr")]
+    // the kernel prints sh_type with %d: values >= 2^31 show as negative
+    #[error("ELF Spec violation: section 0 type({})!=SH_NULL or non-zero len or addr", *.0 as i32)]
     Section0(u32),
-    #[error("Invalid ELF sh_link!=SHN_UNDEF({link}) or (sh_link({link}) >= hdr->e_shnum({count})")]
+    // the kernel prints sh_link with %d: values >= 2^31 show as negative
+    #[error("Invalid ELF sh_link!=SHN_UNDEF({l}) or (sh_link({l}) >= hdr->e_shnum({count})", l = *.link as i32)]
     SymtabLink { link: u32, count: u16 },
     #[error("Invalid ELF section in module (section {index} type {sh_type})")]
     SectionBounds { index: u16, sh_type: u32 },

@@ -1,0 +1,295 @@
+//! `modinfo`: show information about a Linux kernel module (kmod 30).
+//!
+//! Thin by design: options are parsed here and output is formatted here; what
+//! a module is and what its information says comes from the `kmod` crate.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use kmod::errno::{strerror, ENOENT};
+use kmod::{module_info, Context, Info, ModuleRef};
+use modindex::ValueOrder;
+
+use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::stdout::StdioOut;
+use crate::Tool;
+
+const SPEC: Spec = Spec {
+    short: "adlpn0mF:k:b:Vh",
+    long: &[
+        LongOpt { name: "author", has_arg: HasArg::No, val: 'a' },
+        LongOpt { name: "description", has_arg: HasArg::No, val: 'd' },
+        LongOpt { name: "license", has_arg: HasArg::No, val: 'l' },
+        LongOpt { name: "parameters", has_arg: HasArg::No, val: 'p' },
+        LongOpt { name: "filename", has_arg: HasArg::No, val: 'n' },
+        LongOpt { name: "null", has_arg: HasArg::No, val: '0' },
+        LongOpt { name: "modname", has_arg: HasArg::No, val: 'm' },
+        LongOpt { name: "field", has_arg: HasArg::Required, val: 'F' },
+        LongOpt { name: "set-version", has_arg: HasArg::Required, val: 'k' },
+        LongOpt { name: "basedir", has_arg: HasArg::Required, val: 'b' },
+        LongOpt { name: "version", has_arg: HasArg::No, val: 'V' },
+        LongOpt { name: "help", has_arg: HasArg::No, val: 'h' },
+    ],
+};
+
+fn help(out: &mut impl Write, prog: &str) -> io::Result<()> {
+    write!(
+        out,
+        "Usage:\n\
+         \t{prog} [options] <modulename|filename> [args]\n\
+         Options:\n\
+         \t-a, --author                Print only 'author'\n\
+         \t-d, --description           Print only 'description'\n\
+         \t-l, --license               Print only 'license'\n\
+         \t-p, --parameters            Print only 'parm'\n\
+         \t-n, --filename              Print only 'filename'\n\
+         \t-0, --null                  Use \\0 instead of \\n\n\
+         \t-m, --modname               Handle argument as module name instead of alias or filename\n\
+         \t-F, --field=FIELD           Print only provided FIELD\n\
+         \t-k, --set-version=VERSION   Use VERSION instead of `uname -r`\n\
+         \t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules\n\
+         \t-V, --version               Show version\n\
+         \t-h, --help                  Show this help\n"
+    )
+}
+
+/// What to print and how.
+struct Printer<'a, W: Write> {
+    out: W,
+    tool: &'a Tool,
+    field: Option<String>,
+    sep: u8,
+}
+
+/// A parameter's merged `parm` (description) and `parmtype`.
+struct Param {
+    name: Vec<u8>,
+    desc: Option<Vec<u8>>,
+    ty: Option<Vec<u8>>,
+}
+
+impl<W: Write> Printer<'_, W> {
+    /// Adds one `parm`/`parmtype` item to the list (newest names first, as
+    /// kmod prepends them). An item without `:` is reported and skipped.
+    fn add_param(&self, params: &mut Vec<Param>, info: &Info) {
+        let Some(colon) = info.value.iter().position(|&b| b == b':') else {
+            self.tool.error(&format!(
+                "Found invalid \"{}={}\": missing ':'",
+                String::from_utf8_lossy(&info.key),
+                String::from_utf8_lossy(&info.value)
+            ));
+            return;
+        };
+        let (name, text) = (&info.value[..colon], &info.value[colon + 1..]);
+        let idx = match params.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                params.insert(0, Param { name: name.to_vec(), desc: None, ty: None });
+                0
+            }
+        };
+        if info.key == b"parm" {
+            params[idx].desc = Some(text.to_vec());
+        } else {
+            params[idx].ty = Some(text.to_vec());
+        }
+    }
+
+    fn put(&mut self, parts: &[&[u8]]) -> io::Result<()> {
+        for p in parts {
+            self.out.write_all(p)?;
+        }
+        self.out.write_all(&[self.sep])
+    }
+
+    fn params(&mut self, params: &[Param], label: bool) -> io::Result<()> {
+        let lead: &[u8] = if label { b"parm:           " } else { b"" };
+        for p in params {
+            match (&p.desc, &p.ty) {
+                (None, ty) if !label => self.put(&[lead, &p.name, b": (", ty.as_deref().unwrap_or(b""), b")"])?,
+                (None, ty) => self.put(&[lead, &p.name, b":", ty.as_deref().unwrap_or(b"")])?,
+                (Some(d), Some(t)) => self.put(&[lead, &p.name, b":", d, b" (", t, b")"])?,
+                (Some(d), None) => self.put(&[lead, &p.name, b":", d])?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints one module; `Err(errno)` when its information cannot be read.
+    fn module(&mut self, ctx: &Context, m: &ModuleRef) -> io::Result<Result<(), i32>> {
+        let field = self.field.clone();
+        let field = field.as_deref();
+        let builtin = m.path.is_none();
+        let filename: Vec<u8> = match &m.path {
+            Some(p) => p.as_os_str().as_encoded_bytes().to_vec(),
+            None => b"(builtin)".to_vec(),
+        };
+        if builtin {
+            match field {
+                None => self.put(&[b"name:           ", m.name.as_bytes()])?,
+                Some("name") => self.put(&[m.name.as_bytes()])?,
+                _ => {}
+            }
+        }
+        match field {
+            Some("filename") => {
+                self.put(&[&filename])?;
+                return Ok(Ok(()));
+            }
+            None => self.put(&[b"filename:       ", &filename])?,
+            _ => {}
+        }
+        let list = match module_info(ctx, m) {
+            Ok(l) => l,
+            // An old kernel without modules.builtin.modinfo: nothing more to say.
+            Err(e) if builtin && e.errno == ENOENT => return Ok(Ok(())),
+            Err(e) => {
+                self.tool.error(&format!("could not get modinfo from '{}': {}", m.name, strerror(e.errno)));
+                return Ok(Err(e.errno));
+            }
+        };
+        let mut params = Vec::new();
+        if field == Some("parm") {
+            for i in list.iter().filter(|i| i.key == b"parm" || i.key == b"parmtype") {
+                self.add_param(&mut params, i);
+            }
+            self.params(&params, false)?;
+            return Ok(Ok(()));
+        }
+        for i in &list {
+            if let Some(f) = field {
+                if i.key == f.as_bytes() {
+                    self.put(&[&i.value])?;
+                }
+                continue;
+            }
+            if i.key == b"parm" || i.key == b"parmtype" {
+                self.add_param(&mut params, i);
+                continue;
+            }
+            if self.sep == 0 {
+                self.put(&[&i.key, b"=", &i.value])?;
+                continue;
+            }
+            // printf("%s:%-*s%s", key, 15 - len, "", value): a negative width
+            // left-justifies, so the pad is |15 - len| spaces.
+            let pad = vec![b' '; (15 - i.key.len() as i64).unsigned_abs() as usize];
+            self.put(&[&i.key, b":", &pad, &i.value])?;
+        }
+        if field.is_none() {
+            self.params(&params, true)?;
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// Runs modinfo; returns the exit status.
+pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
+    let parsed = SPEC.parse(&tool.argv0, args);
+    let mut p = Printer { out: StdioOut::new(), tool, field: None, sep: b'\n' };
+    let (mut modname, mut release, mut root) = (false, None, None);
+    for ev in parsed.events {
+        match ev {
+            Event::Opt('a', _) => p.field = Some("author".into()),
+            Event::Opt('d', _) => p.field = Some("description".into()),
+            Event::Opt('l', _) => p.field = Some("license".into()),
+            Event::Opt('p', _) => p.field = Some("parm".into()),
+            Event::Opt('n', _) => p.field = Some("filename".into()),
+            Event::Opt('0', _) => p.sep = 0,
+            Event::Opt('m', _) => modname = true,
+            Event::Opt('F', v) => p.field = v,
+            Event::Opt('k', v) => release = v,
+            Event::Opt('b', v) => root = v,
+            Event::Opt('h', _) => {
+                help(&mut p.out, &tool.name)?;
+                p.out.flush()?;
+                return Ok(0);
+            }
+            Event::Opt('V', _) => {
+                p.out.write_all(crate::KMOD_VERSION.as_bytes())?;
+                p.out.flush()?;
+                return Ok(0);
+            }
+            Event::Opt(..) => unreachable!("every option of SPEC is handled"),
+            Event::Error(msg) => {
+                eprint!("{msg}");
+                return Ok(1);
+            }
+        }
+    }
+    if parsed.operands.is_empty() {
+        tool.error("missing module or filename.");
+        return Ok(1);
+    }
+    let dir = if root.is_some() || release.is_some() {
+        Context::module_dir(Some(root.as_deref().unwrap_or("")), release.as_deref())
+    } else {
+        Context::module_dir(None, None)
+    };
+    let ctx = Context::new(dir, ValueOrder::Stdio);
+    let mut failed = false;
+    for arg in &parsed.operands {
+        let ok = if modname {
+            match ctx.lookup_name(arg) {
+                Some(mut m) => {
+                    ctx.resolve(&mut m);
+                    p.module(&ctx, &m)?.is_ok()
+                }
+                None => {
+                    tool.error(&format!("Module name {arg} not found."));
+                    false
+                }
+            }
+        } else if is_module_filename(arg) {
+            match module_from_path(arg) {
+                Some(m) => p.module(&ctx, &m)?.is_ok(),
+                None => {
+                    tool.error(&format!("Module file {arg} not found."));
+                    false
+                }
+            }
+        } else {
+            match ctx.lookup(arg) {
+                Err(_) => {
+                    tool.error(&format!("Module alias {arg} not found."));
+                    false
+                }
+                Ok(list) if list.is_empty() => {
+                    tool.error(&format!("Module {arg} not found."));
+                    false
+                }
+                Ok(list) => {
+                    let mut all = true;
+                    for mut m in list {
+                        ctx.resolve(&mut m);
+                        all &= p.module(&ctx, &m)?.is_ok();
+                    }
+                    all
+                }
+            }
+        };
+        failed |= !ok;
+    }
+    p.out.flush()?;
+    Ok(i32::from(failed))
+}
+
+/// An argument names a module file when it is an existing regular file with
+/// a module extension.
+fn is_module_filename(arg: &str) -> bool {
+    std::fs::metadata(arg).is_ok_and(|m| m.is_file()) && kmod::name::has_module_ext(arg)
+}
+
+/// kmod_module_new_from_path: the path made absolute against the working
+/// directory (not normalised), the name from its basename.
+fn module_from_path(arg: &str) -> Option<ModuleRef> {
+    let abs = if arg.starts_with('/') {
+        PathBuf::from(arg)
+    } else {
+        let cwd = std::env::current_dir().ok()?;
+        PathBuf::from(format!("{}/{}", cwd.display(), arg))
+    };
+    std::fs::metadata(&abs).ok()?;
+    let name = kmod::name::path_to_modname(arg)?;
+    Some(ModuleRef { name, path: Some(abs), builtin: Some(false) })
+}

@@ -1,0 +1,187 @@
+//! A module directory and the lookups over its indexes.
+
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+
+use modindex::{IndexFile, ValueOrder};
+
+use crate::name::{alias_normalize, modname_normalize};
+
+/// The index files of a module directory (`<name>.bin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    Dep,
+    Alias,
+    Symbols,
+    BuiltinAlias,
+    Builtin,
+}
+
+impl IndexKind {
+    pub const ALL: [IndexKind; 5] = [IndexKind::Dep, IndexKind::Alias, IndexKind::Symbols, IndexKind::BuiltinAlias, IndexKind::Builtin];
+
+    /// The file's base name, without `.bin`.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            IndexKind::Dep => "modules.dep",
+            IndexKind::Alias => "modules.alias",
+            IndexKind::Symbols => "modules.symbols",
+            IndexKind::BuiltinAlias => "modules.builtin.alias",
+            IndexKind::Builtin => "modules.builtin",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// A module as the tools see it: a name, and where its file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleRef {
+    /// The normalised module name.
+    pub name: String,
+    /// The file, when known (`None` for built-in modules and for names whose
+    /// file is not in `modules.dep`).
+    pub path: Option<PathBuf>,
+    /// `Some(true)` when the lookup that found it said it is built in.
+    pub builtin: Option<bool>,
+}
+
+/// A module directory, with its indexes opened on first use.
+///
+/// `order` is the equal-priority ordering of index values the caller's
+/// kmod tool sees (modinfo: [`ValueOrder::Stdio`]; modprobe with all
+/// indexes loaded: [`ValueOrder::Mmap`]).
+pub struct Context {
+    dirname: PathBuf,
+    order: ValueOrder,
+    indexes: [OnceCell<Option<IndexFile>>; 5],
+}
+
+impl Context {
+    /// A context for `dirname` (e.g. `/lib/modules/6.1.0-56-amd64`).
+    pub fn new(dirname: impl Into<PathBuf>, order: ValueOrder) -> Self {
+        Context { dirname: dirname.into(), order, indexes: Default::default() }
+    }
+
+    /// The directory kmod uses when given a root and/or a release: with
+    /// neither, `/lib/modules/$(uname -r)`; otherwise `<root>/lib/modules/<release>`
+    /// with root defaulting to "" and release to the running kernel's.
+    pub fn module_dir(root: Option<&str>, release: Option<&str>) -> PathBuf {
+        let release = release.map(str::to_string).unwrap_or_else(running_release);
+        PathBuf::from(format!("{}/lib/modules/{}", root.unwrap_or(""), release))
+    }
+
+    pub fn dirname(&self) -> &Path {
+        &self.dirname
+    }
+
+    /// The index of this kind, or `None` when it is missing or unreadable
+    /// (libkmod then skips that source).
+    pub fn index(&self, kind: IndexKind) -> Option<&IndexFile> {
+        self.indexes[kind.slot()]
+            .get_or_init(|| IndexFile::open(self.dirname.join(format!("{}.bin", kind.file_stem()))).ok())
+            .as_ref()
+    }
+
+    /// The `modules.dep` line of a module: `path: dep dep ...`.
+    pub fn search_moddep(&self, name: &str) -> Option<String> {
+        let idx = self.index(IndexKind::Dep)?;
+        let v = idx.index().lookup_exact_ordered(name.as_bytes(), self.order).ok()??;
+        Some(String::from_utf8_lossy(v.value).into_owned())
+    }
+
+    /// The path of a module from its `modules.dep` line: relative paths are
+    /// under the module directory.
+    pub fn path_from_depline(&self, line: &str) -> Option<PathBuf> {
+        let (p, _) = line.split_once(':')?;
+        Some(if p.starts_with('/') { PathBuf::from(p) } else { PathBuf::from(format!("{}/{}", self.dirname.display(), p)) })
+    }
+
+    /// A module's file according to `modules.dep` (kmod_module_get_path).
+    pub fn module_path(&self, name: &str) -> Option<PathBuf> {
+        self.path_from_depline(&self.search_moddep(name)?)
+    }
+
+    /// Whether `modules.builtin.bin` lists the module.
+    pub fn is_builtin(&self, name: &str) -> bool {
+        self.index(IndexKind::Builtin)
+            .and_then(|i| i.index().lookup_exact_ordered(name.as_bytes(), self.order).ok().flatten())
+            .is_some()
+    }
+
+    /// Fills in `path` and `builtin` the way libkmod resolves them lazily.
+    pub fn resolve(&self, m: &mut ModuleRef) {
+        if m.path.is_none() {
+            m.path = self.module_path(&m.name);
+        }
+    }
+
+    fn from_moddep(&self, name: &str) -> Vec<ModuleRef> {
+        if name.contains(':') {
+            return Vec::new();
+        }
+        match self.search_moddep(name) {
+            Some(line) => vec![ModuleRef { name: name.to_string(), path: self.path_from_depline(&line), builtin: None }],
+            None => Vec::new(),
+        }
+    }
+
+    fn from_wildcard(&self, kind: IndexKind, key: &str, builtin: Option<bool>) -> Vec<ModuleRef> {
+        let Some(idx) = self.index(kind) else { return Vec::new() };
+        let Ok(values) = idx.index().lookup_wildcard(key.as_bytes(), self.order) else { return Vec::new() };
+        values
+            .iter()
+            .map(|v| ModuleRef { name: String::from_utf8_lossy(v.value).into_owned(), path: None, builtin })
+            .collect()
+    }
+
+    fn from_builtin(&self, name: &str) -> Vec<ModuleRef> {
+        if self.is_builtin(name) {
+            vec![ModuleRef { name: name.to_string(), path: None, builtin: Some(true) }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// kmod_module_new_from_lookup without configuration: the first source
+    /// that yields modules wins — `modules.dep` (names without `:`),
+    /// `modules.symbols` (for `symbol:` names), `modules.alias` (wildcards),
+    /// `modules.builtin`, `modules.builtin.alias`. A missing index is skipped.
+    ///
+    /// Errors only when the alias cannot be normalised.
+    pub fn lookup(&self, alias: &str) -> Result<Vec<ModuleRef>, crate::name::AliasError> {
+        let alias = alias_normalize(alias)?;
+        let chain: [&dyn Fn(&str) -> Vec<ModuleRef>; 5] = [
+            &|a| self.from_moddep(a),
+            &|a| if a.starts_with("symbol:") { self.from_wildcard(IndexKind::Symbols, a, None) } else { Vec::new() },
+            &|a| self.from_wildcard(IndexKind::Alias, a, None),
+            &|a| self.from_builtin(a),
+            &|a| self.from_wildcard(IndexKind::BuiltinAlias, a, Some(true)),
+        ];
+        Ok(chain.iter().map(|f| f(&alias)).find(|v| !v.is_empty()).unwrap_or_default())
+    }
+
+    /// kmod_module_new_from_name_lookup: the normalised name in
+    /// `modules.dep`, then `modules.builtin`, then `modules.builtin.alias`;
+    /// the first module found.
+    pub fn lookup_name(&self, name: &str) -> Option<ModuleRef> {
+        let name = modname_normalize(name);
+        let mut found = self.from_moddep(&name);
+        if found.is_empty() {
+            found = self.from_builtin(&name);
+        }
+        if found.is_empty() {
+            found = self.from_wildcard(IndexKind::BuiltinAlias, &name, Some(true));
+        }
+        found.into_iter().next()
+    }
+}
+
+/// The running kernel's release (`uname -r`).
+pub fn running_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim_end().to_string())
+        .unwrap_or_default()
+}
