@@ -224,18 +224,20 @@ pub fn integer_magnitude(twos: &[u8]) -> Vec<u8> {
 /// Formats bytes as kmod does: `%02X` joined by `:`, and after every 20th
 /// byte (when more follow) the separator is `:\n\t\t`.
 pub fn hex_folded(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3 + bytes.len() / 20 * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02X}");
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut s = Vec::with_capacity(bytes.len() * 3 + bytes.len() / 20 * 3);
+    for (i, &b) in bytes.iter().enumerate() {
+        s.push(DIGITS[usize::from(b >> 4)]);
+        s.push(DIGITS[usize::from(b & 0xf)]);
         if i + 1 < bytes.len() {
-            s.push(':');
+            s.push(b':');
             if (i + 1) % 20 == 0 {
-                s.push_str("\n\t\t");
+                s.extend_from_slice(b"\n\t\t");
             }
         }
     }
-    s
+    // only ASCII hex digits and separators were pushed
+    String::from_utf8(s).unwrap_or_default()
 }
 
 #[cfg(test)]

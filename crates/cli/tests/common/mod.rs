@@ -611,12 +611,14 @@ impl Report {
             self.invocations.fetch_add(1, Ordering::Relaxed);
             let (k, o) = run_pair(&inv);
             if k != o {
-                self.bisect(label, base, prefix, c, suffix, Some((inv, k, o)));
+                let _ = self.bisect(label, base, prefix, c, suffix, Some((inv, k, o)));
             }
         });
     }
 
-    fn bisect(&self, label: &str, base: &Inv, prefix: &[OsString], items: &[OsString], suffix: &[OsString], known: Option<(Inv, Out, Out)>) {
+    /// Returns the number of mismatching cases found (items of a batch that is not
+    /// bisected further because enough details were collected count whole).
+    fn bisect(&self, label: &str, base: &Inv, prefix: &[OsString], items: &[OsString], suffix: &[OsString], known: Option<(Inv, Out, Out)>) -> usize {
         let (inv, k, o) = match known {
             Some(x) => x,
             None => {
@@ -627,26 +629,27 @@ impl Report {
             }
         };
         if k == o {
-            return;
+            return 0;
         }
         if items.len() <= 1 || !self.want_more_details() {
-            self.mismatching_cases.fetch_add(items.len().max(1), Ordering::Relaxed);
+            let n = items.len().max(1);
+            self.mismatching_cases.fetch_add(n, Ordering::Relaxed);
             if let Some(d) = describe(label, &inv, &k, &o) {
                 self.add_detail(d);
             }
-            return;
+            return n;
         }
         let (a, b) = items.split_at(items.len() / 2);
-        let before = self.mismatching_cases.load(Ordering::Relaxed);
-        self.bisect(label, base, prefix, a, suffix, None);
-        self.bisect(label, base, prefix, b, suffix, None);
-        if self.mismatching_cases.load(Ordering::Relaxed) == before {
+        let found = self.bisect(label, base, prefix, a, suffix, None) + self.bisect(label, base, prefix, b, suffix, None);
+        if found == 0 {
             // Neither half differs on its own: an interaction between arguments.
             self.mismatching_cases.fetch_add(1, Ordering::Relaxed);
             if let Some(d) = describe(&format!("{label} (batch only; halves agree)"), &inv, &k, &o) {
                 self.add_detail(d);
             }
+            return 1;
         }
+        found
     }
 
     /// Print a summary; panic with the collected mismatches if there were any.

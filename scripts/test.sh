@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run every test of the project on a fresh Debian 12 machine: installs what
+# is missing (Debian packages, the real kmod, the Debian module trees —
+# cached and idempotent), then runs the whole workspace's tests, which compare
+# modhost with the real kmod on real modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+command -v cargo >/dev/null || { echo "test.sh: cargo not found (the Rust toolchain is part of the machine image)" >&2; exit 1; }
+bash scripts/fixtures.sh >/dev/null
+# The fixtures exist now: a test that cannot find them must fail, not skip.
+export MODHOST_REQUIRE_FIXTURES=1
+cargo build --release --workspace --all-targets
+cargo test --release --workspace
