@@ -31,6 +31,8 @@ struct Report {
     exports: usize,
     params: usize,
     modversions: usize,
+    /// Params whose ops field points at a module-local structure.
+    local_ops: usize,
 }
 
 impl Report {
@@ -40,8 +42,15 @@ impl Report {
 
     fn finish(self, label: &str) {
         eprintln!(
-            "{label}: {} modules, {} exports, {} params, {} modversions",
-            self.modules, self.exports, self.params, self.modversions
+            "{label}: {} modules, {} exports, {} params ({} with module-local ops), {} modversions; \
+             {} modules have __param entries without parmtype, {} exports are shared",
+            self.modules,
+            self.exports,
+            self.params,
+            self.local_ops,
+            self.modversions,
+            self.param_notes.len(),
+            self.shared_exports.len()
         );
         for n in &self.param_notes {
             eprintln!("{label}: note: {n}");
@@ -216,13 +225,46 @@ fn check_module(
         Ok(params) => {
             r.params += params.len();
             let names: BTreeSet<&[u8]> = params.iter().map(|p| p.name).collect();
-            if names.len() != params.len() || params.iter().any(|p| p.name.is_empty() || p.ops.is_empty()) {
-                r.fail(rel, "params() has an empty or repeated name, or no ops".into());
+            if names.len() != params.len() {
+                // legitimate when one module links several objects that
+                // declare the same parameter (wm97xx-ts, sfc): .modinfo then
+                // repeats the parmtype as often
+                for n in &names {
+                    let in_param = params.iter().filter(|p| p.name == *n).count();
+                    let in_modinfo = m.modinfo().filter(|e| e.key == b"parmtype" && e.value.split(|&b| b == b':').next() == Some(n)).count();
+                    if in_param > 1 && in_param != in_modinfo {
+                        r.fail(rel, format!("param {:?}: {in_param} __param entries, {in_modinfo} parmtype", s(n)));
+                    } else if in_param > 1 {
+                        r.param_notes.push(format!("{rel}: param {:?} declared {in_param} times (and as many parmtype)", s(n)));
+                    }
+                }
+            }
+            for p in &params {
+                if p.name.is_empty() {
+                    r.fail(rel, format!("param at {}: empty name", p.offset));
+                }
+                // ops naming a module-local structure is a relocation against
+                // a section symbol, which has no name
+                if p.ops.is_empty() {
+                    r.local_ops += 1;
+                }
             }
             let parmtypes: BTreeSet<&[u8]> = m
                 .modinfo()
                 .filter(|e| e.key == b"parmtype")
                 .filter_map(|e| e.value.split(|&b| b == b':').next())
+                .collect();
+            // a module may redefine MODULE_PARAM_PREFIX (mmc_block: "mmcblk."):
+            // __param then holds "prefix.name" and parmtype just "name"
+            let names: BTreeSet<&[u8]> = names
+                .into_iter()
+                .map(|n| match n.iter().rposition(|&b| b == b'.') {
+                    Some(i) if !parmtypes.contains(n) && parmtypes.contains(&n[i + 1..]) => {
+                        r.param_notes.push(format!("{rel}: __param {:?} is parmtype {:?} with a prefix", s(n), s(&n[i + 1..])));
+                        &n[i + 1..]
+                    }
+                    _ => n,
+                })
                 .collect();
             if names != parmtypes {
                 let no_type: Vec<_> = names.difference(&parmtypes).map(|x| s(x)).collect();
@@ -381,7 +423,7 @@ fn amd64_matches_modinfo_tool() {
     let Some(tree) = fixtures().and_then(|f| f.tree("amd64")) else { return };
     let files: Vec<String> = tree.modules().iter().map(|r| tree.path(r).display().to_string()).collect();
     let mut cols: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for field in ["name", "vermagic", "signer", "sig_hashalgo", "sig_key", "srcversion"] {
+    for field in ["name", "vermagic", "sig_id", "signer", "sig_hashalgo", "sig_key"] {
         cols.insert(field, modinfo_field(tool, &files, field));
     }
     let mut failures = Vec::new();
@@ -395,7 +437,7 @@ fn amd64_matches_modinfo_tool() {
             ("signer", s(&sig.signer)),
             ("sig_hashalgo", sig.hash_algo.to_string()),
             ("sig_key", kofile::signature::hex_folded(&sig.key_id)),
-            ("srcversion", s(m.modinfo_get("srcversion").unwrap_or(b"-"))),
+            ("sig_id", sig.id_type.to_string()),
         ]
         .into_iter()
         .collect();

@@ -584,6 +584,16 @@ impl Report {
         }
     }
 
+    /// Account for one case compared elsewhere (`None` = identical).
+    pub fn record(&self, mismatch: Option<String>) {
+        self.cases.fetch_add(1, Ordering::Relaxed);
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        if let Some(d) = mismatch {
+            self.mismatching_cases.fetch_add(1, Ordering::Relaxed);
+            self.add_detail(d);
+        }
+    }
+
     /// Compare one invocation. Returns true when identical.
     pub fn check(&self, label: &str, inv: &Inv) -> bool {
         self.cases.fetch_add(1, Ordering::Relaxed);
