@@ -62,7 +62,9 @@ pub enum Error {
     },
     /// A key assembled while walking the trie grew beyond [`MAX_KEY_LEN`](crate::MAX_KEY_LEN):
     /// the trie loops back on itself.
-    #[error("key longer than {max} bytes below the node at offset {offset:#x}: the trie has a cycle")]
+    #[error(
+        "key longer than {max} bytes below the node at offset {offset:#x}: the trie has a cycle"
+    )]
     KeyTooLong {
         /// The node whose key became too long.
         offset: usize,

@@ -78,7 +78,8 @@ pub fn fnmatch(pattern: &[u8], string: &[u8]) -> bool {
     }
 }
 
-fn until_nul(bytes: &[u8]) -> &[u8] {
+/// The C string view of `bytes`: everything before the first NUL.
+pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
     match bytes.iter().position(|&b| b == 0) {
         Some(n) => &bytes[..n],
         None => bytes,
@@ -146,7 +147,7 @@ fn class_syntax(pat: &[u8], colon: usize) -> ClassSyntax<'_> {
         if ch == b':' && at(k + 1) == b']' {
             return ClassSyntax::Class(&pat[colon + 1..k], k + 2);
         }
-        if !(b'a'..b'z').contains(&ch) {
+        if !(b'a'..=b'y').contains(&ch) {
             return ClassSyntax::NotAClass;
         }
         len += 1;
@@ -315,7 +316,7 @@ fn skip_rest(pat: &[u8], mut i: usize, negate: bool, start: usize, c: u8) -> Opt
                         i += 2;
                         break;
                     }
-                    if !(b'a'..b'z').contains(&n) {
+                    if !(b'a'..=b'y').contains(&n) {
                         i = colon;
                         break;
                     }
@@ -349,11 +350,17 @@ mod tests {
 
     #[track_caller]
     fn yes(p: &str, s: &str) {
-        assert!(fnmatch(p.as_bytes(), s.as_bytes()), "{p:?} should match {s:?}");
+        assert!(
+            fnmatch(p.as_bytes(), s.as_bytes()),
+            "{p:?} should match {s:?}"
+        );
     }
     #[track_caller]
     fn no(p: &str, s: &str) {
-        assert!(!fnmatch(p.as_bytes(), s.as_bytes()), "{p:?} should not match {s:?}");
+        assert!(
+            !fnmatch(p.as_bytes(), s.as_bytes()),
+            "{p:?} should not match {s:?}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::fnmatch::fnmatch;
+use crate::fnmatch::{fnmatch, until_nul};
 use crate::format::{
     HEADER_LEN, MAGIC, MAX_KEY_LEN, NODE_CHILDS, NODE_OFFSET_MASK, NODE_PREFIX, NODE_VALUES,
     VERSION_MAJOR,
@@ -63,11 +63,21 @@ pub struct Index<'a> {
 }
 
 /// An index file read into memory, for callers that do not map it themselves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct IndexFile {
     data: Vec<u8>,
     version: u32,
     root: u32,
+}
+
+impl std::fmt::Debug for IndexFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexFile")
+            .field("len", &self.data.len())
+            .field("version", &self.version)
+            .field("root", &self.root)
+            .finish()
+    }
 }
 
 impl IndexFile {
@@ -159,8 +169,8 @@ impl<'a> Iterator for Values<'a> {
         }
         self.remaining -= 1;
         let item = (|| {
-            let priority = be32(self.data, self.pos)
-                .ok_or(Error::ValuesOutOfBounds { offset: self.pos })?;
+            let priority =
+                be32(self.data, self.pos).ok_or(Error::ValuesOutOfBounds { offset: self.pos })?;
             let value = cstr(self.data, self.pos + 4)?;
             self.pos += 4 + value.len() + 1;
             Ok(Value { priority, value })
@@ -179,10 +189,13 @@ fn be32(data: &[u8], at: usize) -> Option<u32> {
 
 /// The NUL-terminated string starting at `at`, without the NUL.
 fn cstr(data: &[u8], at: usize) -> Result<&[u8]> {
-    let tail = data.get(at..).ok_or(Error::UnterminatedString { offset: at })?;
-    match tail.iter().position(|&b| b == 0) {
-        Some(n) => Ok(&tail[..n]),
-        None => Err(Error::UnterminatedString { offset: at }),
+    let tail = data
+        .get(at..)
+        .ok_or(Error::UnterminatedString { offset: at })?;
+    // CStr's search is std's word-at-a-time memchr.
+    match std::ffi::CStr::from_bytes_until_nul(tail) {
+        Ok(s) => Ok(s.to_bytes()),
+        Err(_) => Err(Error::UnterminatedString { offset: at }),
     }
 }
 
@@ -381,7 +394,11 @@ impl<'a> Index<'a> {
             match order {
                 ValueOrder::Mmap => return Ok(Some(v)),
                 ValueOrder::Stdio => {
-                    if best.map_or(true, |b| v.priority <= b.priority) {
+                    let better = match best {
+                        Some(b) => v.priority <= b.priority,
+                        None => true,
+                    };
+                    if better {
                         best = Some(v);
                     }
                 }
@@ -479,7 +496,9 @@ impl<'a> Index<'a> {
                     base,
                 });
             } else {
-                let Frame { node, base, .. } = w.stack.pop().expect("stack is not empty");
+                let Some(Frame { node, base, .. }) = w.stack.pop() else {
+                    break;
+                };
                 if node.value_count > 0 && fnmatch(&w.pattern, subkey) {
                     self.add_values(w, &node)?;
                 }
@@ -580,7 +599,7 @@ impl<'a> Index<'a> {
                     base,
                 });
             } else {
-                let frame = stack.pop().expect("stack is not empty");
+                let Some(frame) = stack.pop() else { break };
                 key.truncate(frame.base);
             }
         }
@@ -596,11 +615,4 @@ fn check_key_len(key: &[u8], node: &Node<'_>) -> Result<()> {
         });
     }
     Ok(())
-}
-
-fn until_nul(bytes: &[u8]) -> &[u8] {
-    match bytes.iter().position(|&b| b == 0) {
-        Some(n) => &bytes[..n],
-        None => bytes,
-    }
 }

@@ -26,7 +26,11 @@ fn check(pattern: &[u8], string: &[u8], failures: &mut Vec<String>) {
 }
 
 fn report(failures: Vec<String>) {
-    assert!(failures.is_empty(), "mismatches with glibc:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "mismatches with glibc:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Every sequence over `alphabet` of length 0..=max_len.
@@ -150,7 +154,10 @@ fn long_class_names() {
 
 /// Scale for the random tests: `MODINDEX_FNMATCH_SCALE=20` runs 20 times as many.
 fn scale() -> usize {
-    std::env::var("MODINDEX_FNMATCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
+    std::env::var("MODINDEX_FNMATCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 struct Rng(u64);
@@ -174,11 +181,52 @@ impl Rng {
 #[test]
 fn random_token_patterns() {
     let tokens: &[&[u8]] = &[
-        b"a", b"b", b"z", b"A", b"0", b"9", b" ", b".", b"/", b"-", b"_", b":", b"\xe9",
-        b"*", b"*", b"?", b"[", b"]", b"!", b"^", b"\\", b"[a-z]", b"[!a-c]", b"[^0-9]",
-        b"[]a]", b"[!]]", b"[a-]", b"[-a]", b"[[:alpha:]]", b"[[:digit:][:upper:]]",
-        b"[[:space:]_]", b"[[:foo:]]", b"[[:", b":]", b"[=a=]", b"[=", b"=]", b"[.a.]",
-        b"[.ab.]", b"[.", b".]", b"a-z", b"z-a", b"[\\]]", b"[\\", b"[a\\-z]",
+        b"a",
+        b"b",
+        b"z",
+        b"A",
+        b"0",
+        b"9",
+        b" ",
+        b".",
+        b"/",
+        b"-",
+        b"_",
+        b":",
+        b"\xe9",
+        b"*",
+        b"*",
+        b"?",
+        b"[",
+        b"]",
+        b"!",
+        b"^",
+        b"\\",
+        b"[a-z]",
+        b"[!a-c]",
+        b"[^0-9]",
+        b"[]a]",
+        b"[!]]",
+        b"[a-]",
+        b"[-a]",
+        b"[[:alpha:]]",
+        b"[[:digit:][:upper:]]",
+        b"[[:space:]_]",
+        b"[[:foo:]]",
+        b"[[:",
+        b":]",
+        b"[=a=]",
+        b"[=",
+        b"=]",
+        b"[.a.]",
+        b"[.ab.]",
+        b"[.",
+        b".]",
+        b"a-z",
+        b"z-a",
+        b"[\\]]",
+        b"[\\",
+        b"[a\\-z]",
     ];
     let chars: &[u8] = b"abzA09 ./-_:[]!^\\*?=\xe9\x7f\t";
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -196,7 +244,11 @@ fn random_token_patterns() {
             check(&p, &s, &mut failures);
         }
         // A string derived from the pattern itself hits the matching side more often.
-        let mut s: Vec<u8> = p.iter().copied().filter(|&b| !b"*?[]\\".contains(&b)).collect();
+        let mut s: Vec<u8> = p
+            .iter()
+            .copied()
+            .filter(|&b| !b"*?[]\\".contains(&b))
+            .collect();
         if !s.is_empty() && rng.below(2) == 0 {
             let at = rng.below(s.len());
             s.insert(at, rng.pick(chars));
@@ -209,7 +261,9 @@ fn random_token_patterns() {
 #[test]
 fn star_heavy_patterns() {
     let mut rng = Rng(42);
-    let pieces: &[&[u8]] = &[b"*", b"a", b"b", b"ab", b"?", b"[ab]", b"[!a]", b"\\*", b"["];
+    let pieces: &[&[u8]] = &[
+        b"*", b"a", b"b", b"ab", b"?", b"[ab]", b"[!a]", b"\\*", b"[",
+    ];
     let mut failures = Vec::new();
     for _ in 0..30_000 * scale() {
         let mut p = Vec::new();

@@ -21,7 +21,9 @@ struct Fixture {
 
 fn fixture() -> Option<Fixture> {
     let Some((root, release)) = common::amd64_fixture() else {
-        common::missing("no amd64 fixture tree (set AMD64_ROOT/RELEASE or run scripts/fixtures.sh)");
+        common::missing(
+            "no amd64 fixture tree (set AMD64_ROOT/RELEASE or run scripts/fixtures.sh)",
+        );
         return None;
     };
     let dir = root.join("lib/modules").join(&release);
@@ -49,7 +51,10 @@ fn modprobe(fx: &Fixture, modprobe: &Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .expect("run modprobe");
-    (out.status.success(), String::from_utf8(out.stdout).expect("utf-8 output"))
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).expect("utf-8 output"),
+    )
 }
 
 /// libkmod's alias normalisation: `-` becomes `_` outside `[...]`.
@@ -84,15 +89,68 @@ fn exact_lookup_of_every_module_in_modules_dep() {
         let name = base.split('.').next().unwrap().replace('-', "_");
         let got = index.lookup_exact(name.as_bytes()).unwrap();
         assert_eq!(got, Some(line.as_bytes()), "module {name}");
-        let ordered = index.lookup_exact_ordered(name.as_bytes(), ValueOrder::Stdio).unwrap();
-        assert_eq!(ordered.map(|v| v.value), Some(line.as_bytes()), "module {name} (stdio)");
+        let ordered = index
+            .lookup_exact_ordered(name.as_bytes(), ValueOrder::Stdio)
+            .unwrap();
+        assert_eq!(
+            ordered.map(|v| v.value),
+            Some(line.as_bytes()),
+            "module {name} (stdio)"
+        );
         n += 1;
     }
     assert!(n > 1000, "only {n} modules in modules.dep");
-    for missing in ["", "ext", "ext44", "ext4_", "kernel/fs/ext4/ext4.ko", "EXT4"] {
-        assert_eq!(index.lookup_exact(missing.as_bytes()).unwrap(), None, "{missing:?}");
+    for missing in [
+        "",
+        "ext",
+        "ext44",
+        "ext4_",
+        "kernel/fs/ext4/ext4.ko",
+        "EXT4",
+    ] {
+        assert_eq!(
+            index.lookup_exact(missing.as_bytes()).unwrap(),
+            None,
+            "{missing:?}"
+        );
     }
     eprintln!("{n} modules looked up");
+}
+
+#[test]
+fn exact_lookup_of_every_builtin_module() {
+    let Some(fx) = fixture() else { return };
+    let builtin = open(&fx.dir, "modules.builtin.bin");
+    let index = builtin.index();
+    let text = std::fs::read_to_string(fx.dir.join("modules.builtin")).unwrap();
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let base = line.rsplit('/').next().unwrap();
+        let name = base.split('.').next().unwrap().replace('-', "_");
+        assert_eq!(
+            index.lookup_exact(name.as_bytes()).unwrap(),
+            Some(&b""[..]),
+            "{name}"
+        );
+        keys.push(name);
+    }
+    // The dump holds exactly these keys, in byte order.
+    keys.sort();
+    keys.dedup();
+    let mut dumped = Vec::new();
+    index
+        .dump(ValueOrder::Mmap, |k, v| {
+            assert_eq!(
+                v,
+                modindex::Value {
+                    priority: 0,
+                    value: b""
+                }
+            );
+            dumped.push(String::from_utf8(k.to_vec()).unwrap());
+        })
+        .unwrap();
+    assert_eq!(dumped, keys);
 }
 
 #[test]
@@ -127,10 +185,16 @@ fn dump_matches_modprobe_c() {
     for name in ["modules.alias.bin", "modules.symbols.bin"] {
         open(&fx.dir, name)
             .index()
-            .dump(ValueOrder::Stdio, |k, v| stdio.push((k.to_vec(), v.value.to_vec())))
+            .dump(ValueOrder::Stdio, |k, v| {
+                stdio.push(format!(
+                    "alias {} {}",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(v.value)
+                ))
+            })
             .unwrap();
     }
-    assert_eq!(stdio.len(), ours.len());
+    assert!(stdio == ours, "stdio-order dump differs");
     eprintln!("{} alias lines identical", ours.len());
 }
 
@@ -171,7 +235,9 @@ fn concretize(pattern: &str, rng: &mut Rng) -> Option<String> {
                     }
                     false
                 };
-                let c = (b'0'..=b'z').filter(|&c| c.is_ascii_alphanumeric()).find(|&c| inside(c) != negate)?;
+                let c = (b'0'..=b'z')
+                    .filter(|&c| c.is_ascii_alphanumeric())
+                    .find(|&c| inside(c) != negate)?;
                 out.push(c as char);
                 i = end;
             }
@@ -189,10 +255,18 @@ fn resolve_all(fx: &Fixture, mp: &Path, aliases: &[String]) -> Vec<(bool, String
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| {
-                s.spawn(move || chunk.iter().map(|a| modprobe(fx, mp, &["-R", a])).collect::<Vec<_>>())
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|a| modprobe(fx, mp, &["-R", a]))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     })
 }
 
@@ -203,19 +277,25 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
     let alias_file = open(&fx.dir, "modules.alias.bin");
     let symbols_file = open(&fx.dir, "modules.symbols.bin");
     let dep_file = open(&fx.dir, "modules.dep.bin");
-    let (alias_idx, symbols_idx, dep_idx) = (alias_file.index(), symbols_file.index(), dep_file.index());
+    let (alias_idx, symbols_idx, dep_idx) =
+        (alias_file.index(), symbols_file.index(), dep_file.index());
 
     let mut rng = Rng(0x5EED);
     let mut queries: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     let aliases = std::fs::read_to_string(fx.dir.join("modules.alias")).unwrap();
-    let patterns: Vec<&str> = aliases.lines().filter_map(|l| l.strip_prefix("alias ")?.split(' ').next()).collect();
+    let patterns: Vec<&str> = aliases
+        .lines()
+        .filter_map(|l| l.strip_prefix("alias ")?.split(' ').next())
+        .collect();
     for (n, pattern) in patterns.iter().enumerate() {
         if n % 67 != 0 && !pattern.contains('[') {
             continue;
         }
         for _ in 0..2 {
-            let Some(q) = concretize(pattern, &mut rng) else { continue };
+            let Some(q) = concretize(pattern, &mut rng) else {
+                continue;
+            };
             // Keep to what only the alias index answers: not a module name,
             // nothing alias normalisation would reject.
             let norm = normalize(&q);
@@ -232,7 +312,12 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
     }
     let symbol_count = queries.len() / 4;
     let symbols = std::fs::read_to_string(fx.dir.join("modules.symbols")).unwrap();
-    for line in symbols.lines().filter(|l| l.starts_with("alias ")).step_by(131).take(symbol_count) {
+    for line in symbols
+        .lines()
+        .filter(|l| l.starts_with("alias "))
+        .step_by(131)
+        .take(symbol_count)
+    {
         queries.push(line.split(' ').nth(1).unwrap().to_string());
     }
     queries.push("symbol:no_such_symbol_anywhere".into());
@@ -244,7 +329,11 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
     let mut multi = 0;
     for (q, (ok, out)) in queries.iter().zip(results) {
         let norm = normalize(q);
-        let idx = if q.starts_with("symbol:") { symbols_idx } else { alias_idx };
+        let idx = if q.starts_with("symbol:") {
+            symbols_idx
+        } else {
+            alias_idx
+        };
         let ours: Vec<String> = idx
             .lookup_wildcard(norm.as_bytes(), ValueOrder::Mmap)
             .unwrap()
@@ -254,7 +343,10 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
         let real: Vec<String> = out.lines().map(str::to_string).collect();
         if !ok {
             // Nothing found anywhere; then the index must have nothing either.
-            assert!(ours.is_empty(), "{q}: modprobe found nothing, we found {ours:?}");
+            assert!(
+                ours.is_empty(),
+                "{q}: modprobe found nothing, we found {ours:?}"
+            );
         } else {
             assert_eq!(ours, real, "modprobe -R {q}");
             nonempty += 1;
@@ -263,7 +355,10 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
         compared += 1;
     }
     assert!(nonempty > 200, "only {nonempty} aliases resolved");
-    assert!(multi > 10, "only {multi} aliases resolved to several modules");
+    assert!(
+        multi > 10,
+        "only {multi} aliases resolved to several modules"
+    );
     eprintln!("{compared} aliases compared with modprobe -R ({nonempty} resolved, {multi} to several modules)");
 }
 
@@ -272,25 +367,40 @@ fn wildcard_lookup_matches_modprobe_resolve_alias() {
 /// (modinfo) disagree on their order (spec §2.4, "Reader quirk").
 #[test]
 fn equal_priorities_in_builtin_alias_match_modprobe_and_modinfo() {
-    let (Some(depmod), Some(mp), Some(modinfo)) = (tool("depmod"), tool("modprobe"), tool("modinfo")) else {
+    let (Some(depmod), Some(mp), Some(modinfo)) =
+        (tool("depmod"), tool("modprobe"), tool("modinfo"))
+    else {
         return;
     };
     let root = std::env::temp_dir().join(format!("modindex-builtin-{}", std::process::id()));
     let release = "9.9.9-test";
     let dir = root.join("lib/modules").join(release);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("modules.builtin"), "kernel/ask.ko\nkernel/on.ko\nkernel/ate.ko\nkernel/zed.ko\n").unwrap();
+    std::fs::write(
+        dir.join("modules.builtin"),
+        "kernel/ask.ko\nkernel/on.ko\nkernel/ate.ko\nkernel/zed.ko\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("modules.order"), "").unwrap();
     std::fs::write(
         dir.join("modules.builtin.modinfo"),
         b"ask.alias=x-1\0on.alias=x-1\0ate.alias=x*1\0zed.alias=x-1\0ask.alias=y?\0on.alias=y[0-9]\0" as &[u8],
     )
     .unwrap();
-    let st = Command::new(&depmod).arg("-b").arg(&root).arg(release).status().unwrap();
+    let st = Command::new(&depmod)
+        .arg("-b")
+        .arg(&root)
+        .arg(release)
+        .status()
+        .unwrap();
     assert!(st.success(), "depmod failed");
     let file = open(&dir, "modules.builtin.alias.bin");
     let index = file.index();
-    let fx = Fixture { root: root.clone(), release: release.into(), dir: dir.clone() };
+    let fx = Fixture {
+        root: root.clone(),
+        release: release.into(),
+        dir: dir.clone(),
+    };
 
     for q in ["x-1", "y1", "yz", "x-11", "x1"] {
         let (_, out) = modprobe(&fx, &mp, &["-R", q]);
@@ -304,7 +414,12 @@ fn equal_priorities_in_builtin_alias_match_modprobe_and_modinfo() {
         assert_eq!(ours, real, "modprobe -R {q}");
 
         // modinfo prints one record per module, in stdio-reader order.
-        let out = Command::new(&modinfo).arg("-b").arg(&root).args(["-k", release, "-F", "name", q]).output().unwrap();
+        let out = Command::new(&modinfo)
+            .arg("-b")
+            .arg(&root)
+            .args(["-k", release, "-F", "name", q])
+            .output()
+            .unwrap();
         let real = String::from_utf8(out.stdout).unwrap();
         let real: Vec<&str> = real.lines().collect();
         let ours: Vec<String> = index
@@ -326,6 +441,10 @@ fn equal_priorities_in_builtin_alias_match_modprobe_and_modinfo() {
             .map(|v| String::from_utf8(v.value.to_vec()).unwrap())
             .collect()
     };
-    assert_ne!(order(ValueOrder::Mmap), order(ValueOrder::Stdio), "the two orders differ here");
+    assert_ne!(
+        order(ValueOrder::Mmap),
+        order(ValueOrder::Stdio),
+        "the two orders differ here"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

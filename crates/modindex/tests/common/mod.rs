@@ -3,6 +3,7 @@
 //! implementation of libkmod's lookups over it.
 #![allow(dead_code)]
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -47,19 +48,17 @@ impl Trie {
                 node.values.insert(at, (priority, value.to_vec()));
                 return;
             }
-            let c = key[i];
-            if !node.children.contains_key(&c) {
-                node.children.insert(
-                    c,
-                    Trie {
+            match node.children.entry(key[i]) {
+                Entry::Vacant(e) => {
+                    e.insert(Trie {
                         prefix: key[i + 1..].to_vec(),
                         children: BTreeMap::new(),
                         values: vec![(priority, value.to_vec())],
-                    },
-                );
-                return;
+                    });
+                    return;
+                }
+                Entry::Occupied(e) => node = e.into_mut(),
             }
-            node = node.children.get_mut(&c).unwrap();
             i += 1;
         }
     }
@@ -76,8 +75,11 @@ impl Trie {
     }
 
     fn write(&self, out: &mut Vec<u8>) -> u32 {
-        let child_refs: BTreeMap<u8, u32> =
-            self.children.iter().map(|(&c, t)| (c, t.write(out))).collect();
+        let child_refs: BTreeMap<u8, u32> = self
+            .children
+            .iter()
+            .map(|(&c, t)| (c, t.write(out)))
+            .collect();
         let offset = out.len() as u32;
         let mut flags = 0;
         if !self.prefix.is_empty() {
@@ -159,7 +161,13 @@ impl Trie {
     }
 
     /// `pattern` already holds this node's part.
-    fn ref_all(&self, pattern: &mut Vec<u8>, subkey: &[u8], order: ValueOrder, out: &mut Vec<(u32, Vec<u8>)>) {
+    fn ref_all(
+        &self,
+        pattern: &mut Vec<u8>,
+        subkey: &[u8],
+        order: ValueOrder,
+        out: &mut Vec<(u32, Vec<u8>)>,
+    ) {
         for (&c, child) in &self.children {
             let len = pattern.len();
             pattern.push(c);
@@ -180,7 +188,12 @@ impl Trie {
         out
     }
 
-    fn ref_dump_into(&self, key: &mut Vec<u8>, order: ValueOrder, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+    fn ref_dump_into(
+        &self,
+        key: &mut Vec<u8>,
+        order: ValueOrder,
+        out: &mut Vec<(Vec<u8>, Vec<u8>)>,
+    ) {
         let len = key.len();
         key.extend_from_slice(&self.prefix);
         for (_, v) in self.node_values(order) {
@@ -250,7 +263,8 @@ pub fn amd64_fixture() -> Option<(PathBuf, String)> {
         (root, release)
     } else {
         let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-        let env = std::fs::read_to_string(PathBuf::from(cache).join("fixtures/current/env")).ok()?;
+        let env =
+            std::fs::read_to_string(PathBuf::from(cache).join("fixtures/current/env")).ok()?;
         let get = |name: &str| {
             env.lines()
                 .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
@@ -259,5 +273,9 @@ pub fn amd64_fixture() -> Option<(PathBuf, String)> {
         (get("AMD64_ROOT")?, get("RELEASE")?)
     };
     let root = PathBuf::from(root);
-    root.join("lib/modules").join(&release).join("modules.dep.bin").exists().then_some((root, release))
+    root.join("lib/modules")
+        .join(&release)
+        .join("modules.dep.bin")
+        .exists()
+        .then_some((root, release))
 }
