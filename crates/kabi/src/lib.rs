@@ -5,6 +5,32 @@
 //!   (`Module.symvers`), per-CPU offsets (`System.map`), the module-signing
 //!   certificate (embedded in `vmlinuz`), the release and vermagic.
 //! - [`printf`]: the kernel's `vsnprintf`, format extensions included.
+//! - [`vmlinux`]: the image modules link against, below 2 GiB ([`lowmem`]):
+//!   stubs for the functions of [`abi`], data objects, per-CPU blocks.
+//! - [`log`]: printk's ring buffer.
 
+pub mod abi;
+pub mod log;
+pub mod lowmem;
 pub mod printf;
 pub mod profile;
+pub mod vmlinux;
+
+use std::sync::RwLock;
+
+/// A symbolizer for `%pS` and oops reports: the host kernel installs one
+/// that knows loaded modules (kallsyms).
+pub type Symbolizer = fn(u64) -> Option<(String, u64, u64, Option<String>)>;
+
+static SYMBOLIZER: RwLock<Option<Symbolizer>> = RwLock::new(None);
+
+/// Installs the address symbolizer.
+pub fn set_symbolizer(f: Symbolizer) {
+    *SYMBOLIZER.write().unwrap_or_else(|e| e.into_inner()) = Some(f);
+}
+
+/// Symbolizes an address: (name, offset, size, module).
+pub fn symbolize(addr: u64) -> Option<(String, u64, u64, Option<String>)> {
+    let f = *SYMBOLIZER.read().unwrap_or_else(|e| e.into_inner());
+    f.and_then(|f| f(addr))
+}

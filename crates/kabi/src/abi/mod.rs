@@ -1,0 +1,136 @@
+//! The functions and data modules call.
+//!
+//! Each submodule installs its part into the [`Builder`]; every function is
+//! an `extern "C"` Rust function reached through a low stub (see
+//! [`crate::vmlinux`]). Pointers from modules are raw addresses in this
+//! process; the `unsafe` blocks here trust them exactly as Linux trusts a
+//! module's pointers.
+
+use crate::vmlinux::{Builder, Stub};
+
+mod core;
+mod mm;
+pub mod modref;
+pub mod params;
+
+pub use modref::{module_get, module_put, try_module_get};
+mod printk;
+mod string;
+mod sync;
+
+/// Varargs: the words of a variadic call, register arguments first, then
+/// the caller's stack arguments.
+pub struct RegArgs {
+    regs: *const u64,
+    stack: *const u64,
+    next: usize,
+}
+
+impl RegArgs {
+    /// # Safety
+    /// `regs` must point at the six saved argument registers and `stack` at
+    /// the caller's stack arguments, as the varargs trampoline passes them.
+    pub unsafe fn new(regs: *const u64, stack: *const u64, fixed: usize) -> Self {
+        RegArgs { regs, stack, next: fixed }
+    }
+
+    /// The `i`-th integer argument of the call (0-based, fixed ones included).
+    pub fn arg(&self, i: usize) -> u64 {
+        // SAFETY: the trampoline saved six registers; stack arguments are read
+        // only as far as the format asks, as C's va_arg does.
+        unsafe {
+            if i < 6 {
+                *self.regs.add(i)
+            } else {
+                *self.stack.add(i - 6)
+            }
+        }
+    }
+}
+
+impl crate::printf::Args for RegArgs {
+    fn next_u64(&mut self) -> u64 {
+        let v = self.arg(self.next);
+        self.next += 1;
+        v
+    }
+}
+
+std::arch::global_asm!(
+    ".globl modhost_kabi_va_trampoline",
+    ".p2align 4",
+    "modhost_kabi_va_trampoline:",
+    "push rbp",
+    "mov rbp, rsp",
+    "push r9",
+    "push r8",
+    "push rcx",
+    "push rdx",
+    "push rsi",
+    "push rdi",
+    "mov rdi, rsp",
+    "lea rsi, [rbp + 16]",
+    "and rsp, -16",
+    "call r11",
+    "leave",
+    "ret",
+);
+
+extern "C" {
+    fn modhost_kabi_va_trampoline();
+}
+
+/// Address of the shared varargs trampoline (target function in r11).
+pub fn va_trampoline() -> usize {
+    modhost_kabi_va_trampoline as *const () as usize
+}
+
+/// Sets the calling thread's GS base (its per-CPU block).
+pub fn set_gs_base(base: u64) -> std::io::Result<()> {
+    const ARCH_SET_GS: libc::c_int = 0x1001;
+    // SAFETY: arch_prctl(ARCH_SET_GS) only changes this thread's GS base,
+    // which neither glibc nor Rust's runtime use on x86_64.
+    let r = unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_SET_GS, base) };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+pub(crate) fn install(b: &mut Builder) {
+    core::install(b);
+    mm::install(b);
+    modref::install(b);
+    params::install(b);
+    printk::install(b);
+    string::install(b);
+    sync::install(b);
+}
+
+/// Shorthands for submodules.
+pub(crate) fn call(b: &mut Builder, name: &str, f: usize) {
+    b.func(name, Stub::Call(f));
+}
+
+pub(crate) fn variadic(b: &mut Builder, name: &str, f: usize) {
+    b.func(name, Stub::Variadic(f));
+}
+
+/// Reads a NUL-terminated string from module memory (bounded).
+///
+/// # Safety
+/// `p` must be NULL or point at readable memory that holds a NUL within `max`.
+pub(crate) unsafe fn c_str<'a>(p: u64, max: usize) -> &'a [u8] {
+    if p == 0 {
+        return &[];
+    }
+    // SAFETY: per the contract.
+    unsafe {
+        let s = p as *const u8;
+        let mut n = 0;
+        while n < max && *s.add(n) != 0 {
+            n += 1;
+        }
+        std::slice::from_raw_parts(s, n)
+    }
+}

@@ -1,0 +1,318 @@
+//! The host's "vmlinux": everything modules link against, below 2 GiB.
+//!
+//! - a text area of stubs, one per imported function: register-exact thunks
+//!   written as machine code (`__x86_return_thunk`, `__fentry__`, the
+//!   `__x86_indirect_thunk_<reg>` family), stack-realigning calls into Rust
+//!   `extern "C"` functions, and varargs stubs that hand the register and
+//!   stack arguments to Rust as a word sequence;
+//! - a data area for the data objects modules reference (`jiffies`,
+//!   `__per_cpu_offset`, `param_ops_*`, ...);
+//! - per-CPU blocks: one per possible CPU, laid out like Debian's static
+//!   per-CPU area (offsets from the ABI profile) plus an 8 KiB module area;
+//!   a thread that runs module code gets one as its GS base.
+//!
+//! It is a process singleton: its addresses are baked into loaded modules.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::lowmem::{self, LowRegion, Prot, PAGE_SIZE};
+
+/// Debian x86_64's NR_CPUS is 8192: `__per_cpu_offset` has that many slots.
+pub const NR_CPUS_ARRAY: usize = 8192;
+/// How many "CPUs" (threads allowed to run module code at once) the host has.
+pub const NR_POSSIBLE_CPUS: usize = 4;
+/// PERCPU_MODULE_RESERVE: room for all modules' per-CPU data.
+pub const PERCPU_MODULE_RESERVE: u64 = 8192;
+/// `sizeof(struct task_struct)` on Debian 6.1 amd64.
+pub const TASK_STRUCT_SIZE: u64 = 9792;
+
+const TEXT_SIZE: u64 = 4 << 20;
+const DATA_SIZE: u64 = 16 << 20;
+const VMLINUX_HINT: u64 = 0x1000_0000;
+
+/// How a function is reached from module code.
+#[derive(Debug, Clone, Copy)]
+pub enum Stub {
+    /// Machine code copied as is (must preserve what its callers expect).
+    Code(&'static [u8]),
+    /// An `extern "C"` function with at most six integer arguments; the stub
+    /// realigns the stack to 16 bytes (modules keep it 8-aligned only).
+    Call(usize),
+    /// A variadic function: called as `f(regs: *const u64, stack: *const u64)`
+    /// where `regs` holds rdi, rsi, rdx, rcx, r8, r9 and `stack` points at the
+    /// caller's stack arguments.
+    Variadic(usize),
+}
+
+/// Where the per-CPU symbols of the profile live, and the static area size.
+#[derive(Debug, Clone, Default)]
+pub struct PercpuSpec {
+    /// (name, offset) of every per-CPU symbol that must be exported or set up.
+    pub symbols: Vec<(String, u64)>,
+    /// Size of the static per-CPU area (`__per_cpu_end`).
+    pub static_size: u64,
+}
+
+/// Builds the image: used once, by [`boot`].
+pub struct Builder {
+    text: LowRegion,
+    text_off: u64,
+    data: LowRegion,
+    data_off: u64,
+    symbols: HashMap<String, u64>,
+}
+
+impl Builder {
+    /// Adds a function stub; returns its address.
+    pub fn func(&mut self, name: &str, stub: Stub) -> u64 {
+        let code: Vec<u8> = match stub {
+            Stub::Code(c) => c.to_vec(),
+            Stub::Call(target) => {
+                let mut v = vec![
+                    0x55, // push rbp
+                    0x48, 0x89, 0xe5, // mov rbp, rsp
+                    0x48, 0x83, 0xe4, 0xf0, // and rsp, -16
+                    0xff, 0x15, 0x02, 0x00, 0x00, 0x00, // call [rip+2]
+                    0xc9, // leave
+                    0xc3, // ret
+                ];
+                v.extend_from_slice(&(target as u64).to_le_bytes());
+                v
+            }
+            Stub::Variadic(target) => {
+                let mut v = vec![0x49, 0xbb]; // movabs r11, target
+                v.extend_from_slice(&(target as u64).to_le_bytes());
+                v.extend_from_slice(&[0xff, 0x25, 0, 0, 0, 0]); // jmp [rip+0]
+                v.extend_from_slice(&(crate::abi::va_trampoline() as u64).to_le_bytes());
+                v
+            }
+        };
+        let at = self.text_off.next_multiple_of(16);
+        assert!(at + code.len() as u64 <= self.text.len(), "vmlinux text area full");
+        // SAFETY: the text area is still mapped read-write during the build
+        // and no module exists yet.
+        unsafe { self.text.bytes_mut(at, code.len() as u64) }.copy_from_slice(&code);
+        self.text_off = at + code.len() as u64;
+        let addr = self.text.base() + at;
+        self.symbols.insert(name.to_string(), addr);
+        addr
+    }
+
+    /// Adds a zero-filled data object; returns its address.
+    pub fn data(&mut self, name: &str, size: u64, align: u64) -> u64 {
+        let at = self.data_off.next_multiple_of(align.max(8));
+        assert!(at + size <= self.data.len(), "vmlinux data area full");
+        self.data_off = at + size.max(1);
+        let addr = self.data.base() + at;
+        self.symbols.insert(name.to_string(), addr);
+        addr
+    }
+
+    /// Names an existing address.
+    pub fn alias(&mut self, name: &str, addr: u64) {
+        self.symbols.insert(name.to_string(), addr);
+    }
+
+    pub fn symbol(&self, name: &str) -> Option<u64> {
+        self.symbols.get(name).copied()
+    }
+}
+
+/// The built image.
+pub struct Vmlinux {
+    #[allow(dead_code)]
+    text: LowRegion,
+    #[allow(dead_code)]
+    data: LowRegion,
+    symbols: HashMap<String, u64>,
+    /// Per-CPU blocks (index = CPU id).
+    cpus: Vec<LowRegion>,
+    percpu: PercpuSpec,
+    percpu_size: u64,
+    module_percpu: Mutex<Vec<(u64, u64)>>, // allocated (offset, size), sorted
+    cpu_owner: Mutex<Vec<Option<std::thread::ThreadId>>>,
+}
+
+static VMLINUX: OnceLock<Vmlinux> = OnceLock::new();
+
+/// Builds the image (once per process) and returns it.
+pub fn boot(spec: &PercpuSpec) -> Result<&'static Vmlinux, lowmem::LowMemError> {
+    if let Some(v) = VMLINUX.get() {
+        return Ok(v);
+    }
+    crate::log::boot();
+    let text = lowmem::alloc(TEXT_SIZE, VMLINUX_HINT)?;
+    let data = lowmem::alloc(DATA_SIZE, VMLINUX_HINT)?;
+    let percpu_size = (spec.static_size + PERCPU_MODULE_RESERVE).next_multiple_of(PAGE_SIZE);
+    let mut cpus = Vec::new();
+    for _ in 0..NR_POSSIBLE_CPUS {
+        cpus.push(lowmem::alloc(percpu_size, VMLINUX_HINT)?);
+    }
+    let mut b = Builder { text, text_off: 0, data, data_off: 0, symbols: HashMap::new() };
+    for (name, off) in &spec.symbols {
+        b.symbols.insert(name.clone(), *off);
+    }
+    crate::abi::install(&mut b);
+    // Per-CPU contents every module relies on.
+    let per_cpu_offset = b.data("__per_cpu_offset", (NR_CPUS_ARRAY * 8) as u64, 64);
+    let off_of = |n: &str| spec.symbols.iter().find(|(s, _)| s == n).map(|(_, o)| *o);
+    for (id, blk) in cpus.iter().enumerate() {
+        let task = b.data(&format!("__modhost_task{id}"), TASK_STRUCT_SIZE, 64);
+        // SAFETY: data and per-CPU blocks are mapped read-write; nothing runs yet.
+        unsafe {
+            let slot = (per_cpu_offset + id as u64 * 8) as *mut u64;
+            slot.write(blk.base());
+            let w = |off: u64, v: u64| ((blk.base() + off) as *mut u64).write_unaligned(v);
+            // stack canary at %gs:0x28 (fixed_percpu_data.stack_canary), low byte 0 as Linux
+            w(0x28, canary());
+            if let Some(o) = off_of("this_cpu_off") {
+                w(o, blk.base());
+            }
+            if let Some(o) = off_of("cpu_number") {
+                ((blk.base() + o) as *mut u32).write(id as u32);
+            }
+            if let Some(o) = off_of("__preempt_count") {
+                ((blk.base() + o) as *mut u32).write(0x8000_0000);
+            }
+            if let Some(o) = off_of("current_task") {
+                w(o, task);
+            }
+        }
+    }
+    b.text.protect(0, TEXT_SIZE, Prot::ReadExec)?;
+    let v = Vmlinux {
+        text: b.text,
+        data: b.data,
+        symbols: b.symbols,
+        cpus,
+        percpu: spec.clone(),
+        percpu_size,
+        module_percpu: Mutex::new(Vec::new()),
+        cpu_owner: Mutex::new(vec![None; NR_POSSIBLE_CPUS]),
+    };
+    Ok(VMLINUX.get_or_init(|| v))
+}
+
+/// The booted image, if any.
+pub fn get() -> Option<&'static Vmlinux> {
+    VMLINUX.get()
+}
+
+fn canary() -> u64 {
+    let mut b = [0u8; 8];
+    // best effort: a time-seeded value when getrandom is unavailable
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b)).is_err() {
+        b = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0x5eed)).to_le_bytes();
+    }
+    u64::from_le_bytes(b) & !0xff
+}
+
+impl Vmlinux {
+    /// The address (or per-CPU offset) of a symbol the host provides.
+    pub fn symbol(&self, name: &str) -> Option<u64> {
+        self.symbols.get(name).copied()
+    }
+
+    /// All symbols the host provides.
+    pub fn symbols(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.symbols.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    pub fn percpu_spec(&self) -> &PercpuSpec {
+        &self.percpu
+    }
+
+    /// Base address of CPU `id`'s per-CPU block.
+    pub fn cpu_base(&self, id: usize) -> Option<u64> {
+        self.cpus.get(id).map(|r| r.base())
+    }
+
+    pub fn nr_cpus(&self) -> usize {
+        self.cpus.len()
+    }
+
+    /// Reserves `size` bytes of module per-CPU space; returns the per-CPU offset.
+    pub fn percpu_alloc(&self, size: u64, align: u64) -> Option<u64> {
+        let mut a = self.module_percpu.lock().unwrap_or_else(|e| e.into_inner());
+        let start = self.percpu.static_size;
+        let end = start + PERCPU_MODULE_RESERVE;
+        let mut at = start.next_multiple_of(align.max(1));
+        for &(o, s) in a.iter() {
+            if at + size <= o {
+                break;
+            }
+            at = (o + s).next_multiple_of(align.max(1)).max(at);
+        }
+        if at + size > end || at + size > self.percpu_size {
+            return None;
+        }
+        a.push((at, size));
+        a.sort();
+        Some(at)
+    }
+
+    pub fn percpu_free(&self, offset: u64) {
+        self.module_percpu.lock().unwrap_or_else(|e| e.into_inner()).retain(|&(o, _)| o != offset);
+    }
+
+    /// Copies a per-CPU initial image to `offset` in every CPU's block.
+    pub fn percpu_copy(&self, offset: u64, bytes: &[u8]) {
+        for blk in &self.cpus {
+            assert!(offset + bytes.len() as u64 <= blk.len());
+            // SAFETY: in bounds of a read-write block; the module owning the
+            // range is not running yet.
+            unsafe { blk.bytes_mut(offset, bytes.len() as u64) }.copy_from_slice(bytes);
+        }
+    }
+
+    /// Makes the calling thread a CPU: gives it a per-CPU block as GS base
+    /// (kept until the thread exits). Returns the CPU id.
+    pub fn enter_cpu(&'static self) -> Result<usize, CpuError> {
+        CURRENT_CPU.with(|c| {
+            if let Some(id) = c.get() {
+                return Ok(id);
+            }
+            let me = std::thread::current().id();
+            let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
+            let id = owners.iter().position(Option::is_none).ok_or(CpuError::AllBusy)?;
+            owners[id] = Some(me);
+            drop(owners);
+            crate::abi::set_gs_base(self.cpus[id].base()).map_err(CpuError::Os)?;
+            c.set(Some(id));
+            CPU_RELEASE.with(|r| r.borrow_mut().replace(CpuRelease(id)));
+            Ok(id)
+        })
+    }
+
+    /// The CPU id of the calling thread, if it is one.
+    pub fn current_cpu() -> Option<usize> {
+        CURRENT_CPU.with(|c| c.get())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CpuError {
+    #[error("all {NR_POSSIBLE_CPUS} host CPUs are in use by other threads")]
+    AllBusy,
+    #[error("cannot set the GS base: {0}")]
+    Os(std::io::Error),
+}
+
+thread_local! {
+    static CURRENT_CPU: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    static CPU_RELEASE: std::cell::RefCell<Option<CpuRelease>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Gives a CPU back when its thread exits.
+struct CpuRelease(usize);
+
+impl Drop for CpuRelease {
+    fn drop(&mut self) {
+        if let Some(v) = VMLINUX.get() {
+            if let Ok(mut o) = v.cpu_owner.lock() {
+                o[self.0] = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Architecture code (x86_64 only).
+pub mod x86_64;

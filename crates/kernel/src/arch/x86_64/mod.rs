@@ -1,0 +1,2 @@
+//! x86_64: relocations.
+pub mod reloc;

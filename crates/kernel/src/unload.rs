@@ -1,0 +1,91 @@
+//! `delete_module` and `free_module`.
+
+use crate::errno::{Errno, KResult};
+use crate::module::ModuleState;
+use crate::{cpu, params, pr, taint, Kernel, State, KERN_WARNING, O_TRUNC};
+
+/// `delete_module(name, flags)`: Linux 6.1's checks, in order.
+pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
+    if name.is_empty() || name.len() >= crate::MODULE_NAME_LEN {
+        return Err(Errno::ENOENT);
+    }
+    let mut st = k.lock();
+    let i = st.modules.iter().position(|m| m.name == name && m.state != ModuleState::Unformed).ok_or(Errno::ENOENT)?;
+    let forced = flags & O_TRUNC != 0;
+    if !st.modules[i].users.is_empty() {
+        return Err(Errno::EWOULDBLOCK);
+    }
+    if st.modules[i].state != ModuleState::Live {
+        return Err(Errno::EBUSY);
+    }
+    if st.modules[i].permanent() {
+        if !forced {
+            return Err(Errno::EBUSY);
+        }
+        add_forced_rmmod(&mut st, name);
+    }
+    // try_stop_module: only the base reference may be left.
+    let m = &st.modules[i];
+    if m.refcnt_raw() != 1 {
+        if !forced {
+            return Err(Errno::EWOULDBLOCK);
+        }
+        add_forced_rmmod(&mut st, name);
+    }
+    let m = &mut st.modules[i];
+    m.set_refcnt(0);
+    m.set_state(ModuleState::Going);
+    let exit_fn = m.exit_fn;
+    let this_module = m.this_module;
+    drop(st);
+    if exit_fn != 0 {
+        cpu::call_exit(exit_fn)?;
+    }
+    let mut st = k.lock();
+    if let Some(m) = st.modules.iter().find(|m| m.this_module == this_module) {
+        let letters = taint::module_letters(m.taints);
+        st.last_unloaded = Some(if letters.is_empty() { name.to_string() } else { format!("{name} ({letters})") });
+    }
+    release(k, st, this_module);
+    Ok(())
+}
+
+fn add_forced_rmmod(st: &mut State, name: &str) {
+    if st.taint & (1 << taint::FORCED_RMMOD) == 0 {
+        pr(KERN_WARNING, format!("Disabling lock debugging due to kernel taint ({name} forced)"));
+    }
+    st.taint |= 1 << taint::FORCED_RMMOD;
+}
+
+/// `free_module` (and the unwinding of a failed load): takes the module off
+/// the list, drops its references on the modules it used, frees its
+/// parameters' resources, its per-CPU area and its memory.
+pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this_module: u64) {
+    let Some(i) = st.modules.iter().position(|m| m.this_module == this_module) else { return };
+    let m = st.modules.remove(i);
+    for (target, addr) in &m.uses {
+        kabi::abi::module_put(*addr);
+        if let Some(t) = st.modules.iter_mut().find(|t| &t.name == target) {
+            t.users.retain(|u| *u != m.name);
+        }
+    }
+    drop(st);
+    // module_destroy_params: call ops->free for parameters that have one
+    // (charp frees its string) — only for a module that got that far.
+    if matches!(m.state, ModuleState::Going | ModuleState::Live) {
+        for p in &m.params {
+            // SAFETY: ops belongs to the module or the host ABI and is still mapped.
+            let free = unsafe { cpu::read_u64(p.ops + params::OPS_FREE) };
+            if free != 0 {
+                // SAFETY: kernel_param.arg @32.
+                let arg = unsafe { cpu::read_u64(p.kp + 32) };
+                let _ = cpu::call_param_free(free, arg);
+            }
+        }
+    }
+    if let Some((off, _)) = m.percpu {
+        k.vmlinux.percpu_free(off);
+    }
+    drop(m);
+    k.module_wq.notify_all();
+}
