@@ -4,8 +4,13 @@
 //! tool (`modinfo`, ...), as kmod's single binary is.
 
 mod getopt;
+mod host;
+mod insmod;
+mod lsmod;
 mod modinfo;
+mod rmmod;
 mod stdout;
+mod views;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,7 +33,17 @@ impl Tool {
     }
 }
 
-const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[("modinfo", modinfo::run)];
+const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
+    ("modinfo", modinfo::run),
+    ("insmod", insmod::run),
+    ("rmmod", rmmod::run),
+    ("lsmod", lsmod::run),
+    ("dmesg", views::dmesg),
+    ("serve", views::serve),
+    ("cat", views::cat),
+    ("ls", views::ls),
+    ("write", views::write),
+];
 
 fn usage(prog: &str) -> String {
     let names: Vec<&str> = TOOLS.iter().map(|t| t.0).collect();

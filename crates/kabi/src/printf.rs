@@ -78,8 +78,8 @@ mod valist;
 
 pub use errname::errname;
 pub use printk::{
-    parse_printk_prefix, printk_level, PrintkPrefix, CONSOLE_LOGLEVEL_DEFAULT, KERN_CONT,
-    KERN_SOH, MESSAGE_LOGLEVEL_DEFAULT,
+    parse_printk_prefix, printk_level, PrintkPrefix, CONSOLE_LOGLEVEL_DEFAULT, KERN_CONT, KERN_SOH,
+    MESSAGE_LOGLEVEL_DEFAULT,
 };
 pub use siphash::siphash_1u64;
 pub use valist::VaListArgs;
@@ -242,10 +242,19 @@ pub fn format_capped(
     opts: &Options,
     cap: usize,
 ) -> Formatted {
-    let mut ctx = Ctx { mem, opts, warnings: Vec::new(), depth: 0 };
+    let mut ctx = Ctx {
+        mem,
+        opts,
+        warnings: Vec::new(),
+        depth: 0,
+    };
     let mut sink = Sink::new(cap);
     ctx.run(&mut sink, fmt, args);
-    Formatted { len: sink.len, text: sink.buf, warnings: ctx.warnings }
+    Formatted {
+        len: sink.len,
+        text: sink.buf,
+        warnings: ctx.warnings,
+    }
 }
 
 /// `vsnprintf` semantics: writes at most `out.len() - 1` bytes and a NUL
@@ -266,7 +275,11 @@ pub fn vsnprintf_with(
     opts: &Options,
 ) -> Formatted {
     if out.len() > i32::MAX as usize {
-        return Formatted { text: Vec::new(), len: 0, warnings: vec![Warning::SizeTooLarge(out.len())] };
+        return Formatted {
+            text: Vec::new(),
+            len: 0,
+            warnings: vec![Warning::SizeTooLarge(out.len())],
+        };
     }
     let cap = out.len().saturating_sub(1);
     let f = format_capped(fmt, args, mem, opts, cap);
@@ -327,14 +340,39 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
-    pub const DEFAULT: Spec = Spec { flags: 0, base: 10, field_width: -1, precision: -1 };
+    pub const DEFAULT: Spec = Spec {
+        flags: 0,
+        base: 10,
+        field_width: -1,
+        precision: -1,
+    };
     /// The kernel's `default_dec_spec`.
-    pub const DEC: Spec = Spec { flags: 0, base: 10, field_width: 0, precision: -1 };
+    pub const DEC: Spec = Spec {
+        flags: 0,
+        base: 10,
+        field_width: 0,
+        precision: -1,
+    };
     /// The kernel's `default_flag_spec` (`%#lx`).
-    pub const FLAG: Spec = Spec { flags: SPECIAL | SMALL, base: 16, field_width: 0, precision: -1 };
+    pub const FLAG: Spec = Spec {
+        flags: SPECIAL | SMALL,
+        base: 16,
+        field_width: 0,
+        precision: -1,
+    };
     /// `%02d` / `%04d` (`default_dec02_spec` / `default_dec04_spec`).
-    pub const DEC02: Spec = Spec { flags: ZEROPAD, base: 10, field_width: 2, precision: -1 };
-    pub const DEC04: Spec = Spec { flags: ZEROPAD, base: 10, field_width: 4, precision: -1 };
+    pub const DEC02: Spec = Spec {
+        flags: ZEROPAD,
+        base: 10,
+        field_width: 2,
+        precision: -1,
+    };
+    pub const DEC04: Spec = Spec {
+        flags: ZEROPAD,
+        base: 10,
+        field_width: 4,
+        precision: -1,
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -348,7 +386,11 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub fn new(cap: usize) -> Self {
-        Sink { buf: Vec::new(), cap, len: 0 }
+        Sink {
+            buf: Vec::new(),
+            cap,
+            len: 0,
+        }
     }
 
     pub fn push(&mut self, b: u8) {
@@ -476,7 +518,12 @@ pub(crate) fn number(sink: &mut Sink, mut num: u64, spec: Spec) {
 
 /// The kernel's `special_hex_number()`: `0x` and `2*size` zero-padded digits.
 pub(crate) fn special_hex_number(sink: &mut Sink, num: u64, size: i32) {
-    let spec = Spec { flags: SPECIAL | SMALL | ZEROPAD, base: 16, field_width: 2 + 2 * size, precision: -1 };
+    let spec = Spec {
+        flags: SPECIAL | SMALL | ZEROPAD,
+        base: 16,
+        field_width: 2 + 2 * size,
+        precision: -1,
+    };
     number(sink, num, spec);
 }
 
@@ -487,8 +534,14 @@ pub(crate) fn string_nocheck(sink: &mut Sink, s: &[u8], spec: Spec) {
         Some(n) => &s[..n],
         None => s,
     };
-    let s = if spec.precision >= 0 { &s[..s.len().min(spec.precision as usize)] } else { s };
-    let spaces = spec.field_width.saturating_sub(s.len().min(i32::MAX as usize) as i32);
+    let s = if spec.precision >= 0 {
+        &s[..s.len().min(spec.precision as usize)]
+    } else {
+        s
+    };
+    let spaces = spec
+        .field_width
+        .saturating_sub(s.len().min(i32::MAX as usize) as i32);
     if spec.flags & LEFT == 0 {
         sink.pad(b' ', spaces);
         sink.extend(s);
@@ -691,7 +744,10 @@ impl Ctx<'_> {
                     number(sink, num, spec);
                 }
                 conv => {
-                    self.warn(Warning::UnsupportedConversion { offset: i, conversion: conv });
+                    self.warn(Warning::UnsupportedConversion {
+                        offset: i,
+                        conversion: conv,
+                    });
                     return;
                 }
             }
@@ -707,7 +763,11 @@ impl Ctx<'_> {
             // Nothing is read.
             return string_nocheck(sink, b"", spec);
         }
-        let max = if spec.precision > 0 { spec.precision as usize } else { usize::MAX };
+        let max = if spec.precision > 0 {
+            spec.precision as usize
+        } else {
+            usize::MAX
+        };
         match self.mem.c_str(addr, max) {
             Some(s) => string_nocheck(sink, &s, spec),
             None => error_string(sink, EFAULT, spec),
@@ -719,6 +779,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn read_u64(&self, addr: u64) -> Option<u64> {
-        self.read(addr, 8).map(|v| u64::from_le_bytes(v[..8].try_into().unwrap()))
+        self.read(addr, 8)
+            .map(|v| u64::from_le_bytes(v[..8].try_into().unwrap()))
     }
 }

@@ -44,12 +44,14 @@ mod printf {
         }
 
         fn sym(&mut self, start: u64, size: u64, name: &str, module: Option<&str>) {
-            self.symbols.push((start, size, name.to_string(), module.map(str::to_string)));
+            self.symbols
+                .push((start, size, name.to_string(), module.map(str::to_string)));
         }
 
         fn region(&self, addr: u64) -> Option<&[u8]> {
             self.regions.iter().find_map(|(base, bytes)| {
-                (addr >= *base && addr < base + bytes.len() as u64).then(|| &bytes[(addr - base) as usize..])
+                (addr >= *base && addr < base + bytes.len() as u64)
+                    .then(|| &bytes[(addr - base) as usize..])
             })
         }
     }
@@ -72,7 +74,8 @@ mod printf {
 
         fn symbol(&self, addr: u64) -> Option<(String, u64, u64, Option<String>)> {
             self.symbols.iter().find_map(|(start, size, name, module)| {
-                (addr >= *start && addr < start + size).then(|| (name.clone(), addr - start, *size, module.clone()))
+                (addr >= *start && addr < start + size)
+                    .then(|| (name.clone(), addr - start, *size, module.clone()))
             })
         }
     }
@@ -80,7 +83,11 @@ mod printf {
     const KEY: [u64; 2] = [0x0706050403020100, 0x0f0e0d0c0b0a0908];
 
     fn opts() -> Options {
-        Options { ptr_key: KEY, no_hash_pointers: false, kptr_restrict: 0 }
+        Options {
+            ptr_key: KEY,
+            no_hash_pointers: false,
+            kptr_restrict: 0,
+        }
     }
 
     fn fmt_mem(mem: &TestMem, fmt: &str, args: &[u64]) -> String {
@@ -143,7 +150,11 @@ mod printf {
 
     fn c_format(fmt: &[u8], args: &[u64]) -> Vec<u8> {
         let (n, mut buf) = c_snprintf(4096, fmt, args);
-        assert!(n >= 0, "snprintf failed for {:?}", String::from_utf8_lossy(fmt));
+        assert!(
+            n >= 0,
+            "snprintf failed for {:?}",
+            String::from_utf8_lossy(fmt)
+        );
         if n as usize >= 4096 {
             let (m, b) = c_snprintf(n as usize + 1, fmt, args);
             assert_eq!(m, n);
@@ -222,7 +233,14 @@ mod printf {
         Arg(i32),
     }
 
-    fn int_conversion(flags: &str, width: Star, prec: Star, len: &str, conv: char, v: u64) -> (String, Vec<u64>, bool) {
+    fn int_conversion(
+        flags: &str,
+        width: Star,
+        prec: Star,
+        len: &str,
+        conv: char,
+        v: u64,
+    ) -> (String, Vec<u64>, bool) {
         let mut f = format!("%{flags}");
         let mut args = Vec::new();
         match width {
@@ -267,7 +285,13 @@ mod printf {
     fn flag_sets() -> Vec<String> {
         let all = ['-', '+', ' ', '#', '0'];
         (0..32u32)
-            .map(|m| all.iter().enumerate().filter(|(i, _)| m & (1 << i) != 0).map(|(_, c)| *c).collect())
+            .map(|m| {
+                all.iter()
+                    .enumerate()
+                    .filter(|(i, _)| m & (1 << i) != 0)
+                    .map(|(_, c)| *c)
+                    .collect()
+            })
             .collect()
     }
 
@@ -308,13 +332,15 @@ mod printf {
                     for len in lens {
                         for conv in convs {
                             for &v in VALUES {
-                                let (f, args, comparable) = int_conversion(&flags, width, prec, len, conv, v);
+                                let (f, args, comparable) =
+                                    int_conversion(&flags, width, prec, len, conv, v);
                                 if !comparable {
                                     skipped += 1;
                                     continue;
                                 }
                                 compared += 1;
-                                let ours = format_with(f.as_bytes(), &mut ArgList::new(&args), &mem, &o);
+                                let ours =
+                                    format_with(f.as_bytes(), &mut ArgList::new(&args), &mem, &o);
                                 let theirs = c_format(f.as_bytes(), &args);
                                 if ours.text != theirs && failures.len() < 20 {
                                     failures.push(format!(
@@ -330,8 +356,16 @@ mod printf {
                 }
             }
         }
-        assert!(failures.is_empty(), "{} mismatches, first:\n{}", failures.len(), failures.join("\n"));
-        assert!(compared > 2_000_000, "compared {compared}, skipped {skipped}");
+        assert!(
+            failures.is_empty(),
+            "{} mismatches, first:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert!(
+            compared > 2_000_000,
+            "compared {compared}, skipped {skipped}"
+        );
         eprintln!("integer conversions: {compared} compared with glibc, {skipped} known differences skipped");
     }
 
@@ -342,9 +376,17 @@ mod printf {
         for flags in flag_sets() {
             for width in ["", "1", "2", "6", "*"] {
                 for v in (0u64..=255).chain([0x141, 0xffff_ff41, u64::MAX]) {
-                    for wv in if width == "*" { vec![-4i64, 0, 3] } else { vec![0] } {
+                    for wv in if width == "*" {
+                        vec![-4i64, 0, 3]
+                    } else {
+                        vec![0]
+                    } {
                         let f = format!("<%{flags}{width}c>");
-                        let args: Vec<u64> = if width == "*" { vec![wv as u64, v] } else { vec![v] };
+                        let args: Vec<u64> = if width == "*" {
+                            vec![wv as u64, v]
+                        } else {
+                            vec![v]
+                        };
                         let ours = fmt_bytes(&mem, f.as_bytes(), &args);
                         let theirs = c_format(f.as_bytes(), &args);
                         assert_eq!(ours, theirs, "{f} {args:x?}");
@@ -422,8 +464,20 @@ mod printf {
     #[test]
     fn percent_and_literals_match_glibc() {
         let mem = TestMem::new();
-        for f in ["%%", "%5%", "%-5%", "a%%b%%%%c", "100%% sure", "no conversions at all", ""] {
-            assert_eq!(fmt_bytes(&mem, f.as_bytes(), &[]), c_format(f.as_bytes(), &[]), "{f}");
+        for f in [
+            "%%",
+            "%5%",
+            "%-5%",
+            "a%%b%%%%c",
+            "100%% sure",
+            "no conversions at all",
+            "",
+        ] {
+            assert_eq!(
+                fmt_bytes(&mem, f.as_bytes(), &[]),
+                c_format(f.as_bytes(), &[]),
+                "{f}"
+            );
         }
     }
 
@@ -431,8 +485,10 @@ mod printf {
     /// order in which arguments are consumed.
     #[test]
     fn mixed_formats_match_glibc() {
-        let owned: Vec<CString> =
-            ["x", "kernel", "", "a longer string value"].iter().map(|s| CString::new(*s).unwrap()).collect();
+        let owned: Vec<CString> = ["x", "kernel", "", "a longer string value"]
+            .iter()
+            .map(|s| CString::new(*s).unwrap())
+            .collect();
         let mut mem = TestMem::new();
         let strs: Vec<u64> = owned.iter().map(|s| mem.map_cstring(s)).collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -456,13 +512,24 @@ mod printf {
                     }
                     2 => f += "%%",
                     _ => {
-                        let width = [Star::None, Star::Digits("4"), Star::Digits("12"), Star::Arg(-6), Star::Arg(9)]
-                            [rng.below(5)];
-                        let prec = [Star::None, Star::None, Star::Digits("3"), Star::Arg(2)][rng.below(4)];
+                        let width = [
+                            Star::None,
+                            Star::Digits("4"),
+                            Star::Digits("12"),
+                            Star::Arg(-6),
+                            Star::Arg(9),
+                        ][rng.below(5)];
+                        let prec =
+                            [Star::None, Star::None, Star::Digits("3"), Star::Arg(2)][rng.below(4)];
                         let len = ["", "hh", "h", "l", "ll", "z", "t"][rng.below(7)];
                         let conv = ['d', 'i', 'u', 'x', 'X', 'o'][rng.below(6)];
-                        let v = if rng.below(2) == 0 { VALUES[rng.below(VALUES.len())] } else { rng.next() };
-                        let (c, a, ok) = int_conversion(&flags[rng.below(32)], width, prec, len, conv, v);
+                        let v = if rng.below(2) == 0 {
+                            VALUES[rng.below(VALUES.len())]
+                        } else {
+                            rng.next()
+                        };
+                        let (c, a, ok) =
+                            int_conversion(&flags[rng.below(32)], width, prec, len, conv, v);
                         f += &c;
                         args.extend(a);
                         comparable &= ok;
@@ -474,7 +541,11 @@ mod printf {
             }
             let ours = fmt_bytes(&mem, f.as_bytes(), &args);
             let theirs = c_format(f.as_bytes(), &args);
-            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{f:?} {args:x?}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{f:?} {args:x?}"
+            );
         }
     }
 
@@ -500,7 +571,11 @@ mod printf {
                 assert_eq!(ours[..], theirs[..size], "{f} size {size}");
                 let mut buf = vec![0u8; size];
                 let written = vscnprintf(&mut buf, f.as_bytes(), &mut ArgList::new(args), &mem);
-                assert_eq!(written, if size == 0 { 0 } else { full.min(size - 1) }, "{f} size {size}");
+                assert_eq!(
+                    written,
+                    if size == 0 { 0 } else { full.min(size - 1) },
+                    "{f} size {size}"
+                );
             }
         }
     }
@@ -532,7 +607,11 @@ mod printf {
         ];
         for (f, args, linux, glibc) in cases {
             assert_eq!(fmt_mem(&mem, f, args), *linux, "{f}");
-            assert_eq!(String::from_utf8_lossy(&c_format(f.as_bytes(), args)), *glibc, "glibc {f}");
+            assert_eq!(
+                String::from_utf8_lossy(&c_format(f.as_bytes(), args)),
+                *glibc,
+                "glibc {f}"
+            );
         }
     }
 
@@ -577,36 +656,90 @@ mod printf {
         assert_eq!(fmt("[%.40000d]", &[5]), "[5]");
         // A `*` width is clamped to 2^23-1.
         let mut buf = [0u8; 8];
-        let out = vsnprintf_with(&mut buf, b"%*d", &mut ArgList::new(&[0x7fff_ffff, 5]), &mem, &opts());
+        let out = vsnprintf_with(
+            &mut buf,
+            b"%*d",
+            &mut ArgList::new(&[0x7fff_ffff, 5]),
+            &mem,
+            &opts(),
+        );
         assert_eq!(out.len, (1 << 23) - 1);
         assert_eq!(out.warnings, vec![Warning::FieldWidthTooLarge(0x7fff_ffff)]);
         assert_eq!(&buf, b"       \0");
-        let out = vsnprintf_with(&mut buf, b"%*d", &mut ArgList::new(&[(-20_000_000i64) as u64, 5]), &mem, &opts());
+        let out = vsnprintf_with(
+            &mut buf,
+            b"%*d",
+            &mut ArgList::new(&[(-20_000_000i64) as u64, 5]),
+            &mem,
+            &opts(),
+        );
         assert_eq!(out.len, (1 << 23) - 1);
         assert_eq!(&buf, b"5      \0");
         // A `*` precision is clamped to 0..=32767.
-        let out = vsnprintf_with(&mut buf, b"%.*d", &mut ArgList::new(&[40000, 5]), &mem, &opts());
+        let out = vsnprintf_with(
+            &mut buf,
+            b"%.*d",
+            &mut ArgList::new(&[40000, 5]),
+            &mem,
+            &opts(),
+        );
         assert_eq!(out.len, 32767);
         assert_eq!(out.warnings, vec![Warning::PrecisionTooLarge(40000)]);
         // The kernel refuses sizes above INT_MAX (not tested with a real
         // 2 GiB buffer); size 0 writes nothing but counts.
         let mut empty = [0u8; 0];
-        assert_eq!(vsnprintf(&mut empty, b"hello %d", &mut ArgList::new(&[42]), &mem), 8);
-        assert_eq!(vscnprintf(&mut empty, b"hello %d", &mut ArgList::new(&[42]), &mem), 0);
+        assert_eq!(
+            vsnprintf(&mut empty, b"hello %d", &mut ArgList::new(&[42]), &mem),
+            8
+        );
+        assert_eq!(
+            vscnprintf(&mut empty, b"hello %d", &mut ArgList::new(&[42]), &mem),
+            0
+        );
     }
 
     #[test]
     fn integer_details() {
         assert_eq!(fmt("%d %i", &[0xffff_ffff, 0x1_0000_0005]), "-1 5");
-        assert_eq!(fmt("%u %x %X %o", &[u64::MAX, u64::MAX, 0xabc, 8]), "4294967295 ffffffff ABC 10");
-        assert_eq!(fmt("%ld %lu %lx", &[u64::MAX, u64::MAX, u64::MAX]), "-1 18446744073709551615 ffffffffffffffff");
-        assert_eq!(fmt("%lld %Lu %zd %zu %td %tx", &[u64::MAX, 5, u64::MAX, 6, u64::MAX, 255]), "-1 5 -1 6 -1 ff");
-        assert_eq!(fmt("%hhd %hhu %hhx %hd %hu %hx", &[0x180, 0x1ff, 0x1234, 0x18000, 0x1ffff, 0x12345]), "-128 255 34 -32768 65535 2345");
+        assert_eq!(
+            fmt("%u %x %X %o", &[u64::MAX, u64::MAX, 0xabc, 8]),
+            "4294967295 ffffffff ABC 10"
+        );
+        assert_eq!(
+            fmt("%ld %lu %lx", &[u64::MAX, u64::MAX, u64::MAX]),
+            "-1 18446744073709551615 ffffffffffffffff"
+        );
+        assert_eq!(
+            fmt(
+                "%lld %Lu %zd %zu %td %tx",
+                &[u64::MAX, 5, u64::MAX, 6, u64::MAX, 255]
+            ),
+            "-1 5 -1 6 -1 ff"
+        );
+        assert_eq!(
+            fmt(
+                "%hhd %hhu %hhx %hd %hu %hx",
+                &[0x180, 0x1ff, 0x1234, 0x18000, 0x1ffff, 0x12345]
+            ),
+            "-128 255 34 -32768 65535 2345"
+        );
         assert_eq!(fmt("%lld", &[1 << 63]), "-9223372036854775808");
-        assert_eq!(fmt("[%+d] [% d] [%+ d] [%+u]", &[5, 5, 5, 5]), "[+5] [ 5] [+5] [5]");
-        assert_eq!(fmt("[%-+6d] [%06d] [%-06d] [%+06d]", &[5, (-5i64) as u64, 5, 5]), "[+5    ] [-00005] [5     ] [+00005]");
-        assert_eq!(fmt("[%#o] [%#o] [%#x] [%#X] [%#010x]", &[0, 8, 255, 255, 255]), "[0] [010] [0xff] [0XFF] [0x000000ff]");
-        assert_eq!(fmt("[%.5d] [%8.3x] [%-8.3o|]", &[42, 10, 8]), "[00042] [     00a] [010     |]");
+        assert_eq!(
+            fmt("[%+d] [% d] [%+ d] [%+u]", &[5, 5, 5, 5]),
+            "[+5] [ 5] [+5] [5]"
+        );
+        assert_eq!(
+            fmt("[%-+6d] [%06d] [%-06d] [%+06d]", &[5, (-5i64) as u64, 5, 5]),
+            "[+5    ] [-00005] [5     ] [+00005]"
+        );
+        assert_eq!(
+            fmt("[%#o] [%#o] [%#x] [%#X] [%#010x]", &[0, 8, 255, 255, 255]),
+            "[0] [010] [0xff] [0XFF] [0x000000ff]"
+        );
+        assert_eq!(
+            fmt("[%.5d] [%8.3x] [%-8.3o|]", &[42, 10, 8]),
+            "[00042] [     00a] [010     |]"
+        );
         assert_eq!(fmt("[%c]", &[0]).as_bytes(), b"[\0]");
     }
 
@@ -616,17 +749,30 @@ mod printf {
         let s = mem.map(0x1000_0000, b"bytes \xff\xfe not utf-8\0");
         let unterminated = mem.map(0x1100_0000, b"abc");
         assert_eq!(fmt_bytes(&mem, b"%s", &[s]), b"bytes \xff\xfe not utf-8");
-        assert_eq!(fmt_mem(&mem, "[%.5s] [%8.2s] [%-8.2s]", &[s, s, s]), "[bytes] [      by] [by      ]");
-        assert_eq!(fmt_mem(&mem, "[%s] [%10s] [%-8s] [%.3s]", &[0, 0, 0, 0]), "[(null)] [    (null)] [(null)  ] [(nu]");
+        assert_eq!(
+            fmt_mem(&mem, "[%.5s] [%8.2s] [%-8.2s]", &[s, s, s]),
+            "[bytes] [      by] [by      ]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "[%s] [%10s] [%-8s] [%.3s]", &[0, 0, 0, 0]),
+            "[(null)] [    (null)] [(null)  ] [(nu]"
+        );
         for bad in [0x10, 0xfff, err_ptr(12), 0x5000_0000, u64::MAX] {
-            assert_eq!(fmt_mem(&mem, "[%s] [%9s]", &[bad, bad]), "[(efault)] [ (efault)]", "{bad:#x}");
+            assert_eq!(
+                fmt_mem(&mem, "[%s] [%9s]", &[bad, bad]),
+                "[(efault)] [ (efault)]",
+                "{bad:#x}"
+            );
         }
         // A precision bounds the read: no NUL is needed within it.
         assert_eq!(fmt_mem(&mem, "[%.3s]", &[unterminated]), "[abc]");
         assert_eq!(fmt_mem(&mem, "[%s]", &[unterminated]), "[(efault)]");
         // Precision 0 reads nothing, so even an unreadable pointer prints "".
         assert_eq!(fmt_mem(&mem, "[%.0s]", &[0x5000_0000]), "[]");
-        assert_eq!(fmt_mem(&mem, "[%ls]", &[s]), "[bytes \u{fffd}\u{fffd} not utf-8]");
+        assert_eq!(
+            fmt_mem(&mem, "[%ls]", &[s]),
+            "[bytes \u{fffd}\u{fffd} not utf-8]"
+        );
         // The format itself ends at a NUL.
         assert_eq!(fmt_bytes(&mem, b"ab\0%d", &[1]), b"ab");
     }
@@ -657,13 +803,22 @@ mod printf {
         // %pK: kptr_restrict.
         assert_eq!(fmt("%pK", &[p]), expected_hash(p));
         for restrict in [1, 2] {
-            let o = Options { kptr_restrict: restrict, ..opts() };
+            let o = Options {
+                kptr_restrict: restrict,
+                ..opts()
+            };
             let out = format_with(b"%pK", &mut ArgList::new(&[p]), &mem, &o);
             assert_eq!(out.text, b"0000000000000000");
         }
         // no_hash_pointers.
-        let o = Options { no_hash_pointers: true, ..opts() };
-        assert_eq!(format_with(b"%p", &mut ArgList::new(&[p]), &mem, &o).text, b"ffff888012345678");
+        let o = Options {
+            no_hash_pointers: true,
+            ..opts()
+        };
+        assert_eq!(
+            format_with(b"%p", &mut ArgList::new(&[p]), &mem, &o).text,
+            b"ffff888012345678"
+        );
         // Removed or unknown extensions print like %p; all letters and
         // digits after %p belong to the extension.
         assert_eq!(fmt("%pF", &[p]), expected_hash(p));
@@ -704,17 +859,39 @@ mod printf {
         mem.sym(0xffff_ffff_c000_1000, 0x80, "my_func", Some("mymod"));
         mem.sym(0xffff_ffff_8100_0000, 0x40, "_printk", None);
         let f = 0xffff_ffff_c000_1000u64;
-        assert_eq!(fmt_mem(&mem, "%pS", &[f + 0x10]), "my_func+0x10/0x80 [mymod]");
-        assert_eq!(fmt_mem(&mem, "%pSR", &[f + 0x10]), "my_func+0x10/0x80 [mymod]");
+        assert_eq!(
+            fmt_mem(&mem, "%pS", &[f + 0x10]),
+            "my_func+0x10/0x80 [mymod]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pSR", &[f + 0x10]),
+            "my_func+0x10/0x80 [mymod]"
+        );
         assert_eq!(fmt_mem(&mem, "%pSb", &[f]), "my_func+0x0/0x80 [mymod]");
         assert_eq!(fmt_mem(&mem, "%ps", &[f + 0x10]), "my_func [mymod]");
-        assert_eq!(fmt_mem(&mem, "%pS", &[0xffff_ffff_8100_0000]), "_printk+0x0/0x40");
+        assert_eq!(
+            fmt_mem(&mem, "%pS", &[0xffff_ffff_8100_0000]),
+            "_printk+0x0/0x40"
+        );
         assert_eq!(fmt_mem(&mem, "%ps", &[0xffff_ffff_8100_0004]), "_printk");
         // %pB looks up addr-1 (a return address may be past the end).
-        assert_eq!(fmt_mem(&mem, "%pB", &[f + 0x80]), "my_func+0x80/0x80 [mymod]");
+        assert_eq!(
+            fmt_mem(&mem, "%pB", &[f + 0x80]),
+            "my_func+0x80/0x80 [mymod]"
+        );
         assert_eq!(fmt_mem(&mem, "%pS", &[f + 0x80]), "0xffffffffc0001080");
-        assert_eq!(fmt_mem(&mem, "%pS %ps %pB", &[0, 0xdead, 0x1000]), "0x0 0xdead 0x1000");
-        assert_eq!(fmt_mem(&mem, "[%-10ps] [%10.3ps]", &[0xffff_ffff_8100_0000, 0xffff_ffff_8100_0000]), "[_printk   ] [       _pr]");
+        assert_eq!(
+            fmt_mem(&mem, "%pS %ps %pB", &[0, 0xdead, 0x1000]),
+            "0x0 0xdead 0x1000"
+        );
+        assert_eq!(
+            fmt_mem(
+                &mem,
+                "[%-10ps] [%10.3ps]",
+                &[0xffff_ffff_8100_0000, 0xffff_ffff_8100_0000]
+            ),
+            "[_printk   ] [       _pr]"
+        );
     }
 
     #[test]
@@ -727,8 +904,14 @@ mod printf {
         assert_eq!(fmt_mem(&mem, "%pm", &[a]), "001a2b3c4d5e");
         assert_eq!(fmt_mem(&mem, "%pmR", &[a]), "5e4d3c2b1a00");
         assert_eq!(fmt_mem(&mem, "[%20pM]", &[a]), "[   00:1a:2b:3c:4d:5e]");
-        assert_eq!(fmt_mem(&mem, "[%pM] [%10pM] [%-10pM] [%.3pM]", &[0, 0, 0, 0]), "[(null)] [    (null)] [(null)    ] [(nu]");
-        assert_eq!(fmt_mem(&mem, "[%pM] [%pM]", &[0x5000_0000, err_ptr(22)]), "[(efault)] [(efault)]");
+        assert_eq!(
+            fmt_mem(&mem, "[%pM] [%10pM] [%-10pM] [%.3pM]", &[0, 0, 0, 0]),
+            "[(null)] [    (null)] [(null)    ] [(nu]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "[%pM] [%pM]", &[0x5000_0000, err_ptr(22)]),
+            "[(efault)] [(efault)]"
+        );
     }
 
     #[test]
@@ -737,16 +920,28 @@ mod printf {
         let v4 = mem.map(0x2000_0000, &[192, 168, 1, 10]);
         assert_eq!(fmt_mem(&mem, "%pI4", &[v4]), "192.168.1.10");
         assert_eq!(fmt_mem(&mem, "%pi4", &[v4]), "192.168.001.010");
-        assert_eq!(fmt_mem(&mem, "%pI4n %pI4b", &[v4, v4]), "192.168.1.10 192.168.1.10");
-        assert_eq!(fmt_mem(&mem, "%pI4h %pI4l", &[v4, v4]), "10.1.168.192 10.1.168.192");
+        assert_eq!(
+            fmt_mem(&mem, "%pI4n %pI4b", &[v4, v4]),
+            "192.168.1.10 192.168.1.10"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pI4h %pI4l", &[v4, v4]),
+            "10.1.168.192 10.1.168.192"
+        );
         assert_eq!(fmt_mem(&mem, "[%16pI4]", &[v4]), "[    192.168.1.10]");
 
         let mut addr6 = [0u8; 16];
         addr6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
         addr6[15] = 1;
         let v6 = mem.map(0x2000_1000, &addr6);
-        assert_eq!(fmt_mem(&mem, "%pI6", &[v6]), "2001:0db8:0000:0000:0000:0000:0000:0001");
-        assert_eq!(fmt_mem(&mem, "%pi6", &[v6]), "20010db8000000000000000000000001");
+        assert_eq!(
+            fmt_mem(&mem, "%pI6", &[v6]),
+            "2001:0db8:0000:0000:0000:0000:0000:0001"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pi6", &[v6]),
+            "20010db8000000000000000000000001"
+        );
         assert_eq!(fmt_mem(&mem, "%pI6c", &[v6]), "2001:db8::1");
         let words = |w: [u16; 8]| -> Vec<u8> { w.iter().flat_map(|x| x.to_be_bytes()).collect() };
         for (i, (w, expect)) in [
@@ -756,10 +951,19 @@ mod printf {
             ([1, 0, 1, 0, 0, 1, 0, 0], "1:0:1::1:0:0"),
             ([1, 2, 3, 4, 5, 6, 7, 8], "1:2:3:4:5:6:7:8"),
             ([1, 0, 2, 0, 3, 0, 4, 0], "1:0:2:0:3:0:4:0"),
-            ([0xfe80, 0, 0, 0, 0x0a0b, 0x00ab, 0x000c, 0x1000], "fe80::a0b:ab:c:1000"),
+            (
+                [0xfe80, 0, 0, 0, 0x0a0b, 0x00ab, 0x000c, 0x1000],
+                "fe80::a0b:ab:c:1000",
+            ),
             ([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201], "::ffff:192.0.2.1"),
-            ([0xfe80, 0, 0, 0, 0, 0x5efe, 0xc000, 0x0201], "fe80::5efe:192.0.2.1"),
-            ([0xfe80, 0, 0, 0, 0x0200, 0x5efe, 0xc000, 0x0201], "fe80::200:5efe:192.0.2.1"),
+            (
+                [0xfe80, 0, 0, 0, 0, 0x5efe, 0xc000, 0x0201],
+                "fe80::5efe:192.0.2.1",
+            ),
+            (
+                [0xfe80, 0, 0, 0, 0x0200, 0x5efe, 0xc000, 0x0201],
+                "fe80::200:5efe:192.0.2.1",
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -781,12 +985,24 @@ mod printf {
         let sin6 = mem.map(0x2200_1000, &sin6);
         assert_eq!(fmt_mem(&mem, "%pISc", &[sin6]), "2001:db8::1");
         assert_eq!(fmt_mem(&mem, "%pISpc", &[sin6]), "[2001:db8::1]:443");
-        assert_eq!(fmt_mem(&mem, "%pISpfsc", &[sin6]), "[2001:db8::1]:443/74565%3");
-        assert_eq!(fmt_mem(&mem, "%pIS", &[sin6]), "2001:0db8:0000:0000:0000:0000:0000:0001");
+        assert_eq!(
+            fmt_mem(&mem, "%pISpfsc", &[sin6]),
+            "[2001:db8::1]:443/74565%3"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pIS", &[sin6]),
+            "2001:0db8:0000:0000:0000:0000:0000:0001"
+        );
         let unix = mem.map(0x2200_2000, &[1, 0, 0, 0]);
         assert_eq!(fmt_mem(&mem, "%pIS", &[unix]), "(einval)");
-        assert_eq!(fmt_mem(&mem, "%pI %pi %pI5", &[v4, v4, v4]), "(%pI?) (%pi?) (%pI?)");
-        assert_eq!(fmt_mem(&mem, "%pI4 %pI6c", &[0, 0x5000_0000]), "(null) (efault)");
+        assert_eq!(
+            fmt_mem(&mem, "%pI %pi %pI5", &[v4, v4, v4]),
+            "(%pI?) (%pi?) (%pI?)"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pI4 %pI6c", &[0, 0x5000_0000]),
+            "(null) (efault)"
+        );
     }
 
     #[test]
@@ -794,18 +1010,35 @@ mod printf {
         let mut mem = TestMem::new();
         let u: Vec<u8> = (0..16).collect();
         let u = mem.map(0x2000_0000, &u);
-        assert_eq!(fmt_mem(&mem, "%pU", &[u]), "00010203-0405-0607-0809-0a0b0c0d0e0f");
-        assert_eq!(fmt_mem(&mem, "%pUb", &[u]), "00010203-0405-0607-0809-0a0b0c0d0e0f");
-        assert_eq!(fmt_mem(&mem, "%pUB", &[u]), "00010203-0405-0607-0809-0A0B0C0D0E0F");
-        assert_eq!(fmt_mem(&mem, "%pUl", &[u]), "03020100-0504-0706-0809-0a0b0c0d0e0f");
-        assert_eq!(fmt_mem(&mem, "%pUL", &[u]), "03020100-0504-0706-0809-0A0B0C0D0E0F");
+        assert_eq!(
+            fmt_mem(&mem, "%pU", &[u]),
+            "00010203-0405-0607-0809-0a0b0c0d0e0f"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pUb", &[u]),
+            "00010203-0405-0607-0809-0a0b0c0d0e0f"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pUB", &[u]),
+            "00010203-0405-0607-0809-0A0B0C0D0E0F"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pUl", &[u]),
+            "03020100-0504-0706-0809-0a0b0c0d0e0f"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pUL", &[u]),
+            "03020100-0504-0706-0809-0A0B0C0D0E0F"
+        );
         assert_eq!(fmt_mem(&mem, "%pU", &[0]), "(null)");
     }
 
     #[test]
     fn hex_dumps() {
         let mut mem = TestMem::new();
-        let bytes: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37).wrapping_add(0xde)).collect();
+        let bytes: Vec<u8> = (0..100u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(0xde))
+            .collect();
         let b = mem.map(0x2000_0000, &bytes);
         assert_eq!(fmt_mem(&mem, "%ph", &[b]), "de");
         assert_eq!(fmt_mem(&mem, "%4ph", &[b]), "de 03 28 4d");
@@ -836,13 +1069,25 @@ mod printf {
         let e = |f: &str| fmt_bytes(&mem, f.as_bytes(), &[n, b]);
         // Default flags: ANY | NP; printable (Latin-1 too) passes.
         assert_eq!(e("%*pE"), b"a\\nb\\001\\\"\xff\xa0\\0\\177\\e\\a \\t");
-        assert_eq!(e("%*pEa"), b"\\141\\n\\142\\001\\\\\\\"\\377\\240\\0\\177\\e\\a\\040\\t");
-        assert_eq!(e("%*pEh"), b"\\x61\\x0a\\x62\\x01\\x5c\\x22\\xff\\xa0\\x00\\x7f\\x1b\\x07\\x20\\x09");
-        assert_eq!(e("%*pEhp"), b"a\\x0ab\\x01\\\"\xff\xa0\\x00\\x7f\\x1b\\x07 \\x09");
+        assert_eq!(
+            e("%*pEa"),
+            b"\\141\\n\\142\\001\\\\\\\"\\377\\240\\0\\177\\e\\a\\040\\t"
+        );
+        assert_eq!(
+            e("%*pEh"),
+            b"\\x61\\x0a\\x62\\x01\\x5c\\x22\\xff\\xa0\\x00\\x7f\\x1b\\x07\\x20\\x09"
+        );
+        assert_eq!(
+            e("%*pEhp"),
+            b"a\\x0ab\\x01\\\"\xff\xa0\\x00\\x7f\\x1b\\x07 \\x09"
+        );
         assert_eq!(e("%*pEs"), b"a\\nb\x01\\\"\xff\xa0\x00\x7f\x1b\x07 \\t");
         assert_eq!(e("%*pEc"), b"a\nb\x01\\\\\\\"\xff\xa0\x00\x7f\\e\\a \t");
         assert_eq!(e("%*pEn"), b"a\nb\x01\\\"\xff\xa0\\0\x7f\x1b\x07 \t");
-        assert_eq!(e("%*pEo"), b"\\141\\012\\142\\001\\134\\042\\377\\240\\000\\177\\033\\007\\040\\011");
+        assert_eq!(
+            e("%*pEo"),
+            b"\\141\\012\\142\\001\\134\\042\\377\\240\\000\\177\\033\\007\\040\\011"
+        );
         assert_eq!(e("%*pEsp"), b"a\\nb\x01\\\"\xff\xa0\x00\x7f\x1b\x07 \\t");
         // Without a width: one byte.
         assert_eq!(fmt_bytes(&mem, b"%pE|", &[b]), b"a|");
@@ -858,7 +1103,10 @@ mod printf {
         assert_eq!(fmt_mem(&mem, "%pad", &[a]), "0x000000001234abcd");
         // The user's width does not apply.
         assert_eq!(fmt_mem(&mem, "[%30pa]", &[a]), "[0x000000001234abcd]");
-        assert_eq!(fmt_mem(&mem, "%pa %pad", &[0, 0x5000_0000]), "(null) (efault)");
+        assert_eq!(
+            fmt_mem(&mem, "%pa %pad", &[0, 0x5000_0000]),
+            "(null) (efault)"
+        );
         assert_eq!(fmt_mem(&mem, "%pNF", &[a]), "0x000000001234abcd");
         assert_eq!(fmt_mem(&mem, "%pN", &[a]), "(%pN?)");
     }
@@ -879,10 +1127,16 @@ mod printf {
         assert_eq!(fmt("%pe", &[err_ptr(531)]), "-531");
         assert_eq!(fmt("%pe", &[err_ptr(4095)]), "-4095");
         assert_eq!(fmt("[%8pe]", &[err_ptr(1234)]), "[   -1234]");
-        assert_eq!(fmt("[%10pe] [%-10pe]", &[err_ptr(12), err_ptr(12)]), "[   -ENOMEM] [-ENOMEM   ]");
+        assert_eq!(
+            fmt("[%10pe] [%-10pe]", &[err_ptr(12), err_ptr(12)]),
+            "[   -ENOMEM] [-ENOMEM   ]"
+        );
         // Not an error pointer: plain %p.
         assert_eq!(fmt("%pe", &[0]), "0000000000000000");
-        assert_eq!(fmt("%pe", &[0xffff_8880_0000_1000]), expected_hash(0xffff_8880_0000_1000));
+        assert_eq!(
+            fmt("%pe", &[0xffff_8880_0000_1000]),
+            expected_hash(0xffff_8880_0000_1000)
+        );
         assert_eq!(errname(-2).as_deref(), Some("-ENOENT"));
         assert_eq!(errname(2).as_deref(), Some("ENOENT"));
         assert_eq!(errname(0), None);
@@ -925,8 +1179,14 @@ mod printf {
         assert_eq!(fmt_mem(&mem, "%pd2", &[usr]), "/usr");
         assert_eq!(fmt_mem(&mem, "%pD", &[file]), "modules");
         assert_eq!(fmt_mem(&mem, "%pD3", &[file]), "usr/lib/modules");
-        assert_eq!(fmt_mem(&mem, "[%12pd2] [%-12.6pd2]", &[modules, modules]), "[ lib/modules] [lib/mo      ]");
-        assert_eq!(fmt_mem(&mem, "%pd %pD %pd", &[0, 0, 0x5000_0000]), "(null) (null) (efault)");
+        assert_eq!(
+            fmt_mem(&mem, "[%12pd2] [%-12.6pd2]", &[modules, modules]),
+            "[ lib/modules] [lib/mo      ]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pd %pD %pd", &[0, 0, 0x5000_0000]),
+            "(null) (null) (efault)"
+        );
     }
 
     #[test]
@@ -935,23 +1195,47 @@ mod printf {
         let res = |mem: &mut TestMem, addr: u64, start: u64, end: u64, flags: u64| {
             mem.map_words(addr, &[start, end, 0, flags])
         };
-        let m = res(&mut mem, 0x4000_0000, 0xfe00_0000, 0xfe0f_ffff, 0x200 | 0x0010_0000 | 0x2000);
-        assert_eq!(fmt_mem(&mem, "%pR", &[m]), "[mem 0xfe000000-0xfe0fffff 64bit pref]");
-        assert_eq!(fmt_mem(&mem, "%pr", &[m]), "[mem 0xfe000000-0xfe0fffff flags 0x102200]");
+        let m = res(
+            &mut mem,
+            0x4000_0000,
+            0xfe00_0000,
+            0xfe0f_ffff,
+            0x200 | 0x0010_0000 | 0x2000,
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pR", &[m]),
+            "[mem 0xfe000000-0xfe0fffff 64bit pref]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pr", &[m]),
+            "[mem 0xfe000000-0xfe0fffff flags 0x102200]"
+        );
         let io = res(&mut mem, 0x4000_1000, 0xcf8, 0xcff, 0x100);
         assert_eq!(fmt_mem(&mem, "%pR", &[io]), "[io  0x0cf8-0x0cff]");
         let irq = res(&mut mem, 0x4000_2000, 9, 9, 0x400);
         assert_eq!(fmt_mem(&mem, "%pR", &[irq]), "[irq 9]");
         let unset = res(&mut mem, 0x4000_3000, 0, 0xfff, 0x200 | 0x2000_0000);
         assert_eq!(fmt_mem(&mem, "%pR", &[unset]), "[mem size 0x00001000]");
-        let big = res(&mut mem, 0x4000_4000, 0x3800_0000_0000, 0x3800_0fff_ffff, 0x200 | 0x0020_0000 | 0x1000_0000);
-        assert_eq!(fmt_mem(&mem, "%pR", &[big]), "[mem 0x380000000000-0x38000fffffff window disabled]");
+        let big = res(
+            &mut mem,
+            0x4000_4000,
+            0x3800_0000_0000,
+            0x3800_0fff_ffff,
+            0x200 | 0x0020_0000 | 0x1000_0000,
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pR", &[big]),
+            "[mem 0x380000000000-0x38000fffffff window disabled]"
+        );
         let bus = res(&mut mem, 0x4000_5000, 0, 0xff, 0x1000);
         assert_eq!(fmt_mem(&mem, "%pR", &[bus]), "[bus 00-ff]");
         let dma = res(&mut mem, 0x4000_6000, 3, 3, 0x800);
         assert_eq!(fmt_mem(&mem, "%pR", &[dma]), "[dma 3]");
         let unknown = res(&mut mem, 0x4000_7000, 0x10, 0x20, 0);
-        assert_eq!(fmt_mem(&mem, "%pR", &[unknown]), "[??? 0x00000010-0x00000020 flags 0x0]");
+        assert_eq!(
+            fmt_mem(&mem, "%pR", &[unknown]),
+            "[??? 0x00000010-0x00000020 flags 0x0]"
+        );
         assert_eq!(fmt_mem(&mem, "%pR", &[0]), "(null)");
     }
 
@@ -974,8 +1258,14 @@ mod printf {
         let mut mem = TestMem::new();
         let nv12 = mem.map(0x2000_0000, b"NV12");
         let be = mem.map(0x2000_1000, &[b'A', b'B', 0x01, 0x80]);
-        assert_eq!(fmt_mem(&mem, "%p4cc", &[nv12]), "NV12 little-endian (0x3231564e)");
-        assert_eq!(fmt_mem(&mem, "%p4cc", &[be]), "AB.. big-endian (0x80014241)");
+        assert_eq!(
+            fmt_mem(&mem, "%p4cc", &[nv12]),
+            "NV12 little-endian (0x3231564e)"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%p4cc", &[be]),
+            "AB.. big-endian (0x80014241)"
+        );
         assert_eq!(fmt_mem(&mem, "%p4", &[nv12]), "(%p4?)");
         assert_eq!(fmt_mem(&mem, "%p4cc", &[0]), "(null)");
     }
@@ -1000,7 +1290,10 @@ mod printf {
             assert_eq!(fmt_mem(&mem, "%ptT", &[a]), expect, "{secs}");
             mem.regions.pop();
         }
-        let rtc: Vec<u8> = [5i32, 4, 3, 2, 0, 124, 0, 0, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let rtc: Vec<u8> = [5i32, 4, 3, 2, 0, 124, 0, 0, 0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let r = mem.map(0x2000_1000, &rtc);
         assert_eq!(fmt_mem(&mem, "%ptR", &[r]), "2024-01-02T03:04:05");
         assert_eq!(fmt_mem(&mem, "%ptRr", &[r]), "0124-00-02T03:04:05");
@@ -1017,17 +1310,86 @@ mod printf {
         let flags = mem.map_words(0x2000_1000, &[0xcc0]);
         let zero = mem.map_words(0x2000_2000, &[0]);
         let p = 0xffff_8880_0000_2000u64;
-        assert_eq!(fmt_mem(&mem, "%pks %pus [%-9pks]", &[s, s, s]), "kstring kstring [kstring  ]");
+        assert_eq!(
+            fmt_mem(&mem, "%pks %pus [%-9pks]", &[s, s, s]),
+            "kstring kstring [kstring  ]"
+        );
         assert_eq!(fmt_mem(&mem, "%pk %pu", &[s, s]), "(einval) (einval)");
-        assert_eq!(fmt_mem(&mem, "%pGg %pGv %pGp", &[flags, flags, flags]), "0xcc0 0xcc0 0xcc0");
-        assert_eq!(fmt_mem(&mem, "[%pGg] [%pGp] [%pG]", &[zero, zero, zero]), "[] [0x0] [(%pG?)]");
-        assert_eq!(fmt_mem(&mem, "%pC %pCn %pg", &[p, p, p]), "(%pC?) (%pC?) (%pg?)");
+        assert_eq!(
+            fmt_mem(&mem, "%pGg %pGv %pGp", &[flags, flags, flags]),
+            "0xcc0 0xcc0 0xcc0"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "[%pGg] [%pGp] [%pG]", &[zero, zero, zero]),
+            "[] [0x0] [(%pG?)]"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pC %pCn %pg", &[p, p, p]),
+            "(%pC?) (%pC?) (%pg?)"
+        );
         assert_eq!(fmt_mem(&mem, "%pC %pg", &[0, 0]), "(null) (null)");
-        assert_eq!(fmt_mem(&mem, "%pOF %pOFn %pO", &[p, p, p]), "(%pOF?) (%pOF?) (%pO?)");
-        assert_eq!(fmt_mem(&mem, "%pf %pfwf %pfwP", &[p, p, p]), "(%pf?) (%pfw?) (%pfw?)");
+        assert_eq!(
+            fmt_mem(&mem, "%pOF %pOFn %pO", &[p, p, p]),
+            "(%pOF?) (%pOF?) (%pO?)"
+        );
+        assert_eq!(
+            fmt_mem(&mem, "%pf %pfwf %pfwP", &[p, p, p]),
+            "(%pf?) (%pfw?) (%pfw?)"
+        );
         let out = format_with(b"%pA.", &mut ArgList::new(&[p]), &mem, &opts());
         assert_eq!(out.text, b"(%pA?).");
         assert_eq!(out.warnings, vec![Warning::RustPointerFormat]);
+    }
+
+    /// Random formats and arguments (pointers into and outside mapped
+    /// memory) never panic, and vsnprintf agrees with format.
+    #[test]
+    fn random_formats_never_panic() {
+        let mut mem = TestMem::new();
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let base = mem.map(0x7000_0000, &junk);
+        let (_, _, _, modules, file) = dentries(&mut mem);
+        let inner = mem.map(0x7100_0000, b"%d%s%pV%*ph\0");
+        let va = va_list(&mut mem, 0x7200_0000, &[1, base, 0x7300_0000, 5, base]);
+        let vaf = mem.map_words(0x7300_0000, &[inner, va]);
+        let alphabet = b"%%%%%-+ #0123456789*.*hlLztjqZncsdiuxXop%SsBRrhbMmIiEUVKN4adtCDgGOfAxeuk64cCDNRFlLbBhpsw.";
+        let pointers = [
+            0,
+            1,
+            0xfff,
+            base,
+            base + 4000,
+            modules,
+            file,
+            vaf,
+            u64::MAX,
+            err_ptr(12),
+            0xdead_0000,
+        ];
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for _ in 0..200_000 {
+            let len = 1 + rng.below(24);
+            let f: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            let args: Vec<u64> = (0..12)
+                .map(|_| match rng.below(3) {
+                    0 => pointers[rng.below(pointers.len())],
+                    1 => rng.below(80) as u64,
+                    _ => rng.next(),
+                })
+                .collect();
+            let full = format_with(&f, &mut ArgList::new(&args), &mem, &opts());
+            assert_eq!(full.len, full.text.len());
+            let mut buf = [0u8; 16];
+            let n = vsnprintf_with(&mut buf, &f, &mut ArgList::new(&args), &mem, &opts());
+            assert_eq!(n.len, full.len, "{:?}", String::from_utf8_lossy(&f));
+            let kept = full.len.min(15);
+            assert_eq!(&buf[..kept], &full.text[..kept]);
+            assert_eq!(buf[kept], 0);
+        }
     }
 
     // -----------------------------------------------------------------------
@@ -1069,7 +1431,11 @@ mod printf {
 
         // A module's vsnprintf(buf, size, fmt, ap).
         let s = mem.map(0x5100_0000, b"str\0");
-        let va = va_list(&mut mem, 0x5200_0000, &[(-3i64) as u64, s, 0xabc, b'z' as u64, 7, u64::MAX]);
+        let va = va_list(
+            &mut mem,
+            0x5200_0000,
+            &[(-3i64) as u64, s, 0xabc, b'z' as u64, 7, u64::MAX],
+        );
         let mut buf = [0u8; 64];
         let mut args = VaListArgs::new(&mem, va).unwrap();
         let n = vsnprintf(&mut buf, b"%d %s %lx %c %u %ld", &mut args, &mem);
@@ -1083,11 +1449,17 @@ mod printf {
         let inner_fmt = mem.map(0x5100_1000, b"inner %d/%s\0");
         let va = va_list(&mut mem, 0x5200_0000, &[1, s]);
         let vaf = mem.map_words(0x5300_0000, &[inner_fmt, va]);
-        assert_eq!(fmt_mem(&mem, "outer [%pV] %d", &[vaf, 7]), "outer [inner 1/xyz] 7");
+        assert_eq!(
+            fmt_mem(&mem, "outer [%pV] %d", &[vaf, 7]),
+            "outer [inner 1/xyz] 7"
+        );
         // dev_err style: "%s %s: %pV"
         let dev = mem.map(0x5100_2000, b"0000:00:1f.2\0");
         let drv = mem.map(0x5100_3000, b"ahci\0");
-        assert_eq!(fmt_mem(&mem, "%s %s: %pV", &[drv, dev, vaf]), "ahci 0000:00:1f.2: inner 1/xyz");
+        assert_eq!(
+            fmt_mem(&mem, "%s %s: %pV", &[drv, dev, vaf]),
+            "ahci 0000:00:1f.2: inner 1/xyz"
+        );
         // Width does not apply to %pV; truncation counts the nested output.
         assert_eq!(fmt_mem(&mem, "[%30pV]", &[vaf]), "[inner 1/xyz]");
         let mut buf = [0u8; 10];
@@ -1104,9 +1476,15 @@ mod printf {
         mem.map_words(0x5300_2000, &[self_fmt, self_va]);
         let out = format_with(b"%pV", &mut ArgList::new(&[0x5300_2000]), &mem, &opts());
         let depth = MAX_PV_DEPTH as usize;
-        assert_eq!(out.text, format!("{}(%pV?){}", "<".repeat(depth), ">".repeat(depth)).into_bytes());
+        assert_eq!(
+            out.text,
+            format!("{}(%pV?){}", "<".repeat(depth), ">".repeat(depth)).into_bytes()
+        );
         assert_eq!(out.warnings, vec![Warning::NestingTooDeep]);
-        assert_eq!(fmt_mem(&mem, "%pV %pV", &[0, 0x5000_0000]), "(null) (efault)");
+        assert_eq!(
+            fmt_mem(&mem, "%pV %pV", &[0, 0x5000_0000]),
+            "(null) (efault)"
+        );
     }
 
     // -----------------------------------------------------------------------
@@ -1146,16 +1524,26 @@ mod printf {
         assert_eq!(MESSAGE_LOGLEVEL_DEFAULT, 4);
         assert_eq!(CONSOLE_LOGLEVEL_DEFAULT, 7);
         // Cross-check with the fixture kernel's config when it is present.
-        let Ok(env) = std::fs::read_to_string("/var/cache/modhost/fixtures/current/env") else { return };
-        let Some(root) = env.lines().find_map(|l| l.strip_prefix("AMD64_ROOT=")) else { return };
-        let Ok(dir) = std::fs::read_dir(format!("{root}/boot")) else { return };
+        let Ok(env) = std::fs::read_to_string("/var/cache/modhost/fixtures/current/env") else {
+            return;
+        };
+        let Some(root) = env.lines().find_map(|l| l.strip_prefix("AMD64_ROOT=")) else {
+            return;
+        };
+        let Ok(dir) = std::fs::read_dir(format!("{root}/boot")) else {
+            return;
+        };
         for entry in dir.flatten() {
             if !entry.file_name().to_string_lossy().starts_with("config-") {
                 continue;
             }
             let config = std::fs::read_to_string(entry.path()).unwrap();
-            assert!(config.lines().any(|l| l == "CONFIG_MESSAGE_LOGLEVEL_DEFAULT=4"));
-            assert!(config.lines().any(|l| l == "CONFIG_CONSOLE_LOGLEVEL_DEFAULT=7"));
+            assert!(config
+                .lines()
+                .any(|l| l == "CONFIG_MESSAGE_LOGLEVEL_DEFAULT=4"));
+            assert!(config
+                .lines()
+                .any(|l| l == "CONFIG_CONSOLE_LOGLEVEL_DEFAULT=7"));
         }
     }
 

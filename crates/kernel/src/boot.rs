@@ -41,3 +41,28 @@ impl Config {
         }
     }
 }
+
+/// Where a host finds its ABI profile when none is given: the cache file
+/// `${MODHOST_CACHE:-/var/cache/modhost}/profile/<release>.profile` of the
+/// fixture kernel (scripts/fixtures.sh), built from Debian's packages on
+/// first use (the image's vmlinuz and System.map, the headers'
+/// Module.symvers) and cached.
+pub fn default_profile() -> Result<Profile, String> {
+    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
+    let env_path = std::env::var("MODHOST_FIXTURES").unwrap_or_else(|_| format!("{cache}/fixtures/current/env"));
+    let text = std::fs::read_to_string(&env_path).map_err(|e| format!("{env_path}: {e} (run scripts/fixtures.sh)"))?;
+    let get = |k: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).map(str::to_string);
+    let release = get("RELEASE").ok_or_else(|| format!("{env_path}: no RELEASE"))?;
+    let cached = std::path::PathBuf::from(format!("{cache}/profile/{release}.profile"));
+    if let Ok(p) = Profile::load(&cached) {
+        return Ok(p);
+    }
+    let root = get("AMD64_ROOT").ok_or_else(|| format!("{env_path}: no AMD64_ROOT"))?;
+    let symvers = std::path::PathBuf::from(format!("/usr/src/linux-headers-{release}/Module.symvers"));
+    let p = Profile::from_debian(std::path::Path::new(&root), &release, &symvers).map_err(|e| e.to_string())?;
+    if let Some(dir) = cached.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = p.save(&cached);
+    Ok(p)
+}

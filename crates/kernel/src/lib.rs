@@ -212,4 +212,3 @@ pub(crate) fn pr(level: u8, msg: String) {
 pub(crate) const KERN_ERR: u8 = 3;
 pub(crate) const KERN_WARNING: u8 = 4;
 pub(crate) const KERN_NOTICE: u8 = 5;
-pub(crate) const KERN_INFO: u8 = 6;

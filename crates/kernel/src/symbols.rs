@@ -20,7 +20,7 @@ pub struct Found {
 
 /// Kernel exports first (GPL-only ones only when `gplok`), then every formed
 /// module newest first: its non-GPL then its GPL exports.
-pub fn find_symbol(k: &Kernel, st: &State, name: &str, gplok: bool) -> Option<Found> {
+pub(crate) fn find_symbol(k: &Kernel, st: &State, name: &str, gplok: bool) -> Option<Found> {
     if let Some(s) = k.ksyms.get(name) {
         if !s.gpl || gplok {
             return Some(Found { value: s.value, gpl: s.gpl, namespace: s.namespace.clone(), crc: Some(s.crc), owner: None });
@@ -48,7 +48,7 @@ pub struct Importer<'a> {
 
 /// `resolve_symbol_wait`: resolves an undefined symbol for the module being
 /// loaded, waiting (up to 30 s) while the owner is still initialising.
-pub fn resolve_symbol_wait<'g>(
+pub(crate) fn resolve_symbol_wait<'g>(
     k: &'g Kernel,
     mut st: std::sync::MutexGuard<'g, State>,
     imp: &Importer<'_>,

@@ -79,7 +79,7 @@ fn hello_module_says_hi_and_bye() {
     let Some(img) = test_module("hello") else { return };
     let seq = kabi::log::next_seq();
     load(k, &img, "").unwrap();
-    assert!(log_since(seq).iter().any(|l| l == "Hi module!"), "{:?}", log_since(seq));
+    assert_eq!(log_since(seq).iter().filter(|l| *l == "Hi module!").count(), 1, "{:?}", log_since(seq));
     let l = proc_line(k, "main").expect("main listed");
     // Built here: out of tree and unsigned.
     assert!(l.starts_with("main 16384 0 - Live 0x") && l.ends_with(" (OE)"), "{l}");

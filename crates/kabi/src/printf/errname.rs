@@ -4,6 +4,7 @@
 //! alias prints as its canonical name (EWOULDBLOCK as EAGAIN, EDEADLOCK as
 //! EDEADLK).
 
+#[rustfmt::skip]
 const NAMES_0: [&str; 134] = [
     "", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF",
     "ECHILD", "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV",
@@ -26,6 +27,7 @@ const NAMES_0: [&str; 134] = [
 ];
 
 /// Codes 512.. (include/linux/errno.h); 531 (ENOGRACE) has no name in 6.1's table.
+#[rustfmt::skip]
 const NAMES_512: [&str; 19] = [
     "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK",
     "EPROBE_DEFER", "EOPENSTALE", "ENOPARAM", "", "EBADHANDLE", "ENOTSYNC", "EBADCOOKIE",

@@ -61,7 +61,12 @@ pub(crate) fn escape_mem(src: &[u8], flags: u32, out: &mut Vec<u8>) {
             continue;
         }
         if flags & ESCAPE_OCTAL != 0 {
-            out.extend_from_slice(&[b'\\', b'0' + (c >> 6), b'0' + ((c >> 3) & 7), b'0' + (c & 7)]);
+            out.extend_from_slice(&[
+                b'\\',
+                b'0' + (c >> 6),
+                b'0' + ((c >> 3) & 7),
+                b'0' + (c & 7),
+            ]);
             continue;
         }
         if flags & ESCAPE_HEX != 0 {

@@ -127,11 +127,15 @@ pub(crate) fn ip_addr(ctx: &mut Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spe
     let mut out = Vec::new();
     match e(1) {
         b'4' => {
-            let Some(a) = ctx.read(addr, 4) else { return error_string(sink, EFAULT, spec) };
+            let Some(a) = ctx.read(addr, 4) else {
+                return error_string(sink, EFAULT, spec);
+            };
             ip4(&mut out, &a, leading_zeros, e(2));
         }
         b'6' => {
-            let Some(a) = ctx.read(addr, 16) else { return error_string(sink, EFAULT, spec) };
+            let Some(a) = ctx.read(addr, 16) else {
+                return error_string(sink, EFAULT, spec);
+            };
             if ext[0] == b'I' && e(2) == b'c' {
                 ip6_compressed(&mut out, &a);
             } else {
@@ -139,12 +143,20 @@ pub(crate) fn ip_addr(ctx: &mut Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spe
             }
         }
         b'S' => {
-            let Some(fam) = ctx.read(addr, 2) else { return error_string(sink, EFAULT, spec) };
+            let Some(fam) = ctx.read(addr, 2) else {
+                return error_string(sink, EFAULT, spec);
+            };
             // Letters after "IS" (the kernel stops at the first non-letter).
-            let letters: Vec<u8> = ext[2..].iter().copied().take_while(|&c| super::k_isalpha(c)).collect();
+            let letters: Vec<u8> = ext[2..]
+                .iter()
+                .copied()
+                .take_while(|&c| super::k_isalpha(c))
+                .collect();
             match u16::from_le_bytes([fam[0], fam[1]]) {
                 AF_INET => {
-                    let Some(sa) = ctx.read(addr, 16) else { return error_string(sink, EFAULT, spec) };
+                    let Some(sa) = ctx.read(addr, 16) else {
+                        return error_string(sink, EFAULT, spec);
+                    };
                     let mut order = 0;
                     let mut have_p = false;
                     for &c in &letters {
@@ -163,8 +175,11 @@ pub(crate) fn ip_addr(ctx: &mut Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spe
                     }
                 }
                 AF_INET6 => {
-                    let Some(sa) = ctx.read(addr, 28) else { return error_string(sink, EFAULT, spec) };
-                    let (mut have_p, mut have_s, mut have_f, mut have_c) = (false, false, false, false);
+                    let Some(sa) = ctx.read(addr, 28) else {
+                        return error_string(sink, EFAULT, spec);
+                    };
+                    let (mut have_p, mut have_s, mut have_f, mut have_c) =
+                        (false, false, false, false);
                     for &c in &letters {
                         match c {
                             b'p' => have_p = true,

@@ -40,9 +40,9 @@ use super::escape::{
     ESCAPE_SPACE, ESCAPE_SPECIAL,
 };
 use super::{
-    check_pointer_msg, error_string, errname, hash_pointer, is_err_value, k_isprint, net,
-    number, special_hex_number, string_nocheck, time, Ctx, Sink, Spec, VaListArgs, Warning,
-    EFAULT, MAX_PV_DEPTH, SIGN, SMALL, ZEROPAD,
+    check_pointer_msg, errname, error_string, hash_pointer, is_err_value, k_isprint, net, number,
+    special_hex_number, string_nocheck, time, Ctx, Sink, Spec, VaListArgs, Warning, EFAULT,
+    MAX_PV_DEPTH, SIGN, SMALL, ZEROPAD,
 };
 
 /// Format the pointer argument `addr` by the extension letters `ext` (the
@@ -62,13 +62,17 @@ pub(crate) fn pointer(ctx: &mut Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spe
         b'K' => restricted_pointer(ctx, sink, addr, spec),
         b'N' => {
             if e(1) == b'F' || check_pointer_msg(addr).is_some() {
-                with_u64(ctx, sink, addr, spec, |sink, v| special_hex_number(sink, v, 8))
+                with_u64(ctx, sink, addr, spec, |sink, v| {
+                    special_hex_number(sink, v, 8)
+                })
             } else {
                 error_string(sink, b"(%pN?)", spec)
             }
         }
         b'4' => fourcc(ctx, sink, ext, addr, spec),
-        b'a' => with_u64(ctx, sink, addr, spec, |sink, v| special_hex_number(sink, v, 8)),
+        b'a' => with_u64(ctx, sink, addr, spec, |sink, v| {
+            special_hex_number(sink, v, 8)
+        }),
         b'd' => dentry_name(ctx, sink, ext, addr, spec),
         b'D' => {
             if let Some(msg) = check_pointer_msg(addr) {
@@ -107,7 +111,11 @@ pub(crate) fn pointer(ctx: &mut Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spe
             match errname(err) {
                 Some(name) => string_nocheck(sink, name.as_bytes(), spec),
                 None => {
-                    let spec = Spec { flags: spec.flags | SIGN, base: 10, ..spec };
+                    let spec = Spec {
+                        flags: spec.flags | SIGN,
+                        base: 10,
+                        ..spec
+                    };
                     number(sink, err as i64 as u64, spec)
                 }
             }
@@ -178,13 +186,21 @@ fn with_u64(ctx: &Ctx, sink: &mut Sink, addr: u64, spec: Spec, f: impl FnOnce(&m
 fn symbol(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
     let backtrace = ext[0] == b'B';
     let with_offset = ext[0] != b's';
-    let lookup = if backtrace { addr.wrapping_sub(1) } else { addr };
+    let lookup = if backtrace {
+        addr.wrapping_sub(1)
+    } else {
+        addr
+    };
     let text = match ctx.mem.symbol(lookup) {
         None => format!("0x{addr:x}"),
         Some((name, offset, size, module)) => {
             let mut s = name;
             if with_offset {
-                let offset = if backtrace { offset.wrapping_add(1) } else { offset };
+                let offset = if backtrace {
+                    offset.wrapping_add(1)
+                } else {
+                    offset
+                };
                 s += &format!("+{}/{}", alt_hex(offset), alt_hex(size));
             }
             if let Some(m) = module {
@@ -216,7 +232,11 @@ fn hex_string(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
         Some(b'N') => None,
         _ => Some(b' '),
     };
-    let len = if spec.field_width > 0 { spec.field_width.min(64) as usize } else { 1 };
+    let len = if spec.field_width > 0 {
+        spec.field_width.min(64) as usize
+    } else {
+        1
+    };
     let Some(bytes) = ctx.read(addr, len) else {
         return error_string(sink, EFAULT, spec);
     };
@@ -256,7 +276,11 @@ fn escaped_string(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec)
     if flags == 0 {
         flags = ESCAPE_ANY_NP;
     }
-    let len = if spec.field_width < 0 { 1 } else { spec.field_width as usize };
+    let len = if spec.field_width < 0 {
+        1
+    } else {
+        spec.field_width as usize
+    };
     let Some(bytes) = ctx.read(addr, len) else {
         return error_string(sink, EFAULT, spec);
     };
@@ -281,7 +305,11 @@ fn uuid(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
         Some(b'B') => (&UUID_INDEX, true),
         _ => (&UUID_INDEX, false),
     };
-    let digits: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
     let mut out = Vec::with_capacity(36);
     for (i, &ix) in index.iter().enumerate() {
         out.push(digits[(b[ix] >> 4) as usize]);
@@ -310,7 +338,10 @@ fn va_format(ctx: &mut Ctx, sink: &mut Sink, addr: u64, spec: Spec) {
         return error_string(sink, msg, spec);
     }
     let mem = ctx.mem;
-    let (Some(fmt), Some(mut args)) = (mem.c_str(fmt_addr, usize::MAX), VaListArgs::new(mem, va_addr)) else {
+    let (Some(fmt), Some(mut args)) = (
+        mem.c_str(fmt_addr, usize::MAX),
+        VaListArgs::new(mem, va_addr),
+    ) else {
         return error_string(sink, EFAULT, spec);
     };
     ctx.depth += 1;
@@ -334,9 +365,17 @@ fn fourcc(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
     let mut out = Vec::new();
     for i in 0..4 {
         let c = (val >> (i * 8)) as u8;
-        out.push(if c.is_ascii() && k_isprint(c) { c } else { b'.' });
+        out.push(if c.is_ascii() && k_isprint(c) {
+            c
+        } else {
+            b'.'
+        });
     }
-    out.extend_from_slice(if orig & (1 << 31) != 0 { b" big-endian (" } else { b" little-endian (" });
+    out.extend_from_slice(if orig & (1 << 31) != 0 {
+        b" big-endian ("
+    } else {
+        b" little-endian ("
+    });
     let mut hex = Sink::new(usize::MAX);
     special_hex_number(&mut hex, orig as u64, 4);
     out.extend_from_slice(&hex.buf);
@@ -357,9 +396,10 @@ fn dentry_name(ctx: &Ctx, sink: &mut Sink, ext: &[u8], mut d: u64, spec: Spec) {
         if let Some(msg) = check_pointer_msg(d) {
             return error_string(sink, msg, spec);
         }
-        let (Some(parent), Some(name_ptr)) =
-            (ctx.read_u64(d + DENTRY_D_PARENT), ctx.read_u64(d + DENTRY_D_NAME_NAME))
-        else {
+        let (Some(parent), Some(name_ptr)) = (
+            ctx.read_u64(d + DENTRY_D_PARENT),
+            ctx.read_u64(d + DENTRY_D_NAME_NAME),
+        ) else {
             return error_string(sink, EFAULT, spec);
         };
         if parent == d {
@@ -401,9 +441,22 @@ fn resource(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
     const WINDOW: u64 = 0x0020_0000;
     const DISABLED: u64 = 0x1000_0000;
     const UNSET: u64 = 0x2000_0000;
-    let io_spec = Spec { flags: super::SPECIAL | SMALL | ZEROPAD, base: 16, field_width: 6, precision: -1 };
-    let mem_spec = Spec { field_width: 10, ..io_spec };
-    let bus_spec = Spec { flags: SMALL | ZEROPAD, base: 16, field_width: 2, precision: -1 };
+    let io_spec = Spec {
+        flags: super::SPECIAL | SMALL | ZEROPAD,
+        base: 16,
+        field_width: 6,
+        precision: -1,
+    };
+    let mem_spec = Spec {
+        field_width: 10,
+        ..io_spec
+    };
+    let bus_spec = Spec {
+        flags: SMALL | ZEROPAD,
+        base: 16,
+        field_width: 2,
+        precision: -1,
+    };
 
     if let Some(msg) = check_pointer_msg(addr) {
         return error_string(sink, msg, spec);
@@ -479,7 +532,10 @@ fn bitmap(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
         Vec::new()
     } else {
         match ctx.read(addr, nwords * 8) {
-            Some(raw) => raw.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect(),
+            Some(raw) => raw
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
             None => return error_string(sink, EFAULT, spec),
         }
     };
@@ -523,7 +579,12 @@ fn bitmap(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
             sink.push(b',');
         }
         first = false;
-        let spec = Spec { flags: SMALL | ZEROPAD, base: 16, field_width: chunksz.div_ceil(4) as i32, precision: 0 };
+        let spec = Spec {
+            flags: SMALL | ZEROPAD,
+            base: 16,
+            field_width: chunksz.div_ceil(4) as i32,
+            precision: 0,
+        };
         number(sink, val as u64, spec);
         chunksz = CHUNK;
         i -= CHUNK as isize;
@@ -543,14 +604,25 @@ fn time_and_date(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) 
     }
     // (sec, min, hour, mday, mon, year)
     let tm: (i32, i32, i32, i32, i32, i64) = if kind == b'R' {
-        let Some(raw) = ctx.read(addr, 36) else { return error_string(sink, EFAULT, spec) };
+        let Some(raw) = ctx.read(addr, 36) else {
+            return error_string(sink, EFAULT, spec);
+        };
         let int = |k: usize| i32::from_le_bytes(raw[4 * k..4 * k + 4].try_into().unwrap());
         (int(0), int(1), int(2), int(3), int(4), int(5) as i64)
     } else {
-        let Some(t) = ctx.read_u64(addr) else { return error_string(sink, EFAULT, spec) };
+        let Some(t) = ctx.read_u64(addr) else {
+            return error_string(sink, EFAULT, spec);
+        };
         let tm = time::time64_to_tm(t as i64);
         // rtc_time's fields are ints.
-        (tm.sec, tm.min, tm.hour, tm.mday, tm.mon, tm.year as i32 as i64)
+        (
+            tm.sec,
+            tm.min,
+            tm.hour,
+            tm.mday,
+            tm.mon,
+            tm.year as i32 as i64,
+        )
     };
     let (mut have_d, mut have_t) = (true, true);
     let mut k = 2;
@@ -606,7 +678,9 @@ fn flags(ctx: &Ctx, sink: &mut Sink, ext: &[u8], addr: u64, spec: Spec) {
     }
     let value = match ext.get(1) {
         Some(b'p') | Some(b'v') => ctx.read_u64(addr),
-        Some(b'g') => ctx.read(addr, 4).map(|b| u32::from_le_bytes(b[..4].try_into().unwrap()) as u64),
+        Some(b'g') => ctx
+            .read(addr, 4)
+            .map(|b| u32::from_le_bytes(b[..4].try_into().unwrap()) as u64),
         _ => return error_string(sink, b"(%pG?)", spec),
     };
     match value {

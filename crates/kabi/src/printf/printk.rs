@@ -43,7 +43,11 @@ impl PrintkPrefix<'_> {
 
 /// Parse all `KERN_SOH` prefixes of `msg`.
 pub fn parse_printk_prefix(msg: &[u8]) -> PrintkPrefix<'_> {
-    let mut prefix = PrintkPrefix { level: None, cont: false, text: msg };
+    let mut prefix = PrintkPrefix {
+        level: None,
+        cont: false,
+        text: msg,
+    };
     while let [KERN_SOH, c, rest @ ..] = prefix.text {
         match *c {
             b'0'..=b'7' => {

@@ -27,5 +27,12 @@ pub(crate) fn time64_to_tm(t: i64) -> Tm {
     let mday = (doy - (153 * mp + 2) / 5 + 1) as i32;
     let mon = if mp < 10 { mp + 2 } else { mp - 10 } as i32;
     let year = yoe + era * 400 + if mon < 2 { 1 } else { 0 };
-    Tm { sec: secs % 60, min: secs / 60 % 60, hour: secs / 3600, mday, mon, year: year - 1900 }
+    Tm {
+        sec: secs % 60,
+        min: secs / 60 % 60,
+        hour: secs / 3600,
+        mday,
+        mon,
+        year: year - 1900,
+    }
 }

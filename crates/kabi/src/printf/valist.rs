@@ -40,7 +40,13 @@ impl<'m> VaListArgs<'m> {
         let raw = mem.bytes(va_list_addr, 24).filter(|b| b.len() >= 24)?;
         let u32_at = |o: usize| u32::from_le_bytes(raw[o..o + 4].try_into().unwrap());
         let u64_at = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap());
-        Some(Self::from_parts(mem, u32_at(0), u32_at(4), u64_at(8), u64_at(16)))
+        Some(Self::from_parts(
+            mem,
+            u32_at(0),
+            u32_at(4),
+            u64_at(8),
+            u64_at(16),
+        ))
     }
 
     /// A reader over an already-read `va_list` state.
@@ -51,13 +57,25 @@ impl<'m> VaListArgs<'m> {
         overflow_arg_area: u64,
         reg_save_area: u64,
     ) -> Self {
-        VaListArgs { mem, gp_offset, fp_offset, overflow_arg_area, reg_save_area, faulted: false }
+        VaListArgs {
+            mem,
+            gp_offset,
+            fp_offset,
+            overflow_arg_area,
+            reg_save_area,
+            faulted: false,
+        }
     }
 
     /// The current state: (gp_offset, fp_offset, overflow_arg_area,
     /// reg_save_area).
     pub fn state(&self) -> (u32, u32, u64, u64) {
-        (self.gp_offset, self.fp_offset, self.overflow_arg_area, self.reg_save_area)
+        (
+            self.gp_offset,
+            self.fp_offset,
+            self.overflow_arg_area,
+            self.reg_save_area,
+        )
     }
 
     /// Whether some argument could not be read.
