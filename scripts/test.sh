@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 
 command -v cargo >/dev/null || { echo "test.sh: cargo not found (the Rust toolchain is part of the machine image)" >&2; exit 1; }
 bash scripts/fixtures.sh >/dev/null
+# The C test modules, built with Debian's real Kbuild (installs the kernel
+# headers, whose Module.symvers the ABI profile is built from).
+bash scripts/build-modules.sh >/dev/null
 # The fixtures exist now: a test that cannot find them must fail, not skip.
 export MODHOST_REQUIRE_FIXTURES=1
 cargo build --release --workspace --all-targets
