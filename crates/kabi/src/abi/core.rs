@@ -39,6 +39,7 @@ pub(crate) fn install(b: &mut Builder) {
     b.func("__SCT__cond_resched", Stub::Code(RET0));
     super::call(b, "__stack_chk_fail", stack_chk_fail as *const () as usize);
     super::call(b, "__request_module", request_module as *const () as usize);
+    install_pv_ops(b);
     // Jiffies at HZ=250 from INITIAL_JIFFIES, kept current by a ticker.
     let j = b.data("jiffies_64", 8, 64);
     b.alias("jiffies", j);
@@ -72,4 +73,37 @@ fn start_jiffies(addr: u64) {
             unsafe { (addr as *mut u64).write_volatile(initial.wrapping_add(ticks)) };
         })
         .ok();
+}
+
+/// `pv_ops` (struct paravirt_patch_template, 672 bytes): modules built with
+/// PARAVIRT_XXL call `*pv_ops+off` for privileged operations (the
+/// `.parainstructions` sites are left unpatched). Every slot gets a
+/// register-preserving stub that returns 0; the ones modules reach:
+/// irq save_fl (240) reports "interrupts enabled" (IF, 0x200) — callers pair
+/// it with irq_disable/irq_enable (248/256), which, like safe_halt/halt,
+/// just return; mmu.read_cr2 (336) is 0; the page-table value converters
+/// (496–520, 536–560, 576–584) are the identity; lock.queued_spin_unlock
+/// (640) stores 0 into the lock byte; lock.vcpu_is_preempted (664) is false.
+fn install_pv_ops(b: &mut Builder) {
+    const SIZE: u64 = 672;
+    let ret0 = b.func("__modhost_pv_ret0", Stub::Code(&[0x31, 0xc0, 0xc3]));
+    let ret = b.func("__modhost_pv_ret", Stub::Code(RET));
+    let save_fl = b.func("__modhost_pv_save_fl", Stub::Code(&[0xb8, 0x00, 0x02, 0x00, 0x00, 0xc3]));
+    let ident = b.func("__modhost_pv_ident", Stub::Code(&[0x48, 0x89, 0xf8, 0xc3]));
+    let unlock = b.func("__modhost_pv_spin_unlock", Stub::Code(&[0xc6, 0x07, 0x00, 0xc3]));
+    let pv = b.data("pv_ops", SIZE, 64);
+    let mut slots = vec![ret0; (SIZE / 8) as usize];
+    let mut set = |off: u64, f: u64| slots[(off / 8) as usize] = f;
+    set(240, save_fl);
+    for off in [248, 256, 264, 272] {
+        set(off, ret);
+    }
+    for off in [496, 504, 512, 520, 536, 544, 552, 560, 576, 584] {
+        set(off, ident);
+    }
+    set(640, unlock);
+    for (i, f) in slots.iter().enumerate() {
+        // SAFETY: a fresh 672-byte object in the read-write data area.
+        unsafe { ((pv + i as u64 * 8) as *mut u64).write(*f) };
+    }
 }

@@ -1,96 +1,146 @@
-//! `_printk` and the printf family.
+//! `_printk`, `vprintk`, and the printf family (`sprintf`, `snprintf`,
+//! `scnprintf`, `vsnprintf`, `vscnprintf`, `vsprintf`, `kasprintf`,
+//! `kvasprintf`), formatted by [`crate::printf`] with Linux's semantics.
 
 use crate::abi::{c_str, RegArgs};
-use crate::printf;
+use crate::printf::{self, Args, VaListArgs};
 use crate::vmlinux::Builder;
+
+/// Longest printk record Linux 6.1 keeps (PRINTKRB_RECORD_MAX-ish; the
+/// rest of a longer message is cut).
+const PRINTK_LINE_MAX: usize = 1024 - 32;
 
 pub(crate) fn install(b: &mut Builder) {
     super::variadic(b, "_printk", printk as *const () as usize);
     super::variadic(b, "sprintf", sprintf as *const () as usize);
     super::variadic(b, "snprintf", snprintf as *const () as usize);
     super::variadic(b, "scnprintf", scnprintf as *const () as usize);
+    super::variadic(b, "kasprintf", kasprintf as *const () as usize);
+    super::call(b, "vprintk", vprintk as *const () as usize);
+    super::call(b, "vsnprintf", vsnprintf as *const () as usize);
+    super::call(b, "vscnprintf", vscnprintf as *const () as usize);
+    super::call(b, "vsprintf", vsprintf as *const () as usize);
+    super::call(b, "kvasprintf", kvasprintf as *const () as usize);
 }
 
 /// Module memory as the formatter sees it.
 pub(crate) struct ModuleMemory;
 
+fn plausible(addr: u64) -> bool {
+    // Linux prints "(efault)" for the first page and the ERR_PTR range.
+    addr >= 4096 && addr < (-4095i64) as u64
+}
+
 impl printf::Memory for ModuleMemory {
     fn c_str(&self, addr: u64, max: usize) -> Option<Vec<u8>> {
-        // Linux prints "(efault)" for pointers into the first page or ERR_PTR range.
-        if addr < 4096 || addr >= (-4095i64) as u64 {
-            return None;
-        }
         // SAFETY: modules pass pointers to their own strings, as in the kernel.
-        Some(unsafe { c_str(addr, max) }.to_vec())
+        plausible(addr).then(|| unsafe { c_str(addr, max.min(1 << 20)) }.to_vec())
     }
     fn bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
-        if addr < 4096 || addr >= (-4095i64) as u64 {
-            return None;
-        }
         // SAFETY: as above.
-        Some(unsafe { std::slice::from_raw_parts(addr as *const u8, len) }.to_vec())
+        plausible(addr).then(|| unsafe { std::slice::from_raw_parts(addr as *const u8, len) }.to_vec())
     }
-    fn symbol(&self, _addr: u64) -> Option<(String, u64, u64, Option<String>)> {
-        crate::symbolize(_addr)
+    fn symbol(&self, addr: u64) -> Option<(String, u64, u64, Option<String>)> {
+        crate::symbolize(addr)
     }
+}
+
+/// The format string argument.
+fn fmt_at<'a>(addr: u64) -> &'a [u8] {
+    // SAFETY: a NUL-terminated format string from the module.
+    unsafe { c_str(addr, 1 << 16) }
+}
+
+fn emit(fmt: &[u8], args: &mut dyn Args) -> i32 {
+    let f = printf::format_capped(fmt, args, &ModuleMemory, &printf::Options::default(), PRINTK_LINE_MAX);
+    let p = printf::parse_printk_prefix(&f.text);
+    let level = p.effective_level();
+    crate::log::emit(level, p.text, p.cont);
+    p.text.len() as i32
 }
 
 extern "C" fn printk(regs: *const u64, stack: *const u64) -> i32 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 1) };
-    // SAFETY: the format is the module's NUL-terminated string.
-    let fmt = unsafe { c_str(args.arg(0), 1 << 16) };
-    let text = printf::format(fmt, &mut args, &ModuleMemory);
-    let (level, body) = printf::printk_level(&text);
-    let cont = level == Some(b'c');
-    let lvl = match level {
-        Some(l @ 0..=7) => l,
-        _ => crate::log::DEFAULT_LEVEL,
-    };
-    crate::log::emit(lvl, body, cont);
-    body.len() as i32
+    emit(fmt_at(args.arg(0)), &mut args)
 }
 
-/// Writes `text` into a C buffer of `size` bytes (NUL-terminated if size > 0).
-fn store(buf: u64, size: usize, text: &[u8]) -> usize {
-    if size > 0 && buf != 0 {
-        let n = text.len().min(size - 1);
-        // SAFETY: the caller gave a buffer of `size` bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
-            *(buf as *mut u8).add(n) = 0;
-        }
-        n
-    } else {
-        0
+extern "C" fn vprintk(fmt: u64, va: u64) -> i32 {
+    match VaListArgs::new(&ModuleMemory, va) {
+        Some(mut a) => emit(fmt_at(fmt), &mut a),
+        None => 0,
     }
+}
+
+/// Writes with vsnprintf semantics into a module buffer of `size` bytes.
+fn snprintf_into(buf: u64, size: usize, fmt: &[u8], args: &mut dyn Args, scn: bool) -> i32 {
+    let out: &mut [u8] = if buf == 0 || size == 0 {
+        &mut []
+    } else {
+        // SAFETY: the caller gave a buffer of `size` bytes.
+        unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, size.min(i32::MAX as usize)) }
+    };
+    let n = if scn { printf::vscnprintf(out, fmt, args, &ModuleMemory) } else { printf::vsnprintf(out, fmt, args, &ModuleMemory) };
+    n as i32
 }
 
 extern "C" fn sprintf(regs: *const u64, stack: *const u64) -> i32 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 2) };
-    // SAFETY: the format is a NUL-terminated string.
-    let fmt = unsafe { c_str(args.arg(1), 1 << 16) };
-    let text = printf::format(fmt, &mut args, &ModuleMemory);
-    store(args.arg(0), usize::MAX, &text);
-    text.len() as i32
+    let (buf, fmt) = (args.arg(0), fmt_at(args.arg(1)));
+    snprintf_into(buf, i32::MAX as usize, fmt, &mut args, false)
 }
 
 extern "C" fn snprintf(regs: *const u64, stack: *const u64) -> i32 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 3) };
-    // SAFETY: the format is a NUL-terminated string.
-    let fmt = unsafe { c_str(args.arg(2), 1 << 16) };
-    let text = printf::format(fmt, &mut args, &ModuleMemory);
-    store(args.arg(0), args.arg(1) as usize, &text);
-    text.len() as i32
+    let (buf, size, fmt) = (args.arg(0), args.arg(1) as usize, fmt_at(args.arg(2)));
+    snprintf_into(buf, size, fmt, &mut args, false)
 }
 
 extern "C" fn scnprintf(regs: *const u64, stack: *const u64) -> i32 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 3) };
-    // SAFETY: the format is a NUL-terminated string.
-    let fmt = unsafe { c_str(args.arg(2), 1 << 16) };
-    let text = printf::format(fmt, &mut args, &ModuleMemory);
-    store(args.arg(0), args.arg(1) as usize, &text) as i32
+    let (buf, size, fmt) = (args.arg(0), args.arg(1) as usize, fmt_at(args.arg(2)));
+    snprintf_into(buf, size, fmt, &mut args, true)
+}
+
+extern "C" fn vsnprintf(buf: u64, size: usize, fmt: u64, va: u64) -> i32 {
+    let Some(mut a) = VaListArgs::new(&ModuleMemory, va) else { return 0 };
+    snprintf_into(buf, size, fmt_at(fmt), &mut a, false)
+}
+
+extern "C" fn vscnprintf(buf: u64, size: usize, fmt: u64, va: u64) -> i32 {
+    let Some(mut a) = VaListArgs::new(&ModuleMemory, va) else { return 0 };
+    snprintf_into(buf, size, fmt_at(fmt), &mut a, true)
+}
+
+extern "C" fn vsprintf(buf: u64, fmt: u64, va: u64) -> i32 {
+    vsnprintf(buf, i32::MAX as usize, fmt, va)
+}
+
+/// A kmalloc'd copy of the formatted text (freed with kfree).
+fn alloc_text(text: &[u8]) -> u64 {
+    // SAFETY: malloc memory is what kfree frees; len+1 bytes are written.
+    unsafe {
+        let p = libc::malloc(text.len() + 1) as *mut u8;
+        if p.is_null() {
+            return 0;
+        }
+        std::ptr::copy_nonoverlapping(text.as_ptr(), p, text.len());
+        *p.add(text.len()) = 0;
+        p as u64
+    }
+}
+
+extern "C" fn kasprintf(regs: *const u64, stack: *const u64) -> u64 {
+    // SAFETY: called through the varargs trampoline: kasprintf(gfp, fmt, ...).
+    let mut args = unsafe { RegArgs::new(regs, stack, 2) };
+    let fmt = fmt_at(args.arg(1));
+    alloc_text(&printf::format(fmt, &mut args, &ModuleMemory))
+}
+
+extern "C" fn kvasprintf(_gfp: u32, fmt: u64, va: u64) -> u64 {
+    let Some(mut a) = VaListArgs::new(&ModuleMemory, va) else { return 0 };
+    alloc_text(&printf::format(fmt_at(fmt), &mut a, &ModuleMemory))
 }
