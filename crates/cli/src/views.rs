@@ -76,17 +76,22 @@ pub fn write(tool: &Tool, args: &[String]) -> io::Result<i32> {
     }
 }
 
-/// `modhost serve [--profile PATH]`
+/// `modhost serve [--profile PATH] [--sig-enforce]`
 pub fn serve(tool: &Tool, args: &[String]) -> io::Result<i32> {
-    let profile = match args {
-        [] => None,
-        [f, p] if f == "--profile" => Some(p.as_str()),
-        _ => {
-            eprintln!("Usage: {} serve [--profile PATH]", tool.name);
-            return Ok(1);
+    let mut profile = None;
+    let mut sig_enforce = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--profile" if profile.is_none() => profile = it.next().map(String::as_str),
+            "--sig-enforce" => sig_enforce = true,
+            _ => {
+                eprintln!("Usage: {} serve [--profile PATH] [--sig-enforce]", tool.name);
+                return Ok(1);
+            }
         }
-    };
-    match crate::host::server::serve(profile)? {
+    }
+    match crate::host::server::serve(profile, sig_enforce)? {
         true => Ok(0),
         false => {
             eprintln!("{}: a host kernel already serves {}", tool.name, crate::host::runtime_dir().display());

@@ -270,3 +270,47 @@ fn parameters_of_every_kind() {
     }
     assert!(k.module_names().is_empty());
 }
+
+#[test]
+fn sig_enforce_rejects_unsigned_and_ignore_flags_skip_checks() {
+    let Some((_k, _g)) = kernel() else { return };
+    let Some(hello) = test_module("hello") else { return };
+    let Some(p) = common::profile() else { return };
+    let mut cfg = kernel::Config::from_profile(&p);
+    cfg.sig_enforce = true;
+    let k = Kernel::new(cfg).unwrap();
+    let seq = kabi::log::next_seq();
+    // unsigned: refused with Linux's errno and message
+    assert_eq!(k.finit_module(&hello, "", 0), Err(Errno::EKEYREJECTED));
+    assert!(log_since(seq).iter().any(|l| l == "Loading of unsigned module is rejected"), "{:?}", log_since(seq));
+    // Debian's signed module still loads
+    k.finit_module(&tree_module("crc7.ko"), "", 0).unwrap();
+    assert!(proc_line(&k, "crc7").unwrap().starts_with("crc7 16384 0 - Live"));
+    k.delete_module("crc7", 0).unwrap();
+    // with an ignore flag the module counts as mangled: unsigned, rejected too
+    assert_eq!(k.finit_module(&tree_module("crc7.ko"), "", kernel::MODULE_INIT_IGNORE_VERMAGIC), Err(Errno::EKEYREJECTED));
+    // bad finit flags
+    assert_eq!(k.finit_module(&hello, "", 8), Err(Errno::EINVAL));
+    assert_eq!(k.finit_module(&hello, "", kernel::MODULE_INIT_COMPRESSED_FILE), Err(Errno::EOPNOTSUPP));
+}
+
+#[test]
+fn kallsyms_and_sysfs_views() {
+    let Some((k, _g)) = kernel() else { return };
+    load(k, &tree_module("crc7.ko"), "").unwrap();
+    let ks = k.proc_kallsyms();
+    // exported (non-GPL) symbols are upper case, the rest lower case
+    assert!(ks.lines().any(|l| l.ends_with(" T crc7_be\t[crc7]")), "{ks}");
+    assert!(ks.lines().any(|l| l.ends_with(" R crc7_be_syndrome_table\t[crc7]")), "{ks}");
+    assert!(ks.lines().any(|l| l.ends_with(" d __this_module\t[crc7]")), "{ks}");
+    let base = k.with_module("crc7", |m| m.core_base()).unwrap();
+    let text = String::from_utf8(k.read_view("/sys/module/crc7/sections/.text").unwrap()).unwrap();
+    assert_eq!(text, format!("0x{base:016x}\n"));
+    assert_eq!(k.read_view("/sys/module/crc7/coresize").unwrap(), b"16384\n");
+    assert_eq!(k.read_view("/sys/module/crc7/initsize").unwrap(), b"0\n");
+    assert_eq!(k.read_view("/sys/module/crc7/initstate").unwrap(), b"live\n");
+    assert_eq!(k.read_view("/sys/module/crc7/taint").unwrap(), b"\n");
+    assert!(k.list_view("/sys/module/crc7/notes").unwrap().contains(&".note.gnu.build-id".to_string()));
+    k.delete_module("crc7", 0).unwrap();
+    assert_eq!(k.read_view("/sys/module/crc7/refcnt"), Err(Errno::ENOENT));
+}

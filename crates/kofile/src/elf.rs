@@ -18,10 +18,10 @@
 //!
 //! All reads go through `object`'s plain-old-data ELF structures, which are
 //! bounds-checked and endian-aware; nothing is copied but the small section
-//! header table.
+//! header table (and each structure as it is read: see [`read_pod`]).
 
 use object::elf::{FileHeader32, FileHeader64, SectionHeader32, SectionHeader64};
-use object::read::ReadRef;
+use object::pod::Pod;
 use object::Endianness;
 
 use crate::error::ElfError;
@@ -114,7 +114,7 @@ pub fn read_header(data: &[u8]) -> Option<Header> {
     };
     Some(match class {
         Class::Elf32 => {
-            let h: &FileHeader32<Endianness> = data.read_at(0).ok()?;
+            let h: FileHeader32<Endianness> = read_pod(data, 0)?;
             Header {
                 class,
                 endian,
@@ -127,7 +127,7 @@ pub fn read_header(data: &[u8]) -> Option<Header> {
             }
         }
         Class::Elf64 => {
-            let h: &FileHeader64<Endianness> = data.read_at(0).ok()?;
+            let h: FileHeader64<Endianness> = read_pod(data, 0)?;
             Header {
                 class,
                 endian,
@@ -150,7 +150,7 @@ pub(crate) fn read_section_header(data: &[u8], h: &Header, index: u16) -> Option
     let e = h.endian;
     Some(match h.class {
         Class::Elf32 => {
-            let s: &SectionHeader32<Endianness> = data.read_at(off).ok()?;
+            let s: SectionHeader32<Endianness> = read_pod(data, off)?;
             SectionHeader {
                 name: s.sh_name.get(e),
                 sh_type: s.sh_type.get(e),
@@ -165,7 +165,7 @@ pub(crate) fn read_section_header(data: &[u8], h: &Header, index: u16) -> Option
             }
         }
         Class::Elf64 => {
-            let s: &SectionHeader64<Endianness> = data.read_at(off).ok()?;
+            let s: SectionHeader64<Endianness> = read_pod(data, off)?;
             SectionHeader {
                 name: s.sh_name.get(e),
                 sh_type: s.sh_type.get(e),
@@ -180,6 +180,22 @@ pub(crate) fn read_section_header(data: &[u8], h: &Header, index: u16) -> Option
             }
         }
     })
+}
+
+/// Reads a plain-old-data ELF structure (header, section header, symbol,
+/// relocation: at most 64 bytes) at any offset of `data`, whatever its
+/// alignment. `object`'s ELF types are built without its `unaligned`
+/// feature, so they require natural alignment and cannot be borrowed from a
+/// file at an odd offset (or from a buffer at an odd address); libkmod and
+/// the kernel read such files, so the bytes are copied to an aligned buffer.
+pub(crate) fn read_pod<T: Pod>(data: &[u8], offset: u64) -> Option<T> {
+    let size = std::mem::size_of::<T>();
+    let src = slice(data, offset, size as u64)?;
+    let mut buf = [0u64; 8];
+    let bytes = object::pod::bytes_of_slice_mut(&mut buf[..]);
+    let dst = bytes.get_mut(..size)?;
+    dst.copy_from_slice(src);
+    object::pod::from_bytes::<T>(dst).ok().map(|(v, _)| *v)
 }
 
 /// The bytes `[offset, offset+size)` of `data`, if they lie inside it.

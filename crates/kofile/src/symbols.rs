@@ -6,10 +6,9 @@
 //! symbol + addend will the word at this offset of that section hold".
 
 use object::elf::{Rel32, Rel64, Rela32, Rela64, Sym32, Sym64};
-use object::read::ReadRef;
 use object::Endianness;
 
-use crate::elf::{c_str_at, Class, Elf, SHT_REL, SHT_RELA, SHT_SYMTAB};
+use crate::elf::{c_str_at, read_pod, Class, Elf, SHT_REL, SHT_RELA, SHT_SYMTAB};
 use crate::error::TableError;
 
 /// One symbol-table entry, widened to 64 bits.
@@ -94,15 +93,15 @@ impl<'a> SymbolTable<'a> {
     /// The symbol at `index`; a name offset outside the string table reads
     /// as an empty name.
     pub fn get(&self, index: usize) -> Option<Symbol<'a>> {
-        let off = (index * self.entsize()) as u64;
+        let off = index.checked_mul(self.entsize())? as u64;
         let e = self.endian;
         let (name, value, size, info, other, shndx) = match self.class {
             Class::Elf32 => {
-                let s: &Sym32<Endianness> = self.data.read_at(off).ok()?;
+                let s: Sym32<Endianness> = read_pod(self.data, off)?;
                 (s.st_name.get(e), u64::from(s.st_value.get(e)), u64::from(s.st_size.get(e)), s.st_info, s.st_other, s.st_shndx.get(e))
             }
             Class::Elf64 => {
-                let s: &Sym64<Endianness> = self.data.read_at(off).ok()?;
+                let s: Sym64<Endianness> = read_pod(self.data, off)?;
                 (s.st_name.get(e), s.st_value.get(e), s.st_size.get(e), s.st_info, s.st_other, s.st_shndx.get(e))
             }
         };
@@ -166,38 +165,34 @@ impl<'a> Relocations<'a> {
             let rela = sh.sh_type == SHT_RELA;
             match (elf.class(), rela) {
                 (Class::Elf64, true) => {
-                    if let Ok(v) = d.read_slice_at::<Rela64<Endianness>>(0, d.len() / 24) {
-                        // r_info's symbol/type split is the standard one on every
-                        // 64-bit arch modules are read for (mips64el is not among them)
-                        relocs.extend(v.iter().map(|r| {
-                            let info = r.r_info.get(e);
-                            Reloc { offset: r.r_offset.get(e), sym: (info >> 32) as u32, r_type: info as u32, addend: r.r_addend.get(e), explicit: true }
-                        }));
-                    }
+                    let v = d.chunks_exact(24).filter_map(|c| read_pod::<Rela64<Endianness>>(c, 0));
+                    // r_info's symbol/type split is the standard one on every
+                    // 64-bit arch modules are read for (mips64el is not among them)
+                    relocs.extend(v.map(|r| {
+                        let info = r.r_info.get(e);
+                        Reloc { offset: r.r_offset.get(e), sym: (info >> 32) as u32, r_type: info as u32, addend: r.r_addend.get(e), explicit: true }
+                    }));
                 }
                 (Class::Elf64, false) => {
-                    if let Ok(v) = d.read_slice_at::<Rel64<Endianness>>(0, d.len() / 16) {
-                        relocs.extend(v.iter().map(|r| {
-                            let info = r.r_info.get(e);
-                            Reloc { offset: r.r_offset.get(e), sym: (info >> 32) as u32, r_type: info as u32, addend: 0, explicit: false }
-                        }));
-                    }
+                    let v = d.chunks_exact(16).filter_map(|c| read_pod::<Rel64<Endianness>>(c, 0));
+                    relocs.extend(v.map(|r| {
+                        let info = r.r_info.get(e);
+                        Reloc { offset: r.r_offset.get(e), sym: (info >> 32) as u32, r_type: info as u32, addend: 0, explicit: false }
+                    }));
                 }
                 (Class::Elf32, true) => {
-                    if let Ok(v) = d.read_slice_at::<Rela32<Endianness>>(0, d.len() / 12) {
-                        relocs.extend(v.iter().map(|r| {
-                            let info = r.r_info.get(e);
-                            Reloc { offset: r.r_offset.get(e).into(), sym: info >> 8, r_type: info & 0xff, addend: r.r_addend.get(e).into(), explicit: true }
-                        }));
-                    }
+                    let v = d.chunks_exact(12).filter_map(|c| read_pod::<Rela32<Endianness>>(c, 0));
+                    relocs.extend(v.map(|r| {
+                        let info = r.r_info.get(e);
+                        Reloc { offset: r.r_offset.get(e).into(), sym: info >> 8, r_type: info & 0xff, addend: r.r_addend.get(e).into(), explicit: true }
+                    }));
                 }
                 (Class::Elf32, false) => {
-                    if let Ok(v) = d.read_slice_at::<Rel32<Endianness>>(0, d.len() / 8) {
-                        relocs.extend(v.iter().map(|r| {
-                            let info = r.r_info.get(e);
-                            Reloc { offset: r.r_offset.get(e).into(), sym: info >> 8, r_type: info & 0xff, addend: 0, explicit: false }
-                        }));
-                    }
+                    let v = d.chunks_exact(8).filter_map(|c| read_pod::<Rel32<Endianness>>(c, 0));
+                    relocs.extend(v.map(|r| {
+                        let info = r.r_info.get(e);
+                        Reloc { offset: r.r_offset.get(e).into(), sym: info >> 8, r_type: info & 0xff, addend: 0, explicit: false }
+                    }));
                 }
             }
         }

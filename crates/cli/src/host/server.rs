@@ -18,7 +18,7 @@ use super::{runtime_dir, socket_path};
 
 /// Runs the daemon until killed. Returns Ok(false) when another daemon
 /// already serves this runtime directory.
-pub fn serve(profile_path: Option<&str>) -> io::Result<bool> {
+pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> {
     let dir = runtime_dir();
     fs::create_dir_all(&dir)?;
     let lock = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("serve.lock"))?;
@@ -30,7 +30,9 @@ pub fn serve(profile_path: Option<&str>) -> io::Result<bool> {
         None => kernel::boot::default_profile().map_err(io::Error::other)?,
     };
     let release = profile.release.clone();
-    let k = Arc::new(Kernel::new(Config::from_profile(&profile)).map_err(|e| io::Error::other(e.to_string()))?);
+    let mut config = Config::from_profile(&profile);
+    config.sig_enforce = sig_enforce || std::env::var("MODHOST_SIG_ENFORCE").as_deref() == Ok("1");
+    let k = Arc::new(Kernel::new(config).map_err(|e| io::Error::other(e.to_string()))?);
     let sock = socket_path();
     let _ = fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock)?;

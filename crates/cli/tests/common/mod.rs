@@ -61,7 +61,10 @@ impl Tree {
         walk(&self.moddir(), &mut out);
         out.retain(|p| {
             let n = p.file_name().unwrap().to_string_lossy();
-            n.ends_with(".ko") || n.ends_with(".ko.xz") || n.ends_with(".ko.zst") || n.ends_with(".ko.gz")
+            n.ends_with(".ko")
+                || n.ends_with(".ko.xz")
+                || n.ends_with(".ko.zst")
+                || n.ends_with(".ko.gz")
         });
         out.sort();
         out
@@ -77,8 +80,12 @@ impl Tree {
 
     /// Lines of modules.builtin (relative paths).
     pub fn builtin_paths(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.moddir().join("modules.builtin")).unwrap_or_default();
-        text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+        let text =
+            std::fs::read_to_string(self.moddir().join("modules.builtin")).unwrap_or_default();
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     /// (pattern, module) pairs of modules.alias, in file order.
@@ -95,9 +102,15 @@ impl Tree {
 
     /// Symbol keys of modules.symbols (`symbol:NAME`), in file order.
     pub fn symbols(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.moddir().join("modules.symbols")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.moddir().join("modules.symbols")).unwrap_or_default();
         text.lines()
-            .filter_map(|l| l.strip_prefix("alias ")?.split(' ').next().map(str::to_string))
+            .filter_map(|l| {
+                l.strip_prefix("alias ")?
+                    .split(' ')
+                    .next()
+                    .map(str::to_string)
+            })
             .collect()
     }
 
@@ -115,7 +128,9 @@ impl Tree {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         match e.file_type() {
@@ -151,7 +166,9 @@ impl Fixtures {
 }
 
 fn require_fixtures() -> bool {
-    std::env::var("MODHOST_REQUIRE_FIXTURES").map(|v| v == "1").unwrap_or(false)
+    std::env::var("MODHOST_REQUIRE_FIXTURES")
+        .map(|v| v == "1")
+        .unwrap_or(false)
 }
 
 /// Fixture trees, or `None` (after printing a skip note) when they are not available.
@@ -163,7 +180,9 @@ pub fn fixtures(test: &str) -> Option<Fixtures> {
         Ok(f) => Some(f.clone()),
         Err(why) => {
             if require_fixtures() {
-                panic!("{test}: fixtures required (MODHOST_REQUIRE_FIXTURES=1) but unavailable: {why}");
+                panic!(
+                    "{test}: fixtures required (MODHOST_REQUIRE_FIXTURES=1) but unavailable: {why}"
+                );
             }
             eprintln!("SKIP {test}: {why} (run scripts/fixtures.sh; set MODHOST_REQUIRE_FIXTURES=1 to make this fatal)");
             None
@@ -191,7 +210,10 @@ fn load_fixtures() -> Result<Fixtures, String> {
             vars.insert(k.trim().to_string(), v.to_string());
         }
     }
-    let release = vars.get("RELEASE").cloned().ok_or("RELEASE missing from fixture env")?;
+    let release = vars
+        .get("RELEASE")
+        .cloned()
+        .ok_or("RELEASE missing from fixture env")?;
     let spec: [(&'static str, &str, Option<&str>); 5] = [
         ("amd64", "AMD64_ROOT", None),
         ("amd64-xz", "AMD64_XZ_ROOT", None),
@@ -208,17 +230,33 @@ fn load_fixtures() -> Result<Fixtures, String> {
             None => Some(release.clone()),
         };
         match (root, rel) {
-            (Some(root), Some(rel)) if root.join("lib/modules").join(&rel).join("modules.dep.bin").is_file() => {
-                trees.push(Tree { label, root, release: rel })
+            (Some(root), Some(rel))
+                if root
+                    .join("lib/modules")
+                    .join(&rel)
+                    .join("modules.dep.bin")
+                    .is_file() =>
+            {
+                trees.push(Tree {
+                    label,
+                    root,
+                    release: rel,
+                })
             }
             _ => missing.push(label),
         }
     }
     if !missing.is_empty() {
         if require_fixtures() || trees.is_empty() {
-            return Err(format!("fixture trees missing or incomplete: {}", missing.join(", ")));
+            return Err(format!(
+                "fixture trees missing or incomplete: {}",
+                missing.join(", ")
+            ));
         }
-        eprintln!("NOTE: fixture trees missing or incomplete, not tested: {}", missing.join(", "));
+        eprintln!(
+            "NOTE: fixture trees missing or incomplete, not tested: {}",
+            missing.join(", ")
+        );
     }
     Ok(Fixtures { trees })
 }
@@ -252,7 +290,10 @@ impl Inv {
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
     {
-        Inv { args: args.into_iter().map(Into::into).collect(), ..Default::default() }
+        Inv {
+            args: args.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        }
     }
     pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Inv {
         self.cwd = Some(dir.into());
@@ -308,7 +349,9 @@ fn command_for(tool: Tool, inv: &Inv) -> Command {
     if let Some(d) = &inv.cwd {
         cmd.current_dir(d);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd
 }
 
@@ -316,7 +359,11 @@ pub fn run_one(tool: Tool, inv: &Inv) -> Out {
     let mut child = match command_for(tool, inv).spawn() {
         Ok(c) => c,
         Err(e) => {
-            return Out { stdout: vec![], stderr: format!("<spawn failed: {e}>").into_bytes(), status: "spawn-error".into() }
+            return Out {
+                stdout: vec![],
+                stderr: format!("<spawn failed: {e}>").into_bytes(),
+                status: "spawn-error".into(),
+            }
         }
     };
     let mut so = child.stdout.take().unwrap();
@@ -353,7 +400,11 @@ pub fn run_one(tool: Tool, inv: &Inv) -> Out {
         std::thread::sleep(nap);
         nap = (nap * 2).min(Duration::from_millis(20));
     };
-    Out { stdout: t_out.join().unwrap(), stderr: t_err.join().unwrap(), status }
+    Out {
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+        status,
+    }
 }
 
 /// Run both tools concurrently (under the global concurrency limit).
@@ -393,11 +444,17 @@ impl Drop for Permit {
 }
 
 pub fn nproc() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 /// Map `f` over `items` with `workers` threads (order of results = order of items).
-pub fn par_map<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
@@ -412,7 +469,12 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> 
             });
         }
     });
-    results.into_inner().unwrap().into_iter().map(|r| r.unwrap()).collect()
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -422,7 +484,8 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> 
 pub fn shell_quote(s: &OsStr) -> String {
     let b = s.as_bytes();
     if !b.is_empty()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || b"-_./=:,+@%^".contains(&c))
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"-_./=:,+@%^".contains(&c))
     {
         return String::from_utf8_lossy(b).into_owned();
     }
@@ -520,14 +583,22 @@ pub fn first_diff(name: &str, want: &[u8], got: &[u8]) -> Option<String> {
     }
     s.push_str(&format!(
         "     kmod: {}\n",
-        w.get(i).map(|x| show_bytes(&x.1)).unwrap_or_else(|| "<end of output>".into())
+        w.get(i)
+            .map(|x| show_bytes(&x.1))
+            .unwrap_or_else(|| "<end of output>".into())
     ));
     s.push_str(&format!(
         "     ours: {}\n",
-        g.get(i).map(|x| show_bytes(&x.1)).unwrap_or_else(|| "<end of output>".into())
+        g.get(i)
+            .map(|x| show_bytes(&x.1))
+            .unwrap_or_else(|| "<end of output>".into())
     ));
     if let (Some(a), Some(b)) = (w.get(i + 1), g.get(i + 1)) {
-        s.push_str(&format!("     next kmod: {}\n     next ours: {}\n", show_bytes(&a.1), show_bytes(&b.1)));
+        s.push_str(&format!(
+            "     next kmod: {}\n     next ours: {}\n",
+            show_bytes(&a.1),
+            show_bytes(&b.1)
+        ));
     }
     Some(s)
 }
@@ -555,8 +626,18 @@ pub struct Report {
     pub cases: AtomicUsize,
     pub invocations: AtomicUsize,
     pub mismatching_cases: AtomicUsize,
+    /// Cases skipped because kmod's own output was not reproducible.
+    pub unstable: AtomicUsize,
     pub details: Mutex<Vec<String>>,
+    /// Shown in detail: at most this many in all ...
     pub max_details: usize,
+    /// ... and at most this many per label (so one systematic difference does not hide
+    /// the others).
+    pub max_per_label: usize,
+    /// Details shown per label.
+    per_label: Mutex<BTreeMap<String, usize>>,
+    /// Mismatching cases per label (all of them).
+    kinds: Mutex<BTreeMap<String, usize>>,
     started: Instant,
 }
 
@@ -567,30 +648,61 @@ impl Report {
             cases: AtomicUsize::new(0),
             invocations: AtomicUsize::new(0),
             mismatching_cases: AtomicUsize::new(0),
+            unstable: AtomicUsize::new(0),
             details: Mutex::new(Vec::new()),
-            max_details: std::env::var("MODHOST_MAX_MISMATCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(12),
+            max_details: std::env::var("MODHOST_MAX_MISMATCHES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(25),
+            max_per_label: std::env::var("MODHOST_MAX_PER_LABEL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2),
+            per_label: Mutex::new(BTreeMap::new()),
+            kinds: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
         }
     }
 
-    fn want_more_details(&self) -> bool {
+    fn want_more_details(&self, label: &str) -> bool {
         self.details.lock().unwrap().len() < self.max_details
+            && self
+                .per_label
+                .lock()
+                .unwrap()
+                .get(label)
+                .copied()
+                .unwrap_or(0)
+                < self.max_per_label
     }
 
-    fn add_detail(&self, d: String) {
-        let mut v = self.details.lock().unwrap();
-        if v.len() < self.max_details {
-            v.push(d);
+    /// Account for `n` mismatching cases of kind `label`, keeping the detail if wanted.
+    fn add_detail(&self, label: &str, n: usize, d: String) {
+        self.mismatching_cases.fetch_add(n, Ordering::Relaxed);
+        *self
+            .kinds
+            .lock()
+            .unwrap()
+            .entry(label.to_string())
+            .or_default() += n;
+        if !self.want_more_details(label) {
+            return;
         }
+        *self
+            .per_label
+            .lock()
+            .unwrap()
+            .entry(label.to_string())
+            .or_default() += 1;
+        self.details.lock().unwrap().push(d);
     }
 
     /// Account for one case compared elsewhere (`None` = identical).
-    pub fn record(&self, mismatch: Option<String>) {
+    pub fn record(&self, label: &str, mismatch: Option<String>) {
         self.cases.fetch_add(1, Ordering::Relaxed);
         self.invocations.fetch_add(1, Ordering::Relaxed);
         if let Some(d) = mismatch {
-            self.mismatching_cases.fetch_add(1, Ordering::Relaxed);
-            self.add_detail(d);
+            self.add_detail(label, 1, d);
         }
     }
 
@@ -602,8 +714,34 @@ impl Report {
         match describe(label, inv, &k, &o) {
             None => true,
             Some(d) => {
-                self.mismatching_cases.fetch_add(1, Ordering::Relaxed);
-                self.add_detail(d);
+                self.add_detail(label, 1, d);
+                false
+            }
+        }
+    }
+
+    /// Like `check`, but the real tool runs twice first: if its own two outputs differ
+    /// (undefined behaviour in kmod on malformed input), the case is noted and not compared.
+    pub fn check_stable(&self, label: &str, inv: &Inv) -> bool {
+        let first = {
+            let _permit = Permit::acquire();
+            run_one(Tool::Kmod, inv)
+        };
+        let (k, o) = run_pair(inv);
+        if first != k {
+            self.unstable.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "NOTE [{label}]: kmod's output is not reproducible, case not compared: {}",
+                render_cmd(inv, 12)
+            );
+            return true;
+        }
+        self.cases.fetch_add(1, Ordering::Relaxed);
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        match describe(label, inv, &k, &o) {
+            None => true,
+            Some(d) => {
+                self.add_detail(label, 1, d);
                 false
             }
         }
@@ -612,7 +750,15 @@ impl Report {
     /// Run `prefix ++ items[chunk] ++ suffix` for chunks of `items`, in parallel; every
     /// mismatching chunk is bisected to the individual items that differ (a few of them).
     /// `cases` counts every (item, option set) pair.
-    pub fn check_batched(&self, label: &str, base: &Inv, prefix: &[OsString], items: &[OsString], suffix: &[OsString], chunk: usize) {
+    pub fn check_batched(
+        &self,
+        label: &str,
+        base: &Inv,
+        prefix: &[OsString],
+        items: &[OsString],
+        suffix: &[OsString],
+        chunk: usize,
+    ) {
         let chunks: Vec<&[OsString]> = items.chunks(chunk.max(1)).collect();
         let workers = nproc();
         par_map(&chunks, workers, |c| {
@@ -628,7 +774,15 @@ impl Report {
 
     /// Returns the number of mismatching cases found (items of a batch that is not
     /// bisected further because enough details were collected count whole).
-    fn bisect(&self, label: &str, base: &Inv, prefix: &[OsString], items: &[OsString], suffix: &[OsString], known: Option<(Inv, Out, Out)>) -> usize {
+    fn bisect(
+        &self,
+        label: &str,
+        base: &Inv,
+        prefix: &[OsString],
+        items: &[OsString],
+        suffix: &[OsString],
+        known: Option<(Inv, Out, Out)>,
+    ) -> usize {
         let (inv, k, o) = match known {
             Some(x) => x,
             None => {
@@ -641,21 +795,21 @@ impl Report {
         if k == o {
             return 0;
         }
-        if items.len() <= 1 || !self.want_more_details() {
+        if items.len() <= 1 || !self.want_more_details(label) {
             let n = items.len().max(1);
-            self.mismatching_cases.fetch_add(n, Ordering::Relaxed);
             if let Some(d) = describe(label, &inv, &k, &o) {
-                self.add_detail(d);
+                self.add_detail(label, n, d);
             }
             return n;
         }
         let (a, b) = items.split_at(items.len() / 2);
-        let found = self.bisect(label, base, prefix, a, suffix, None) + self.bisect(label, base, prefix, b, suffix, None);
+        let found = self.bisect(label, base, prefix, a, suffix, None)
+            + self.bisect(label, base, prefix, b, suffix, None);
         if found == 0 {
             // Neither half differs on its own: an interaction between arguments.
-            self.mismatching_cases.fetch_add(1, Ordering::Relaxed);
-            if let Some(d) = describe(&format!("{label} (batch only; halves agree)"), &inv, &k, &o) {
-                self.add_detail(d);
+            if let Some(d) = describe(&format!("{label} (batch only; halves agree)"), &inv, &k, &o)
+            {
+                self.add_detail(label, 1, d);
             }
             return 1;
         }
@@ -668,14 +822,26 @@ impl Report {
         let invs = self.invocations.load(Ordering::Relaxed);
         let bad = self.mismatching_cases.load(Ordering::Relaxed);
         let secs = self.started.elapsed().as_secs_f64();
-        eprintln!("{}: {cases} cases in {invs} invocation pairs, {bad} mismatching, {secs:.1}s", self.test);
+        let unstable = self.unstable.load(Ordering::Relaxed);
+        eprintln!(
+            "{}: {cases} cases in {invs} invocation pairs, {bad} mismatching, {unstable} skipped (kmod not reproducible), {secs:.1}s",
+            self.test
+        );
         if bad > 0 {
             let details = self.details.into_inner().unwrap();
+            let labels = self.kinds.into_inner().unwrap();
             let mut msg = format!(
-                "{}: {bad} of {cases} cases differ from kmod (showing {}):\n\n",
+                "{}: {bad} of {cases} cases differ from kmod (a batch that was not bisected to the end counts whole); \
+                 {} kinds of case differ; showing {} (at most {} per kind):\n",
                 self.test,
-                details.len()
+                labels.len(),
+                details.len(),
+                self.max_per_label
             );
+            for (l, n) in &labels {
+                msg.push_str(&format!("  - {l}: {n}\n"));
+            }
+            msg.push('\n');
             for d in details {
                 msg.push_str(&d);
                 msg.push('\n');
@@ -713,7 +879,9 @@ pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        let base = std::env::var_os("TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
         let p = base.join(format!(
             "modhost-{tag}-{}-{}",
             std::process::id(),
@@ -738,6 +906,8 @@ impl Drop for TempDir {
 
 /// Run a helper command (xz, zstd, depmod, ...) that must succeed.
 pub fn sh(cmd: &mut Command) {
-    let st = cmd.status().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let st = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(st.success(), "{cmd:?} failed: {st}");
 }

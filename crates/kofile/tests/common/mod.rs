@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod exercise;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -168,7 +170,10 @@ impl Rng {
 /// PKCS#7 signature, as the kernel sees it after `mod_verify_sig`.
 pub fn elf_part(image: &[u8]) -> &[u8] {
     match kofile::signature::split_trailer(image) {
-        Some((body, t)) => &body[..body.len() - t.sig_len as usize],
+        Some((body, t)) => match body.len().checked_sub(t.sig_len as usize) {
+            Some(n) => &body[..n],
+            None => image,
+        },
         None => image,
     }
 }
