@@ -12,7 +12,9 @@
 
 pub mod builtin;
 pub mod ctx;
+pub mod depmod;
 pub mod info;
+pub mod modprobe;
 pub mod name;
 
 pub use ctx::{Context, IndexKind, ModuleRef};

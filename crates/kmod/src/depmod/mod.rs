@@ -1,0 +1,1 @@
+//! depmod: building a module directory's indexes (kmod 30).

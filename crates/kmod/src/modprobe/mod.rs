@@ -1,0 +1,1 @@
+//! modprobe: resolving, loading and unloading modules with their dependencies (kmod 30).

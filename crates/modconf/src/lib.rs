@@ -1,0 +1,1 @@
+//! modprobe.d / depmod.d configuration and the kernel command line (kmod 30 rules).
