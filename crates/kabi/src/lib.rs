@@ -34,3 +34,18 @@ pub fn symbolize(addr: u64) -> Option<(String, u64, u64, Option<String>)> {
     let f = *SYMBOLIZER.read().unwrap_or_else(|e| e.into_inner());
     f.and_then(|f| f(addr))
 }
+
+/// What `request_module` calls: the module name and whether the caller
+/// waits; returns modprobe's wait status (exit code << 8) or a negative errno.
+pub type RequestModule = fn(&str, bool) -> i32;
+
+static REQUEST_MODULE: RwLock<Option<RequestModule>> = RwLock::new(None);
+
+/// Installs the host's modprobe for `request_module` calls from modules.
+pub fn set_request_module_handler(f: RequestModule) {
+    *REQUEST_MODULE.write().unwrap_or_else(|e| e.into_inner()) = Some(f);
+}
+
+pub fn request_module_handler() -> Option<RequestModule> {
+    *REQUEST_MODULE.read().unwrap_or_else(|e| e.into_inner())
+}

@@ -314,3 +314,30 @@ fn kallsyms_and_sysfs_views() {
     k.delete_module("crc7", 0).unwrap();
     assert_eq!(k.read_view("/sys/module/crc7/refcnt"), Err(Errno::ENOENT));
 }
+
+static REQUESTS: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+
+fn record_request(name: &str, wait: bool) -> i32 {
+    REQUESTS.lock().unwrap().push((name.to_string(), wait));
+    // the kernel returns modprobe's wait status: exit code 1 << 8
+    if name == "no-such-module" { 256 } else { 0 }
+}
+
+#[test]
+fn request_module_reaches_the_host_modprobe() {
+    let Some((k, _g)) = kernel() else { return };
+    let Some(img) = test_module("requester") else { return };
+    let seq = kabi::log::next_seq();
+    // No handler installed yet in this process: -ENOENT, as with no modprobe.
+    if kabi::request_module_handler().is_none() {
+        load(k, &img, "").unwrap();
+        assert!(log_since(seq).iter().any(|l| l == "requester: request_module(crc7) = -2"), "{:?}", log_since(seq));
+        k.delete_module("requester", 0).unwrap();
+    }
+    kabi::set_request_module_handler(record_request);
+    let seq = kabi::log::next_seq();
+    load(k, &img, "want=no-such-module").unwrap();
+    assert!(log_since(seq).iter().any(|l| l == "requester: request_module(no-such-module) = 256"), "{:?}", log_since(seq));
+    assert!(REQUESTS.lock().unwrap().contains(&("no-such-module".to_string(), true)));
+    k.delete_module("requester", 0).unwrap();
+}

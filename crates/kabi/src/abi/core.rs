@@ -38,7 +38,7 @@ pub(crate) fn install(b: &mut Builder) {
     b.func("__SCT__might_resched", Stub::Code(RET0));
     b.func("__SCT__cond_resched", Stub::Code(RET0));
     super::call(b, "__stack_chk_fail", stack_chk_fail as *const () as usize);
-    super::call(b, "__request_module", request_module as *const () as usize);
+    super::variadic(b, "__request_module", request_module as *const () as usize);
     install_pv_ops(b);
     // Jiffies at HZ=250 from INITIAL_JIFFIES, kept current by a ticker.
     let j = b.data("jiffies_64", 8, 64);
@@ -53,9 +53,26 @@ extern "C" fn stack_chk_fail() {
     std::process::abort();
 }
 
-/// `__request_module(wait, fmt, ...)`: no modprobe in the host yet.
-extern "C" fn request_module() -> i32 {
-    -2 // -ENOENT
+/// `__request_module(bool wait, const char *fmt, ...)`: formats the module
+/// name (at most 55 characters, else -ENAMETOOLONG) and hands it to the
+/// host's modprobe (see [`crate::set_request_module_handler`]); without
+/// one, -ENOENT as with an empty modprobe path. Like Linux, the result is
+/// modprobe's wait status (exit code << 8) or a negative errno, and says
+/// nothing about whether the module got loaded.
+extern "C" fn request_module(regs: *const u64, stack: *const u64) -> i32 {
+    // SAFETY: called through the varargs trampoline.
+    let mut args = unsafe { super::RegArgs::new(regs, stack, 2) };
+    let wait = args.arg(0) & 0xff != 0;
+    // SAFETY: the format is the module's NUL-terminated string.
+    let fmt = unsafe { super::c_str(args.arg(1), 1 << 12) };
+    let name = crate::printf::format(fmt, &mut args, &super::printk::ModuleMemory);
+    if name.len() >= 56 {
+        return -36; // -ENAMETOOLONG
+    }
+    match crate::request_module_handler() {
+        Some(h) => h(&String::from_utf8_lossy(&name), wait),
+        None => -2,
+    }
 }
 
 fn start_jiffies(addr: u64) {
