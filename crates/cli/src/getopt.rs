@@ -66,8 +66,10 @@ impl Spec {
         })
     }
 
+    /// glibc stops at the first operand for a `+` option string, or when
+    /// `POSIXLY_CORRECT` is set in the environment.
     fn stop_at_operand(&self) -> bool {
-        self.short.starts_with('+')
+        self.short.starts_with('+') || std::env::var_os("POSIXLY_CORRECT").is_some()
     }
 
     /// Scans `args` (without the program name). `prog` is what glibc prints

@@ -55,13 +55,21 @@ pub struct Layout {
     pub init_typeoffs: u64,
 }
 
-fn page_align(v: u64) -> u64 {
-    v.next_multiple_of(PAGE_SIZE)
+/// Linux's `ALIGN(x, a)` = `(x + a - 1) & ~(a - 1)`, in wrapping 64-bit
+/// arithmetic like the kernel's (alignments are meant to be powers of two;
+/// for others this gives what Linux gives). Crafted values may wrap: the
+/// loader checks every placement against the region before copying.
+pub fn align(x: u64, a: u64) -> u64 {
+    x.wrapping_add(a).wrapping_sub(1) & !a.wrapping_sub(1)
 }
 
-fn get_offset(size: &mut u64, align: u64, sh_size: u64) -> u64 {
-    let ret = size.next_multiple_of(align.max(1));
-    *size = ret + sh_size;
+fn page_align(v: u64) -> u64 {
+    align(v, PAGE_SIZE)
+}
+
+fn get_offset(size: &mut u64, sh_addralign: u64, sh_size: u64) -> u64 {
+    let ret = align(*size, sh_addralign.max(1));
+    *size = ret.wrapping_add(sh_size);
     ret
 }
 
@@ -136,22 +144,22 @@ fn layout_symtab(info: &LoadInfo<'_>, l: &mut Layout) {
     let mut ndst = 0u64;
     for (i, s) in info.raw_symbols.iter().enumerate() {
         if i == 0 || is_core_symbol(info, l, s.shndx, s.name_off) {
-            strtab_size += s.name.len() as u64 + 1;
+            strtab_size = strtab_size.wrapping_add(s.name.len() as u64 + 1);
             ndst += 1;
         }
     }
     l.ndst = ndst;
-    l.symoffs = l.core.size.next_multiple_of(sym_sec.addralign.max(1));
-    l.stroffs = l.symoffs + ndst * SYM_SIZE;
-    l.core.size = l.stroffs + strtab_size;
+    l.symoffs = align(l.core.size, sym_sec.addralign.max(1));
+    l.stroffs = l.symoffs.wrapping_add(ndst.wrapping_mul(SYM_SIZE));
+    l.core.size = l.stroffs.wrapping_add(strtab_size);
     l.core_typeoffs = l.core.size;
-    l.core.size = page_align(l.core.size + ndst);
+    l.core.size = page_align(l.core.size.wrapping_add(ndst));
     // The string table, then the temporary mod_kallsyms and the types, in init.
     let off = get_offset(&mut l.init.size, str_sec.addralign, str_sec.size);
     l.place[info.strtab_index] = Some(Place::Init(off));
-    l.init.size = l.init.size.next_multiple_of(8);
+    l.init.size = align(l.init.size, 8);
     l.mod_kallsyms_init_off = l.init.size;
-    l.init.size += MOD_KALLSYMS_SIZE;
+    l.init.size = l.init.size.wrapping_add(MOD_KALLSYMS_SIZE);
     l.init_typeoffs = l.init.size;
-    l.init.size = page_align(l.init.size + nsrc);
+    l.init.size = page_align(l.init.size.wrapping_add(nsrc));
 }

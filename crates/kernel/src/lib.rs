@@ -170,6 +170,14 @@ impl Kernel {
         load::load_module(self, file, args, flags)
     }
 
+    /// Links a module without running it: every load stage up to complete
+    /// formation, then the module is freed again (its init never runs). With
+    /// `placeholders`, symbols nobody exports resolve to a placeholder
+    /// address. For benchmarks and robustness tests.
+    pub fn link_only(&self, image: &[u8], flags: u32, placeholders: bool) -> KResult<load::LinkReport> {
+        load::link_only(self, image, flags, load::LinkOnly { placeholders })
+    }
+
     /// `delete_module(2)`.
     pub fn delete_module(&self, name: &str, flags: u32) -> KResult<()> {
         unload::delete_module(self, name, flags)

@@ -81,9 +81,42 @@ impl LoadInfo<'_> {
     }
 }
 
+/// How far a load goes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkOnly {
+    /// Resolve symbols the kernel does not export to a placeholder address
+    /// instead of failing ("Unknown symbol").
+    pub placeholders: bool,
+}
+
+/// What a link-only load did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkReport {
+    pub relocations: u64,
+    pub placeholders: u64,
+    pub core_size: u64,
+    pub init_size: u64,
+}
+
+/// Address placeholders resolve to (inside the host's low window, never mapped
+/// executable for modules: a call would fault, which link-only never does).
+const PLACEHOLDER: u64 = 0x0fff_f000;
+
 /// Loads a module image (what `init_module`/`finit_module` do after the
 /// syscall checks).
 pub fn load_module(k: &Kernel, image: &[u8], args: &str, flags: u32) -> KResult<()> {
+    load_module_inner(k, image, args, flags, None).map(|_| ())
+}
+
+/// Runs every stage up to complete formation (relocated, exports checked,
+/// protections applied), then takes the module away again without running
+/// anything of it.
+pub fn link_only(k: &Kernel, image: &[u8], flags: u32, opts: LinkOnly) -> KResult<LinkReport> {
+    load_module_inner(k, image, "", flags, Some(opts))
+}
+
+fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only: Option<LinkOnly>) -> KResult<LinkReport> {
+    let mut report = LinkReport::default();
     // 1. signature
     let (len, sig_ok) = signing::module_sig_check(k, image, flags)?;
     let image = &image[..len];
@@ -269,6 +302,10 @@ pub fn load_module(k: &Kernel, image: &[u8], args: &str, flags: u32) -> KResult<
                 st = g;
                 match r {
                     Ok(v) => values[i] = v,
+                    Err(Errno::ENOENT) if link_only.is_some_and(|o| o.placeholders) => {
+                        values[i] = PLACEHOLDER;
+                        report.placeholders += 1;
+                    }
                     Err(e) => {
                         const STB_WEAK: u8 = 2;
                         if s.info >> 4 == STB_WEAK || s.name == "_GLOBAL_OFFSET_TABLE_" {
@@ -293,8 +330,9 @@ pub fn load_module(k: &Kernel, image: &[u8], args: &str, flags: u32) -> KResult<
         return Err(fail(k, st, e));
     }
     // 18. apply_relocations
-    if let Err(e) = apply_relocations(&info, &lay, &values, &addr_of, &mod_name, &st.modules[me(&st)]) {
-        return Err(fail(k, st, e));
+    match apply_relocations(&info, &lay, &values, &addr_of, &mod_name, &st.modules[me(&st)]) {
+        Ok(n) => report.relocations = n,
+        Err(e) => return Err(fail(k, st, e)),
     }
     // 19. post_relocation: per-CPU image, kallsyms
     if let (Some(p), Some((off, _))) = (info.percpu_index, st.modules[me(&st)].percpu) {
@@ -343,6 +381,12 @@ pub fn load_module(k: &Kernel, image: &[u8], args: &str, flags: u32) -> KResult<
         return Err(fail(k, st, e));
     }
     let i = me(&st);
+    if link_only.is_some() {
+        report.core_size = lay.core.size;
+        report.init_size = lay.init.size;
+        unload::release(k, st, this_module);
+        return Ok(report);
+    }
     st.modules[i].set_state(ModuleState::Coming);
     let params = st.modules[i].params.clone();
     drop(st);
@@ -351,7 +395,7 @@ pub fn load_module(k: &Kernel, image: &[u8], args: &str, flags: u32) -> KResult<
         return Err(going_and_free(k, this_module, e));
     }
     // 31. do_init_module
-    do_init_module(k, this_module, &mod_name)
+    do_init_module(k, this_module, &mod_name).map(|_| report)
 }
 
 /// Marks a COMING module GOING and frees it (failed parameters or init).
@@ -500,6 +544,25 @@ fn read_versions(info: &LoadInfo<'_>) -> Option<Vec<Version>> {
 
 /// `move_module`: allocates core and init below 2 GiB and copies sections.
 fn move_module(info: &LoadInfo<'_>, lay: &Layout) -> KResult<(LowRegion, Option<LowRegion>)> {
+    // Sizes that wrapped or exceed the module area cannot be allocated
+    // (Linux's module_alloc fails the same way, with -ENOMEM).
+    const MODULES_LEN: u64 = 1 << 30;
+    let sane = |r: &layout::RegionLayout| {
+        r.size <= MODULES_LEN && r.text_size <= r.ro_size && r.ro_size <= r.ro_after_init_size && r.ro_after_init_size <= r.size
+    };
+    if !sane(&lay.core) || !sane(&lay.init) {
+        return Err(Errno::ENOMEM);
+    }
+    for (i, p) in lay.place.iter().enumerate() {
+        let (Some(p), s) = (p, &info.sections[i]) else { continue };
+        let (off, limit) = match p {
+            Place::Core(o) => (*o, lay.core.size),
+            Place::Init(o) => (*o, lay.init.size),
+        };
+        if off.checked_add(s.size).map_or(true, |end| end > limit) {
+            return Err(Errno::ENOMEM);
+        }
+    }
     let core = lowmem::alloc(lay.core.size, MODULES_HINT).map_err(|_| Errno::ENOMEM)?;
     let init = if lay.init.size > 0 { Some(lowmem::alloc(lay.init.size, MODULES_HINT).map_err(|_| Errno::ENOMEM)?) } else { None };
     for (i, p) in lay.place.iter().enumerate() {
@@ -519,7 +582,8 @@ fn move_module(info: &LoadInfo<'_>, lay: &Layout) -> KResult<(LowRegion, Option<
     Ok((core, init))
 }
 
-fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of: &dyn Fn(usize) -> u64, name: &str, m: &Module) -> KResult<()> {
+fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of: &dyn Fn(usize) -> u64, name: &str, m: &Module) -> KResult<u64> {
+    let mut count = 0u64;
     for i in 1..info.sections.len() {
         let s = &info.sections[i];
         let t = s.info as usize;
@@ -568,9 +632,10 @@ fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of:
                 }
                 return Err(e.errno());
             }
+            count += 1;
         }
     }
-    Ok(())
+    Ok(count)
 }
 
 fn kallsyms(info: &LoadInfo<'_>, lay: &Layout, values: &[u64]) -> (Vec<KSym>, Vec<KSym>) {

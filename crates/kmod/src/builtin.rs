@@ -1,81 +1,139 @@
 //! `modules.builtin.modinfo`: the `.modinfo` of modules built into the kernel.
 //!
-//! The file is a sequence of NUL-terminated `module.key=value` strings. As
-//! libkmod reads it, consecutive strings with the same module prefix form one
-//! record; a module's information is its *first* record (later records of
-//! the same module, separated by others, are not merged). A string without
-//! a `.` ends the scan; an unterminated last string is dropped.
+//! The file is a sequence of NUL-terminated `module.key=value` strings.
+//! libkmod reads it with an iterator whose exact behaviour is visible in
+//! modinfo's output, so it is reproduced step by step:
+//! - consecutive strings with the same module prefix form one record; a
+//!   module's information is its *first* record (later records of the same
+//!   module, separated by others, are not merged);
+//! - a string without a `.` ends the scan (and is logged);
+//! - an unterminated string at the end of the file ends the scan silently,
+//!   but a record that reaches it cannot be read (`EINVAL`);
+//! - a read error is logged where libkmod logs it.
 
 use std::io;
 use std::path::Path;
 
 use crate::errno;
+use crate::log::libkmod_err;
 
 pub const FILE_NAME: &str = "modules.builtin.modinfo";
+
+/// libkmod's `get_string`: the string at `off` and the offset after its
+/// NUL; `None` at the end of the file without a NUL.
+fn get_string(data: &[u8], off: usize) -> Option<(&[u8], usize)> {
+    let rest = data.get(off..)?;
+    let n = rest.iter().position(|&b| b == 0)?;
+    Some((&rest[..n], off + n + 1))
+}
 
 /// The `key=value` strings of built-in module `name`, in file order.
 ///
 /// Errors (as errno): the file's open error (`ENOENT` when it does not
-/// exist: an old kernel without the file), `ENOSYS` when the module has no
-/// record.
+/// exist: an old kernel without the file), a read error, `ENOSYS` when the
+/// module has no record, `EINVAL` when its record runs into an
+/// unterminated end of file.
 pub fn modinfo(dir: &Path, name: &str) -> Result<Vec<Vec<u8>>, i32> {
-    let data = std::fs::read(dir.join(FILE_NAME)).map_err(|e: io::Error| e.raw_os_error().unwrap_or(errno::EIO))?;
-    let found = records(&data)
-        .find(|(m, _)| *m == name.as_bytes())
-        .map(|(m, strings)| strings.iter().map(|s| s[m.len() + 1..].to_vec()).collect());
-    found.ok_or(errno::ENOSYS)
-}
-
-/// Iterates the records: (module name, its strings including the prefix).
-pub fn records(data: &[u8]) -> impl Iterator<Item = (&[u8], Vec<&[u8]>)> {
-    // Only NUL-terminated strings count.
-    let mut strings = data.split_inclusive(|&b| b == 0).filter(|s| s.last() == Some(&0)).map(|s| &s[..s.len() - 1]).peekable();
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let first = strings.next()?;
-        let Some(dot) = first.iter().position(|&b| b == b'.') else {
-            done = true;
-            return None;
-        };
-        let module = &first[..dot];
-        let mut group = vec![first];
-        while let Some(next) = strings.peek() {
-            match next.iter().position(|&b| b == b'.') {
-                Some(d) if &next[..d] == module => {
-                    group.push(next);
-                    strings.next();
-                }
-                Some(_) => break,
-                None => {
-                    done = true;
-                    break;
-                }
+    let path = dir.join(FILE_NAME);
+    let os = |e: io::Error| e.raw_os_error().unwrap_or(errno::EIO);
+    let meta = std::fs::metadata(&path).map_err(os)?;
+    let size = meta.len() as usize;
+    let data = match std::fs::read(&path) {
+        Ok(d) => d,
+        Err(e) => {
+            // libkmod opens it fine (a directory opens), then every read fails.
+            let e = os(e);
+            if size > 0 {
+                libkmod_err("libkmod-builtin.c", 186, "kmod_builtin_iter_next", &format!("get_string: {}", errno::strerror(e)));
+                libkmod_err("libkmod-builtin.c", 236, "kmod_builtin_iter_get_modname", &format!("get_string: {}", errno::strerror(e)));
             }
+            return Err(e);
         }
-        Some((module, group))
-    })
+    };
+    let size = size.min(data.len());
+    let mut next = 0usize;
+    loop {
+        // kmod_builtin_iter_next
+        let start = next;
+        let mut pos = start;
+        let mut module: Option<&[u8]> = None;
+        let mut nstrings = 0usize;
+        while pos < size {
+            let Some((s, after)) = get_string(&data, pos) else {
+                pos = size;
+                break;
+            };
+            let Some(dot) = s.iter().position(|&b| b == b'.') else {
+                libkmod_err("libkmod-builtin.c", 193, "kmod_builtin_iter_next", "kmod_builtin_iter_next: unexpected string without modname prefix");
+                pos = size;
+                break;
+            };
+            match module {
+                None => module = Some(&s[..dot]),
+                Some(m) if m != &s[..dot] => break,
+                Some(_) => {}
+            }
+            nstrings += 1;
+            pos = after;
+        }
+        next = pos;
+        if start >= size {
+            return Err(errno::ENOSYS);
+        }
+        // kmod_builtin_iter_get_modname
+        let Some((first, _)) = get_string(&data, start) else { return Err(errno::EINVAL) };
+        let Some(dot) = first.iter().position(|&b| b == b'.') else {
+            libkmod_err("libkmod-builtin.c", 243, "kmod_builtin_iter_get_modname", "kmod_builtin_iter_get_modname: unexpected string without modname prefix");
+            return Err(errno::EINVAL);
+        };
+        if &first[..dot] != name.as_bytes() {
+            continue;
+        }
+        // kmod_builtin_get_modinfo: the record's strings, prefix removed.
+        // libkmod reads every string up to where the scan stopped (so an
+        // unterminated end fails the lookup) but reports only the record's
+        // own `nstrings` (it writes any others past its array).
+        let modlen = name.len() + 1;
+        let mut out = Vec::new();
+        let mut off = start;
+        while off < next {
+            let Some((s, after)) = get_string(&data, off) else { return Err(errno::EINVAL) };
+            if out.len() < nstrings {
+                out.push(s.get(modlen..).unwrap_or(&[]).to_vec());
+            }
+            off = after;
+        }
+        return Ok(out);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn first_contiguous_record_only() {
-        let data = b"a.x=1\0a.y=2\0b.z=3\0a.w=4\0";
-        let r: Vec<_> = records(data).map(|(m, s)| (m.to_vec(), s.len())).collect();
-        assert_eq!(r, vec![(b"a".to_vec(), 2), (b"b".to_vec(), 1), (b"a".to_vec(), 1)]);
+    fn with(data: &[u8], name: &str) -> Result<Vec<String>, i32> {
+        let dir = std::env::temp_dir().join(format!("kmod-builtin-test-{}-{name}-{}", std::process::id(), data.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), data).unwrap();
+        let r = modinfo(&dir, name).map(|v| v.into_iter().map(|s| String::from_utf8(s).unwrap()).collect());
+        let _ = std::fs::remove_dir_all(&dir);
+        r
     }
 
     #[test]
-    fn stops_at_string_without_dot_and_drops_unterminated() {
-        let data = b"a.x=1\0nodot\0b.y=2\0";
-        assert_eq!(records(data).count(), 1);
-        let data = b"a.x=1\0a.y=2";
-        let r: Vec<_> = records(data).collect();
-        assert_eq!(r[0].1.len(), 1);
+    fn first_contiguous_record_only() {
+        let data = b"a.x=1\0a.y=2\0b.z=3\0a.w=4\0";
+        assert_eq!(with(data, "a"), Ok(vec!["x=1".into(), "y=2".into()]));
+        assert_eq!(with(data, "b"), Ok(vec!["z=3".into()]));
+        assert_eq!(with(data, "c"), Err(errno::ENOSYS));
+    }
+
+    #[test]
+    fn stops_at_string_without_dot_and_unterminated_end() {
+        assert_eq!(with(b"a.x=1\0nodot\0b.y=2\0", "b"), Err(errno::ENOSYS));
+        assert_eq!(with(b"a.x=1\0nodot\0b.y=2\0", "a"), Ok(vec!["x=1".into()]));
+        // the last record reaches an unterminated string: EINVAL
+        assert_eq!(with(b"a.x=1\0a.y=2", "a"), Err(errno::EINVAL));
+        assert_eq!(with(b"b.q=1\0a.x=1\0a.y=2", "b"), Ok(vec!["q=1".into()]));
     }
 }

@@ -60,9 +60,17 @@ pub struct Context {
 }
 
 impl Context {
-    /// A context for `dirname` (e.g. `/lib/modules/6.1.0-56-amd64`).
+    /// A context for `dirname` (e.g. `/lib/modules/6.1.0-56-amd64`). A
+    /// relative directory is made absolute against the working directory
+    /// without normalising it, as libkmod does (`./x//lib/...` stays so).
     pub fn new(dirname: impl Into<PathBuf>, order: ValueOrder) -> Self {
-        Context { dirname: dirname.into(), order, indexes: Default::default() }
+        let mut dirname: PathBuf = dirname.into();
+        if dirname.is_relative() {
+            if let Ok(cwd) = std::env::current_dir() {
+                dirname = PathBuf::from(format!("{}/{}", cwd.display(), dirname.display()));
+            }
+        }
+        Context { dirname, order, indexes: Default::default() }
     }
 
     /// The directory kmod uses when given a root and/or a release: with
@@ -184,4 +192,130 @@ pub fn running_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim_end().to_string())
         .unwrap_or_default()
+}
+
+/// One module found by [`Context::lookup_config`], with what the source
+/// that found it says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A module reached through an alias: a configuration alias (the alias is
+    /// its normalised pattern), `modules.symbols` or `modules.alias` (the
+    /// alias is the looked-up string).
+    Alias { alias: String, name: String },
+    /// `modules.dep` has the name; its line (`path: deps...`).
+    Dep { name: String, line: String },
+    /// A configuration `install` (or `remove`) command named exactly so.
+    Install { name: String, command: Vec<u8> },
+    Remove { name: String, command: Vec<u8> },
+    /// `modules.builtin` has the name.
+    Builtin { name: String },
+    /// `modules.builtin.alias` maps the alias to a built-in module.
+    BuiltinAlias { alias: String, name: String },
+}
+
+/// Why [`Context::load_resources`] fell back to per-lookup reading.
+#[derive(Debug)]
+pub struct LoadError {
+    pub kind: IndexKind,
+    pub path: PathBuf,
+    pub error: modindex::Error,
+}
+
+impl Context {
+    /// The equal-priority value order lookups use.
+    pub fn order(&self) -> ValueOrder {
+        self.order
+    }
+
+    /// kmod_load_resources: opens the indexes in libkmod's order (dep,
+    /// alias, symbols, builtin.alias, builtin). All opened (a missing
+    /// `modules.builtin.alias.bin` is allowed): lookups use the mmap
+    /// reader's order. Otherwise the first failure is returned, later
+    /// indexes are not tried by libkmod, and lookups use the stdio reader's
+    /// order (each index still being read when a lookup needs it).
+    pub fn load_resources(&mut self) -> Result<(), LoadError> {
+        for kind in IndexKind::ALL {
+            let path = self.dirname.join(format!("{}.bin", kind.file_stem()));
+            let cell = &self.indexes[kind.slot()];
+            let res = match cell.get() {
+                Some(Some(_)) => continue,
+                Some(None) => IndexFile::open(&path).map(|_| ()),
+                None => match IndexFile::open(&path) {
+                    Ok(f) => {
+                        let _ = cell.set(Some(f));
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(error) = res {
+                if kind == IndexKind::BuiltinAlias {
+                    continue;
+                }
+                self.order = ValueOrder::Stdio;
+                return Err(LoadError { kind, path, error });
+            }
+        }
+        self.order = ValueOrder::Mmap;
+        Ok(())
+    }
+
+    /// The values a wildcard index gives for `key` (empty when the index is
+    /// missing or unreadable).
+    pub fn wildcard(&self, kind: IndexKind, key: &str) -> Vec<String> {
+        self.from_wildcard(kind, key, None).into_iter().map(|m| m.name).collect()
+    }
+
+    /// kmod_module_new_from_lookup with modprobe.d configuration: the first
+    /// source that yields modules wins — configuration aliases (every
+    /// pattern that fnmatches), `modules.dep` (names without `:`),
+    /// `modules.symbols` (`symbol:` names), install then remove commands
+    /// (exact name, first), `modules.alias`, `modules.builtin`,
+    /// `modules.builtin.alias`.
+    ///
+    /// Errors only when the alias cannot be normalised.
+    pub fn lookup_config(&self, alias: &str, config: &modconf::Config) -> Result<Vec<Found>, crate::name::AliasError> {
+        let alias = alias_normalize(alias)?;
+        let a = alias.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let from_config: Vec<Found> = config
+            .aliases
+            .iter()
+            .filter(|x| modindex::fnmatch(&x.pattern, a))
+            .map(|x| Found::Alias { alias: lossy(&x.pattern), name: lossy(&x.modname) })
+            .collect();
+        if !from_config.is_empty() {
+            return Ok(from_config);
+        }
+        if !alias.contains(':') {
+            if let Some(line) = self.search_moddep(&alias) {
+                return Ok(vec![Found::Dep { name: modname_normalize(&alias), line }]);
+            }
+        }
+        let alias_of = |names: Vec<String>| names.into_iter().map(|name| Found::Alias { alias: alias.clone(), name }).collect::<Vec<_>>();
+        if alias.starts_with("symbol:") {
+            let v = alias_of(self.wildcard(IndexKind::Symbols, &alias));
+            if !v.is_empty() {
+                return Ok(v);
+            }
+        }
+        if let Some(c) = config.install.iter().find(|c| c.modname == a) {
+            return Ok(vec![Found::Install { name: modname_normalize(&lossy(&c.modname)), command: c.command.clone() }]);
+        }
+        if let Some(c) = config.remove.iter().find(|c| c.modname == a) {
+            return Ok(vec![Found::Remove { name: modname_normalize(&lossy(&c.modname)), command: c.command.clone() }]);
+        }
+        let v = alias_of(self.wildcard(IndexKind::Alias, &alias));
+        if !v.is_empty() {
+            return Ok(v);
+        }
+        if self.is_builtin(&alias) {
+            return Ok(vec![Found::Builtin { name: modname_normalize(&alias) }]);
+        }
+        Ok(self
+            .wildcard(IndexKind::BuiltinAlias, &alias)
+            .into_iter()
+            .map(|name| Found::BuiltinAlias { alias: alias.clone(), name })
+            .collect())
+    }
 }

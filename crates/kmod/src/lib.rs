@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod ctx;
 pub mod depmod;
 pub mod info;
+pub mod log;
 pub mod modprobe;
 pub mod name;
 

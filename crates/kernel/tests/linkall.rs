@@ -1,0 +1,107 @@
+//! The loader on the whole Debian tree and on corrupted images, without
+//! running module code (`Kernel::link_only`).
+
+mod common;
+
+use common::{fixtures, kernel};
+use kernel::Errno;
+
+fn tree_files() -> Vec<std::path::PathBuf> {
+    let f = fixtures().expect("fixtures");
+    let root = std::path::PathBuf::from(&f["AMD64_ROOT"]).join("lib/modules").join(&f["RELEASE"]).join("kernel");
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "ko") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_debian_module_links() {
+    let Some((k, _g)) = kernel() else { return };
+    let files = tree_files();
+    assert!(files.len() > 4000, "{}", files.len());
+    let mut failed = Vec::new();
+    let mut relocs = 0u64;
+    for f in &files {
+        let img = std::fs::read(f).unwrap();
+        match k.link_only(&img, 0, true) {
+            Ok(r) => relocs += r.relocations,
+            Err(e) => failed.push(format!("{}: {e}", f.display())),
+        }
+        assert!(k.module_names().is_empty(), "{} left behind", f.display());
+    }
+    eprintln!("linked {} modules, {relocs} relocations", files.len() - failed.len());
+    assert!(failed.is_empty(), "{} failed:\n{}", failed.len(), failed[..failed.len().min(20)].join("\n"));
+}
+
+#[test]
+fn mutated_images_never_break_the_loader() {
+    let Some((k, _g)) = kernel() else { return };
+    let files = tree_files();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    for n in 0..60 {
+        let f = &files[(rnd() as usize) % files.len()];
+        let orig = std::fs::read(f).unwrap();
+        let (elf_len, _) = kofile::signature::split_trailer(&orig).map(|(b, t)| (b.len() - t.sig_len as usize, t)).unwrap();
+        for m in 0..40 {
+            let mut img = orig[..elf_len].to_vec();
+            match (n + m) % 4 {
+                // bit flips anywhere
+                0 => {
+                    for _ in 0..1 + rnd() % 8 {
+                        let at = (rnd() as usize) % img.len();
+                        img[at] ^= 1 << (rnd() % 8);
+                    }
+                }
+                // the header and section table
+                1 => {
+                    let shoff = u64::from_le_bytes(img[40..48].try_into().unwrap()) as usize;
+                    let at = if rnd() % 2 == 0 { (rnd() as usize) % 64 } else { shoff + (rnd() as usize) % (img.len() - shoff).max(1) };
+                    if at < img.len() {
+                        img[at] = rnd() as u8;
+                    }
+                }
+                // truncation
+                2 => img.truncate((rnd() as usize) % img.len()),
+                // a section size or offset set to something huge
+                _ => {
+                    let shoff = u64::from_le_bytes(img[40..48].try_into().unwrap()) as usize;
+                    let shnum = u16::from_le_bytes(img[60..62].try_into().unwrap()) as usize;
+                    let i = 1 + (rnd() as usize) % shnum.saturating_sub(1).max(1);
+                    let field = [24usize, 32, 48][(rnd() % 3) as usize];
+                    let at = shoff + i * 64 + field;
+                    if at + 8 <= img.len() {
+                        img[at..at + 8].copy_from_slice(&(rnd() >> (rnd() % 64)).to_le_bytes());
+                    }
+                }
+            }
+            // unsigned now: ignore-vermagic marks it mangled, so loading goes on
+            let r = k.link_only(&img, kernel::MODULE_INIT_IGNORE_VERMAGIC, false);
+            let key = match r {
+                Ok(_) => "linked".to_string(),
+                Err(e) => format!("{:?}", e),
+            };
+            *outcomes.entry(key).or_default() += 1;
+            assert!(k.module_names().is_empty());
+        }
+    }
+    eprintln!("outcomes: {outcomes:?}");
+    assert!(outcomes.get(&format!("{:?}", Errno::ENOEXEC)).copied().unwrap_or(0) > 0);
+}
