@@ -1868,7 +1868,11 @@ fn crafted_tree_malformed_builtin_modinfo() {
         &bm,
         [
             &blob[..],
-            b"junk_without_dot\0bi_two.description=after the junk\0",
+            // The record that runs into the junk is one nobody looks up:
+            // libkmod copies the strings after it past its array (heap
+            // overflow, docs/compat.md), so no compared output may depend
+            // on that record.
+            b"bi_unqueried.x=1\0junk_without_dot\0bi_two.description=after the junk\0",
         ]
         .concat(),
     )
