@@ -125,5 +125,22 @@ fn tools_drive_the_host_kernel() {
         assert!(text(&o.stdout).contains("\nparams "), "{}", text(&o.stderr));
     }
     ok(&h.run(&["rmmod", "params"]));
+
+    // Debian's CRC modules, then a Kbuild module that imports them all
+    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
+    let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).unwrap();
+    let get = |k: &str| env.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap().to_string();
+    let lib = format!("{}/lib/modules/{}/kernel/lib", get("AMD64_ROOT"), get("RELEASE"));
+    for m in ["crc7", "crc-itu-t", "crc16", "crc8", "crc64"] {
+        ok(&h.run(&["insmod", &format!("{lib}/{m}.ko")]));
+    }
+    ok(&h.run(&["insmod", h.module("crcuser")]));
+    let log = ok(&h.run(&["dmesg"]));
+    for want in ["0xea", "0x31c3", "0xbb3d", "0xf4", "0x6c40df5f0b497347"] {
+        assert!(log.lines().any(|l| l.contains("crcuser") && l.contains(want)), "{want}: {log}");
+    }
+    let ls = ok(&h.run(&["lsmod"]));
+    assert!(ls.contains("\ncrc7                   16384  1 crcuser\n"), "{ls}");
+    ok(&h.run(&["rmmod", "crcuser", "crc7", "crc-itu-t", "crc16", "crc8", "crc64"]));
     assert_eq!(ok(&h.run(&["lsmod"])), "Module                  Size  Used by\n");
 }
