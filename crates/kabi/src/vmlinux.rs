@@ -26,6 +26,9 @@ pub const NR_POSSIBLE_CPUS: usize = 4;
 pub const PERCPU_MODULE_RESERVE: u64 = 8192;
 /// `sizeof(struct task_struct)` on Debian 6.1 amd64.
 pub const TASK_STRUCT_SIZE: u64 = 9792;
+/// `task_struct.pid` and `task_struct.comm` offsets (Debian 6.1 amd64).
+pub const TASK_PID: u64 = 0x970;
+pub const TASK_COMM: u64 = 0xba0;
 
 const TEXT_SIZE: u64 = 4 << 20;
 const DATA_SIZE: u64 = 16 << 20;
@@ -159,6 +162,14 @@ pub fn boot(spec: &PercpuSpec) -> Result<&'static Vmlinux, lowmem::LowMemError> 
     let off_of = |n: &str| spec.symbols.iter().find(|(s, _)| s == n).map(|(_, o)| *o);
     for (id, blk) in cpus.iter().enumerate() {
         let task = b.data(&format!("__modhost_task{id}"), TASK_STRUCT_SIZE, 64);
+        // SAFETY: a fresh task_struct-sized object in the read-write data area.
+        unsafe {
+            // pid (@0x970) and comm[16] (@0xba0) of Debian 6.1's task_struct:
+            // module code that names "current" sees the host process.
+            ((task + TASK_PID) as *mut i32).write(std::process::id() as i32);
+            let comm = b"modhost\0";
+            std::ptr::copy_nonoverlapping(comm.as_ptr(), (task + TASK_COMM) as *mut u8, comm.len());
+        }
         // SAFETY: data and per-CPU blocks are mapped read-write; nothing runs yet.
         unsafe {
             let slot = (per_cpu_offset + id as u64 * 8) as *mut u64;
