@@ -77,14 +77,14 @@ fn move_tables_to_odd_offsets(elf_bytes: &[u8]) -> Vec<u8> {
     let mut moved = Vec::new();
     for (i, s) in e.sections().iter().enumerate() {
         if matches!(s.sh_type, 2 | 3 | 4 | 9) {
-            if v.len() % 2 == 0 {
+            if v.len() & 1 == 0 {
                 v.push(0xa5);
             }
             moved.push((i, v.len() as u64));
             v.extend_from_slice(e.section_data(s).unwrap());
         }
     }
-    if v.len() % 2 == 0 {
+    if v.len() & 1 == 0 {
         v.push(0x5a);
     }
     let new_shoff = v.len();
@@ -206,7 +206,8 @@ fn tiny_module(elf64: bool, big: bool) -> Vec<u8> {
     let modinfo = b"license=GPL\0name=tiny\0";
     let sym_ent = if elf64 { 24 } else { 16 };
     // (name, type, data, link, info, entsize)
-    let sections: Vec<(&str, u32, &[u8], u32, u32, u64)> = vec![
+    type Section<'a> = (&'a str, u32, &'a [u8], u32, u32, u64);
+    let sections: Vec<Section> = vec![
         (".shstrtab", 3, shstr, 0, 0, 0),
         (".strtab", 3, strtab, 0, 0, 0),
         (".symtab", 2, &symtab, 2, 1, sym_ent),
@@ -218,18 +219,18 @@ fn tiny_module(elf64: bool, big: bool) -> Vec<u8> {
     let mut v = vec![0u8; hdr];
     let mut placed = Vec::new();
     for (_, _, data, ..) in &sections {
-        if v.len() % 2 == 0 {
+        if v.len() & 1 == 0 {
             v.push(0xcc);
         }
         placed.push(v.len() as u64);
         v.extend_from_slice(data);
     }
-    if v.len() % 2 == 0 {
+    if v.len() & 1 == 0 {
         v.push(0xcc);
     }
     let shoff = v.len() as u64;
     let shentsize = if elf64 { 64 } else { 40 };
-    v.extend(std::iter::repeat(0u8).take(shentsize));
+    v.resize(v.len() + shentsize, 0);
     for ((name, ty, data, link, info, entsize), off) in sections.iter().zip(&placed) {
         let mut sh = Vec::new();
         put(&mut sh, name_at(name), 4);

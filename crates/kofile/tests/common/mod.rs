@@ -76,7 +76,7 @@ fn require() -> bool {
 }
 
 /// Skips (returns `None` after a note) or fails (when required) for a missing fixture.
-fn missing<T>(what: &str) -> Option<T> {
+pub fn missing<T>(what: &str) -> Option<T> {
     if require() {
         panic!("fixtures required (MODHOST_REQUIRE_FIXTURES=1) but {what}");
     }
