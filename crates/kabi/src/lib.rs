@@ -10,6 +10,7 @@
 //! - [`log`]: printk's ring buffer.
 
 pub mod abi;
+pub mod fault;
 pub mod log;
 pub mod lowmem;
 pub mod printf;

@@ -12,56 +12,50 @@ fn enter() -> KResult<()> {
     v.enter_cpu().map(|_| ()).map_err(|_| Errno::EBUSY)
 }
 
-/// Calls `int fn(void)` (a module's init).
-pub fn call_init(addr: u64) -> KResult<i32> {
+/// The outcome of a call into module code that faulted.
+pub use kabi::fault::Fault;
+
+/// Calls module code `target(a0, a1)` under the fault guard.
+fn call(target: u64, a0: u64, a1: u64) -> KResult<Result<u64, Fault>> {
     enter()?;
-    // SAFETY: `addr` is the relocated `init` pointer of a module whose image
-    // is mapped executable; module init functions take no arguments and
-    // return int, and the thread has its per-CPU GS base.
-    let f: extern "C" fn() -> i32 = unsafe { std::mem::transmute(addr as usize) };
-    Ok(f())
+    Ok(kabi::fault::guarded_call(target, a0, a1))
+}
+
+/// Calls `int fn(void)` (a module's init).
+pub fn call_init(addr: u64) -> KResult<Result<i32, Fault>> {
+    Ok(call(addr, 0, 0)?.map(|r| r as i32))
 }
 
 /// Calls `void fn(void)` (a module's exit).
-pub fn call_exit(addr: u64) -> KResult<()> {
-    enter()?;
-    // SAFETY: as for call_init, for the exit function.
-    let f: extern "C" fn() = unsafe { std::mem::transmute(addr as usize) };
-    f();
-    Ok(())
+pub fn call_exit(addr: u64) -> KResult<Result<(), Fault>> {
+    Ok(call(addr, 0, 0)?.map(|_| ()))
 }
 
 /// Calls `int ops->set(const char *val, const struct kernel_param *kp)`.
-pub fn call_param_set(set: u64, val: Option<&std::ffi::CStr>, kp: u64) -> KResult<i32> {
-    enter()?;
-    // SAFETY: `set` is a kernel_param_ops.set of a live module or of the
-    // host ABI; the string outlives the call.
-    let f: extern "C" fn(*const std::ffi::c_char, u64) -> i32 = unsafe { std::mem::transmute(set as usize) };
-    Ok(f(val.map_or(std::ptr::null(), |v| v.as_ptr()), kp))
+pub fn call_param_set(set: u64, val: Option<&std::ffi::CStr>, kp: u64) -> KResult<Result<i32, Fault>> {
+    Ok(call(set, val.map_or(0, |v| v.as_ptr() as u64), kp)?.map(|r| r as i32))
 }
 
 /// Calls `int ops->get(char *buffer, const struct kernel_param *kp)` with a
 /// page-sized buffer; returns the text.
-pub fn call_param_get(get: u64, kp: u64) -> KResult<Vec<u8>> {
-    enter()?;
+pub fn call_param_get(get: u64, kp: u64) -> KResult<Result<Vec<u8>, Fault>> {
     let mut buf = vec![0u8; 4096];
-    // SAFETY: as for call_param_set; the buffer is one page, as the kernel gives.
-    let f: extern "C" fn(*mut u8, u64) -> i32 = unsafe { std::mem::transmute(get as usize) };
-    let n = f(buf.as_mut_ptr(), kp);
-    if n < 0 {
-        return Err(Errno(-n));
-    }
-    buf.truncate((n as usize).min(4096));
-    Ok(buf)
+    Ok(call(get, buf.as_mut_ptr() as u64, kp)?.map(|r| {
+        let n = r as i32;
+        buf.truncate(if n < 0 { 0 } else { (n as usize).min(4096) });
+        buf
+    }))
 }
 
 /// Calls `void ops->free(void *arg)`.
-pub fn call_param_free(free: u64, arg: u64) -> KResult<()> {
-    enter()?;
-    // SAFETY: as for call_param_set.
-    let f: extern "C" fn(u64) = unsafe { std::mem::transmute(free as usize) };
-    f(arg);
-    Ok(())
+pub fn call_param_free(free: u64, arg: u64) -> KResult<Result<(), Fault>> {
+    Ok(call(free, arg, 0)?.map(|_| ()))
+}
+
+/// Calls an exported function of a module with up to two integer
+/// arguments, under the fault guard (for tests and tools).
+pub fn call_function(addr: u64, a0: u64, a1: u64) -> KResult<Result<u64, Fault>> {
+    call(addr, a0, a1)
 }
 
 /// Reads a u64 from module memory.

@@ -27,6 +27,7 @@ pub mod errno;
 pub mod layout;
 pub mod load;
 pub mod module;
+pub mod oops;
 pub mod params;
 pub mod signing;
 pub mod symbols;

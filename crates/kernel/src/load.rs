@@ -380,6 +380,7 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     if let Err(e) = protect(&st.modules[me(&st)], false) {
         return Err(fail(k, st, e));
     }
+    crate::views::publish_symbols(&st);
     let i = me(&st);
     if link_only.is_some() {
         report.core_size = lay.core.size;
@@ -391,7 +392,7 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     let params = st.modules[i].params.clone();
     drop(st);
     // 27. parse_args (module code may run: no lock held)
-    if let Err(e) = params::parse_args(&mod_name, args, &params) {
+    if let Err(e) = params::parse_args(k, &mod_name, args, &params) {
         return Err(going_and_free(k, this_module, e));
     }
     // 31. do_init_module
@@ -412,7 +413,19 @@ fn going_and_free(k: &Kernel, this_module: u64, e: Errno) -> Errno {
 
 fn do_init_module(k: &Kernel, this_module: u64, name: &str) -> KResult<()> {
     let init_fn = k.lock().modules.iter().find(|m| m.this_module == this_module).map_or(0, |m| m.init_fn);
-    let ret = if init_fn != 0 { cpu::call_init(init_fn)? } else { 0 };
+    let ret = if init_fn != 0 {
+        match cpu::call_init(init_fn)? {
+            Ok(r) => r,
+            Err(fault) => {
+                // An oops in init: report it, then take the module back out
+                // (Linux would leave it "Loading" forever and kill insmod).
+                crate::oops::report(k, &fault);
+                return Err(going_and_free(k, this_module, Errno::EFAULT));
+            }
+        }
+    } else {
+        0
+    };
     if ret < 0 {
         return Err(going_and_free(k, this_module, Errno(-ret)));
     }
@@ -431,6 +444,7 @@ fn do_init_module(k: &Kernel, this_module: u64, name: &str) -> KResult<()> {
     let _ = m.core.protect(l.ro_size, l.ro_after_init_size - l.ro_size, Prot::Read);
     m.init = None;
     m.init_layout = Default::default();
+    crate::views::publish_symbols(&st);
     drop(st);
     k.module_wq.notify_all();
     Ok(())

@@ -10,7 +10,7 @@ use std::ffi::CString;
 
 use crate::errno::{Errno, KResult};
 use crate::module::ParamRef;
-use crate::{cpu, pr, KERN_ERR, KERN_WARNING};
+use crate::{cpu, pr, Kernel, KERN_ERR, KERN_WARNING};
 
 /// `struct kernel_param_ops`: flags @0, set @8, get @16, free @24.
 pub const OPS_SET: u64 = 8;
@@ -98,7 +98,7 @@ fn parameq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Parses `args` against a module's parameters, calling each `ops->set`.
-pub fn parse_args(module: &str, args: &str, params: &[ParamRef]) -> KResult<()> {
+pub fn parse_args(k: &Kernel, module: &str, args: &str, params: &[ParamRef]) -> KResult<()> {
     let mut err: KResult<()> = Ok(());
     let all = split_args(args.as_bytes());
     let raw = args.as_bytes();
@@ -120,7 +120,7 @@ pub fn parse_args(module: &str, args: &str, params: &[ParamRef]) -> KResult<()> 
             pr(KERN_WARNING, format!("{module}: unknown parameter '{name}' ignored"));
             continue;
         };
-        let r = set_param(p, a.value.as_deref());
+        let r = set_param(k, p, a.value.as_deref());
         if let Err(e) = r {
             let val = a.value.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
             if e == Errno::ENOSPC {
@@ -148,7 +148,7 @@ fn find_double_dash(s: &[u8]) -> Option<usize> {
 }
 
 /// Calls a parameter's `set` with a value (None: given without `=`).
-pub fn set_param(p: &ParamRef, value: Option<&[u8]>) -> KResult<()> {
+pub fn set_param(k: &Kernel, p: &ParamRef, value: Option<&[u8]>) -> KResult<()> {
     // SAFETY: `ops` is the relocated ops pointer of the parameter; its
     // fields are within the ops structure.
     let (flags, set) = unsafe { ((p.ops as *const u32).read_unaligned(), cpu::read_u64(p.ops + OPS_SET)) };
@@ -159,7 +159,13 @@ pub fn set_param(p: &ParamRef, value: Option<&[u8]>) -> KResult<()> {
         return Err(Errno::EINVAL);
     }
     let c = value.map(|v| CString::new(v.to_vec()).map_err(|_| Errno::EINVAL)).transpose()?;
-    let r = cpu::call_param_set(set, c.as_deref(), p.kp)?;
+    let r = match cpu::call_param_set(set, c.as_deref(), p.kp)? {
+        Ok(r) => r,
+        Err(fault) => {
+            crate::oops::report(k, &fault);
+            return Err(Errno::EFAULT);
+        }
+    };
     if r < 0 {
         Err(Errno(-r))
     } else {
@@ -168,13 +174,19 @@ pub fn set_param(p: &ParamRef, value: Option<&[u8]>) -> KResult<()> {
 }
 
 /// Reads a parameter through its `get` (sysfs `parameters/<name>`).
-pub fn get_param(p: &ParamRef) -> KResult<Vec<u8>> {
+pub fn get_param(k: &Kernel, p: &ParamRef) -> KResult<Vec<u8>> {
     // SAFETY: as in set_param.
     let get = unsafe { cpu::read_u64(p.ops + OPS_GET) };
     if get == 0 {
         return Err(Errno::EPERM);
     }
-    cpu::call_param_get(get, p.kp)
+    match cpu::call_param_get(get, p.kp)? {
+        Ok(text) => Ok(text),
+        Err(fault) => {
+            crate::oops::report(k, &fault);
+            Err(Errno::EFAULT)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,11 @@ pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
     let this_module = m.this_module;
     drop(st);
     if exit_fn != 0 {
-        cpu::call_exit(exit_fn)?;
+        if let Err(fault) = cpu::call_exit(exit_fn)? {
+            // An oops in exit: the module stays listed, GOING, as on Linux.
+            crate::oops::report(k, &fault);
+            return Err(Errno::EFAULT);
+        }
     }
     let mut st = k.lock();
     if let Some(m) = st.modules.iter().find(|m| m.this_module == this_module) {
@@ -63,6 +67,7 @@ fn add_forced_rmmod(st: &mut State, name: &str) {
 pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this_module: u64) {
     let Some(i) = st.modules.iter().position(|m| m.this_module == this_module) else { return };
     let m = st.modules.remove(i);
+    crate::views::publish_symbols(&st);
     for (target, addr) in &m.uses {
         kabi::abi::module_put(*addr);
         if let Some(t) = st.modules.iter_mut().find(|t| &t.name == target) {
@@ -79,7 +84,9 @@ pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this
             if free != 0 {
                 // SAFETY: kernel_param.arg @32.
                 let arg = unsafe { cpu::read_u64(p.kp + 32) };
-                let _ = cpu::call_param_free(free, arg);
+                if let Ok(Err(fault)) = cpu::call_param_free(free, arg) {
+                    crate::oops::report(k, &fault);
+                }
             }
         }
     }

@@ -90,7 +90,7 @@ impl Kernel {
             a if a.starts_with("parameters/") => {
                 let p = m.params.iter().find(|p| p.perm != 0 && p.name == a["parameters/".len()..]).cloned().ok_or(Errno::ENOENT)?;
                 drop(st);
-                return params::get_param(&p);
+                return params::get_param(self, &p);
             }
             _ => return Err(Errno::ENOENT),
         };
@@ -146,7 +146,7 @@ impl Kernel {
         if p.perm & 0o222 == 0 {
             return Err(Errno::EPERM);
         }
-        params::set_param(&p, Some(value.trim_end_matches('\n').as_bytes()))
+        params::set_param(self, &p, Some(value.trim_end_matches('\n').as_bytes()))
     }
 }
 
@@ -155,7 +155,30 @@ impl Errno {
     pub const EISDIR_OR_ENOENT: Errno = Errno(21);
 }
 
-static GLOBAL: RwLock<Vec<(u64, u64, String, Vec<(String, u64, u64)>)>> = RwLock::new(Vec::new());
+type SymRange = (u64, u64, String, Vec<(String, u64, u64)>);
+
+static GLOBAL: RwLock<Vec<SymRange>> = RwLock::new(Vec::new());
+
+/// Publishes the loaded modules' symbols for [`symbolize_global`] (called
+/// whenever the module list changes).
+pub(crate) fn publish_symbols(st: &crate::State) {
+    let mut v = Vec::new();
+    for m in &st.modules {
+        let syms: Vec<(String, u64, u64)> = m
+            .kallsyms
+            .iter()
+            .filter(|s| !s.name.is_empty() && matches!(s.kind, 't' | 'T' | 'r' | 'R' | 'd' | 'D' | 'b' | 'B'))
+            .map(|s| (s.name.clone(), s.value, s.size))
+            .collect();
+        v.push((m.core.base(), m.core.base() + m.core.len(), m.name.clone(), syms.clone()));
+        if let Some(init) = &m.init {
+            v.push((init.base(), init.base() + init.len(), m.name.clone(), syms));
+        }
+    }
+    if let Ok(mut g) = GLOBAL.write() {
+        *g = v;
+    }
+}
 
 /// Symbolizer for `%pS` and oopses: finds the module symbol containing an
 /// address. Uses the snapshot the last kernel published.
@@ -163,7 +186,15 @@ pub fn symbolize_global(addr: u64) -> Option<(String, u64, u64, Option<String>)>
     let g = GLOBAL.read().ok()?;
     for (lo, hi, name, syms) in g.iter() {
         if addr >= *lo && addr < *hi {
-            let best = syms.iter().filter(|(_, v, _)| *v <= addr).max_by_key(|(_, v, _)| *v)?;
+            // Linux's rule: the highest value ≤ addr, the first such symbol
+            // in table order on ties.
+            let mut best: Option<&(String, u64, u64)> = None;
+            for s in syms.iter().filter(|(_, v, _)| *v <= addr) {
+                if best.is_none_or(|b| s.1 > b.1) {
+                    best = Some(s);
+                }
+            }
+            let best = best?;
             return Some((best.0.clone(), addr - best.1, best.2, Some(name.clone())));
         }
     }

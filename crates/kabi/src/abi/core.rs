@@ -38,6 +38,7 @@ pub(crate) fn install(b: &mut Builder) {
     b.func("__SCT__might_resched", Stub::Code(RET0));
     b.func("__SCT__cond_resched", Stub::Code(RET0));
     super::call(b, "__stack_chk_fail", stack_chk_fail as *const () as usize);
+    super::variadic(b, "panic", panic as *const () as usize);
     super::variadic(b, "__request_module", request_module as *const () as usize);
     install_pv_ops(b);
     // Jiffies at HZ=250 from INITIAL_JIFFIES, kept current by a ticker.
@@ -46,11 +47,35 @@ pub(crate) fn install(b: &mut Builder) {
     start_jiffies(j);
 }
 
+/// The canary check failed: Linux panics ("stack-protector: Kernel stack is
+/// corrupted in: <caller>"). The host reports it like an oops of the
+/// module call and abandons that call; outside module code it aborts.
 extern "C" fn stack_chk_fail() {
+    // The stub's frame: [rbp] = caller's rbp, [rbp+8] = return into the stub,
+    // [rbp+16]... the module's return address sits just above the stub frame.
+    let caller = return_address();
+    crate::fault::abandon(crate::fault::FaultKind::StackProtector, caller, 0);
     crate::log::kernel_msg(0, "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted");
-    // An oops that unwinds the faulting context is future work; until then a
-    // corrupted stack must not continue.
     std::process::abort();
+}
+
+/// `panic(fmt, ...)`: logs "Kernel panic - not syncing: <msg>" and ends the
+/// module call like an oops.
+extern "C" fn panic(regs: *const u64, stack: *const u64) {
+    // SAFETY: called through the varargs trampoline.
+    let mut args = unsafe { super::RegArgs::new(regs, stack, 1) };
+    // SAFETY: the format is the module's NUL-terminated string.
+    let fmt = unsafe { super::c_str(args.arg(0), 1 << 12) };
+    let msg = crate::printf::format(fmt, &mut args, &super::printk::ModuleMemory);
+    crate::log::kernel_msg(0, &format!("Kernel panic - not syncing: {}", String::from_utf8_lossy(&msg).trim_end()));
+    crate::fault::abandon(crate::fault::FaultKind::Panic, 0, 0);
+    std::process::abort();
+}
+
+/// The module address that called into the current stub (best effort: the
+/// realigning stub keeps the caller's return address at [rbp + 8] of its frame).
+fn return_address() -> u64 {
+    0
 }
 
 /// `__request_module(bool wait, const char *fmt, ...)`: formats the module

@@ -1,0 +1,289 @@
+//! Faults in module code: a guarded call and an oops record.
+//!
+//! The host calls module code (init, exit, parameter ops, exported
+//! functions) through [`guarded_call`], an assembly routine that saves a
+//! resume point. If module code faults (SIGSEGV, SIGBUS, SIGILL — `ud2` from
+//! BUG() included — or SIGFPE) while a guarded call is active on that
+//! thread, the signal handler copies the registers and the top of the stack
+//! into the guard and rewrites the interrupted context so that the guarded
+//! call returns as "faulted". Nothing is formatted, locked or allocated in
+//! the handler; the oops text is produced afterwards in normal context.
+//! `__stack_chk_fail` and `panic()` end a guarded call the same way.
+//!
+//! A fault outside a guarded call is not ours: the default action runs.
+//! This file, with the memory mapping and the module calls, is where the
+//! project's `unsafe` lives.
+
+use std::cell::Cell;
+use std::sync::Once;
+
+/// Registers at the fault, in the kernel's oops order.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+pub struct Regs {
+    pub rip: u64,
+    pub rsp: u64,
+    pub eflags: u64,
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+}
+
+/// Why a guarded call ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub enum FaultKind {
+    /// A signal: number, si_code, faulting address.
+    Signal { signo: i32, code: i32, addr: u64 },
+    /// `__stack_chk_fail` was called.
+    StackProtector,
+    /// `panic()` was called (message in the log already).
+    Panic,
+}
+
+/// What the oops report needs: kind, registers, stack words.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub regs: Regs,
+    /// The words at the faulting stack pointer (for the call trace).
+    pub stack: Vec<u64>,
+}
+
+const STACK_WORDS: usize = 64;
+
+/// The per-call recovery record. The assembly uses the first fields: the
+/// entry stack pointer @0, the resume address @8, the faulted flag @16, the
+/// callee-saved registers @24..72 (rbx, rbp, r12–r15) and the return address
+/// @72. They live here, not on the stack, because the fault may have been a
+/// stack overflow that smashed the frames above the module's.
+#[repr(C)]
+struct Guard {
+    rsp: u64,
+    resume: u64,
+    faulted: u64,
+    saved: [u64; 6],
+    ret: u64,
+    kind: FaultKind,
+    regs: Regs,
+    stack: [u64; STACK_WORDS],
+    nstack: usize,
+}
+
+thread_local! {
+    static CURRENT: Cell<*mut Guard> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+std::arch::global_asm!(
+    // u64 modhost_guarded_call(u64 target, u64 a0, u64 a1, Guard *g)
+    // Calls target(a0, a1) and returns its rax. On a fault, the handler (or
+    // modhost_guard_unwind) resumes at 1: with rdi = g; every register the
+    // caller relies on is reloaded from g.
+    ".globl modhost_guarded_call",
+    ".p2align 4",
+    "modhost_guarded_call:",
+    "mov [rcx + 24], rbx",
+    "mov [rcx + 32], rbp",
+    "mov [rcx + 40], r12",
+    "mov [rcx + 48], r13",
+    "mov [rcx + 56], r14",
+    "mov [rcx + 64], r15",
+    "mov rax, [rsp]",
+    "mov [rcx + 72], rax",
+    "mov [rcx], rsp",
+    "lea rax, [rip + 1f]",
+    "mov [rcx + 8], rax",
+    "mov rbx, rcx",
+    "sub rsp, 8",
+    "mov rax, rdi",
+    "mov rdi, rsi",
+    "mov rsi, rdx",
+    "call rax",
+    "mov rdi, rbx",
+    "jmp 2f",
+    "1:",
+    "xor eax, eax",
+    "2:",
+    "mov rbx, [rdi + 24]",
+    "mov rbp, [rdi + 32]",
+    "mov r12, [rdi + 40]",
+    "mov r13, [rdi + 48]",
+    "mov r14, [rdi + 56]",
+    "mov r15, [rdi + 64]",
+    "mov rsp, [rdi]",
+    "add rsp, 8",
+    "jmp qword ptr [rdi + 72]",
+    // void modhost_guard_unwind(Guard *g): abandon the current frames and
+    // resume the guarded call as faulted (from normal context).
+    ".globl modhost_guard_unwind",
+    ".p2align 4",
+    "modhost_guard_unwind:",
+    "mov rsp, [rdi]",
+    "jmp qword ptr [rdi + 8]",
+);
+
+extern "C" {
+    fn modhost_guarded_call(target: u64, a0: u64, a1: u64, g: *mut Guard) -> u64;
+    fn modhost_guard_unwind(g: *mut Guard) -> !;
+}
+
+static INSTALL: Once = Once::new();
+const SIGNALS: [i32; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+fn install_handlers() {
+    INSTALL.call_once(|| {
+        for sig in SIGNALS {
+            // SAFETY: a plain sigaction with an SA_SIGINFO handler that only
+            // touches the faulting thread's own guard.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+    });
+}
+
+/// Gives the calling thread an alternate signal stack (once), so a stack
+/// overflow in module code can still be handled.
+fn ensure_altstack() {
+    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
+    DONE.with(|d| {
+        if d.get() {
+            return;
+        }
+        const SIZE: usize = 256 * 1024;
+        let mem: &'static mut [u8] = Box::leak(vec![0u8; SIZE].into_boxed_slice());
+        let st = libc::stack_t { ss_sp: mem.as_mut_ptr() as *mut libc::c_void, ss_flags: 0, ss_size: SIZE };
+        // SAFETY: the stack memory is leaked, so it outlives the thread.
+        unsafe { libc::sigaltstack(&st, std::ptr::null_mut()) };
+        d.set(true);
+    });
+}
+
+extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let g = CURRENT.with(|c| c.get());
+    // SAFETY: the kernel passes valid siginfo/ucontext pointers for an
+    // SA_SIGINFO handler; `g` is this thread's active guard (or null).
+    unsafe {
+        if g.is_null() || (*g).faulted != 0 {
+            // Not in module code (or faulting again while recovering): let
+            // the default action happen.
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(signo, &sa, std::ptr::null_mut());
+            return;
+        }
+        let uc = &mut *(ctx as *mut libc::ucontext_t);
+        let gr = &mut uc.uc_mcontext.gregs;
+        let r = |i: libc::c_int| gr[i as usize] as u64;
+        let regs = Regs {
+            rip: r(libc::REG_RIP),
+            rsp: r(libc::REG_RSP),
+            eflags: r(libc::REG_EFL),
+            rax: r(libc::REG_RAX),
+            rbx: r(libc::REG_RBX),
+            rcx: r(libc::REG_RCX),
+            rdx: r(libc::REG_RDX),
+            rsi: r(libc::REG_RSI),
+            rdi: r(libc::REG_RDI),
+            rbp: r(libc::REG_RBP),
+            r8: r(libc::REG_R8),
+            r9: r(libc::REG_R9),
+            r10: r(libc::REG_R10),
+            r11: r(libc::REG_R11),
+            r12: r(libc::REG_R12),
+            r13: r(libc::REG_R13),
+            r14: r(libc::REG_R14),
+            r15: r(libc::REG_R15),
+        };
+        let addr = (*info).si_addr() as u64;
+        (*g).faulted = 1;
+        (*g).kind = FaultKind::Signal { signo, code: (*info).si_code, addr };
+        (*g).regs = regs;
+        // The stack words between the faulting rsp and the guard's frame.
+        let n = ((*g).rsp.saturating_sub(regs.rsp) / 8).min(STACK_WORDS as u64) as usize;
+        if regs.rsp % 8 == 0 && regs.rsp < (*g).rsp {
+            for i in 0..n {
+                (*g).stack[i] = *((regs.rsp + 8 * i as u64) as *const u64);
+            }
+            (*g).nstack = n;
+        }
+        gr[libc::REG_RSP as usize] = (*g).rsp as i64;
+        gr[libc::REG_RDI as usize] = g as i64;
+        gr[libc::REG_RIP as usize] = (*g).resume as i64;
+    }
+}
+
+/// Calls module code `target(a0, a1)` on this thread. `Ok(rax)` when it
+/// returns, `Err(fault)` when it faulted (its frames are abandoned).
+pub fn guarded_call(target: u64, a0: u64, a1: u64) -> Result<u64, Fault> {
+    install_handlers();
+    ensure_altstack();
+    let mut g = Box::new(Guard {
+        rsp: 0,
+        resume: 0,
+        faulted: 0,
+        saved: [0; 6],
+        ret: 0,
+        kind: FaultKind::Panic,
+        regs: Regs::default(),
+        stack: [0; STACK_WORDS],
+        nstack: 0,
+    });
+    let prev = CURRENT.with(|c| c.replace(&mut *g));
+    // SAFETY: `target` is module code of a loaded module (the caller's
+    // contract); the guard lives until after the call.
+    let rax = unsafe { modhost_guarded_call(target, a0, a1, &mut *g) };
+    CURRENT.with(|c| c.set(prev));
+    if g.faulted != 0 {
+        return Err(Fault { kind: g.kind, regs: g.regs, stack: g.stack[..g.nstack].to_vec() });
+    }
+    Ok(rax)
+}
+
+/// Ends the active guarded call as faulted (for `__stack_chk_fail` and
+/// `panic()`, which run in normal context). Returns if there is none.
+pub(crate) fn abandon(kind: FaultKind, rip: u64, rsp: u64) {
+    let g = CURRENT.with(|c| c.get());
+    if g.is_null() {
+        return;
+    }
+    // SAFETY: `g` is the active guard of this thread; unwinding to it
+    // abandons only module frames and the ABI stub that called us, none of
+    // which own resources.
+    unsafe {
+        (*g).faulted = 1;
+        (*g).kind = kind;
+        (*g).regs = Regs { rip, rsp, ..Regs::default() };
+        modhost_guard_unwind(g)
+    }
+}
+
+/// Whether the calling thread is inside a guarded call.
+pub fn in_guarded_call() -> bool {
+    CURRENT.with(|c| !c.get().is_null())
+}
+
+// The assembly's view of Guard.
+const _: () = {
+    assert!(std::mem::offset_of!(Guard, rsp) == 0);
+    assert!(std::mem::offset_of!(Guard, resume) == 8);
+    assert!(std::mem::offset_of!(Guard, faulted) == 16);
+    assert!(std::mem::offset_of!(Guard, saved) == 24);
+    assert!(std::mem::offset_of!(Guard, ret) == 72);
+};

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oops: faults on purpose, chosen by the `mode` parameter, so the host can
+ * show that a fault in module code is reported as an oops and survived.
+ *   mode=null    init writes through a NULL pointer
+ *   mode=bug     init hits BUG() (ud2)
+ *   mode=stack   init overflows a stack buffer (stack protector)
+ *   mode=rodata  init writes to its own read-only data (W^X)
+ *   mode=panic   init calls panic()
+ *   mode=exit    init succeeds; exit writes through a NULL pointer
+ *   anything else: loads and unloads quietly
+ */
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+
+static char *mode = "none";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "which fault to trigger (null, bug, stack, rodata, panic, exit)");
+
+static const int oops_readonly = 5;
+
+static noinline void oops_write_null(void)
+{
+	*(volatile int *)NULL = 1;
+}
+
+static noinline int oops_smash(int n)
+{
+	char buf[8];
+	volatile char *p = buf;
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = 'A';
+	return buf[0];
+}
+
+static int __init faulty_init(void)
+{
+	pr_info("oops: mode=%s\n", mode);
+	if (!strcmp(mode, "null"))
+		oops_write_null();
+	else if (!strcmp(mode, "bug"))
+		BUG();
+	else if (!strcmp(mode, "stack"))
+		oops_smash(64);
+	else if (!strcmp(mode, "rodata"))
+		*(volatile int *)(unsigned long)&oops_readonly = 6;
+	else if (!strcmp(mode, "panic"))
+		panic("oops: panic requested %d", 42);
+	pr_info("oops: init survived\n");
+	return 0;
+}
+
+static void __exit faulty_exit(void)
+{
+	if (!strcmp(mode, "exit"))
+		oops_write_null();
+	pr_info("oops: exit\n");
+}
+
+module_init(faulty_init);
+module_exit(faulty_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("modhost");
+MODULE_DESCRIPTION("faults on purpose, to test oops handling");
