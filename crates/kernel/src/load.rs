@@ -93,6 +93,8 @@ pub struct LinkOnly {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkReport {
     pub relocations: u64,
+    /// Time spent applying the relocations.
+    pub reloc_nanos: u64,
     pub placeholders: u64,
     pub core_size: u64,
     pub init_size: u64,
@@ -330,7 +332,10 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         return Err(fail(k, st, e));
     }
     // 18. apply_relocations
-    match apply_relocations(&info, &lay, &values, &addr_of, &mod_name, &st.modules[me(&st)]) {
+    let t0 = std::time::Instant::now();
+    let relocated = apply_relocations(&info, &lay, &values, &addr_of, &mod_name, &st.modules[me(&st)]);
+    report.reloc_nanos = t0.elapsed().as_nanos() as u64;
+    match relocated {
         Ok(n) => report.relocations = n,
         Err(e) => return Err(fail(k, st, e)),
     }
@@ -622,10 +627,14 @@ fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of:
             None => continue,
         };
         let tbase = addr_of(t);
+        if base_off.checked_add(target.size).is_none_or(|end| end > region.len()) {
+            return Err(Errno::ENOEXEC);
+        }
+        // The target section inside our region (checked just above).
+        let tptr = (region.base() + base_off) as *mut u8;
         for r in data.chunks_exact(24) {
-            let off = u64::from_le_bytes(r[0..8].try_into().unwrap_or_default());
-            let rinfo = u64::from_le_bytes(r[8..16].try_into().unwrap_or_default());
-            let addend = i64::from_le_bytes(r[16..24].try_into().unwrap_or_default());
+            let word = |i: usize| u64::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]]);
+            let (off, rinfo, addend) = (word(0), word(8), word(16) as i64);
             let (sym, rtype) = ((rinfo >> 32) as usize, rinfo as u32);
             let Some(&sv) = values.get(sym) else {
                 pr(KERN_ERR, format!("{name}: relocation names symbol {sym}, beyond the symbol table"));
@@ -635,12 +644,11 @@ fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of:
                 pr(KERN_ERR, format!("{name}: relocation offset {off:#x} outside its section"));
                 return Err(Errno::ENOEXEC);
             }
-            let avail = (target.size - off).min(8);
-            // SAFETY: the target section lies in a region we own, mapped
-            // read-write (protections are applied after relocation); the
-            // window is within the section.
-            let place = unsafe { region.bytes_mut(base_off + off, avail) };
-            if let Err(e) = reloc::apply(place, tbase + off, rtype, sv, addend) {
+            // SAFETY: `off < target.size` and the section lies inside the
+            // region, which is mapped read-write until protections are
+            // applied after relocation; `avail` bounds the write.
+            let res = unsafe { reloc::apply_raw(tptr.add(off as usize), target.size - off, tbase + off, rtype, sv, addend) };
+            if let Err(e) = res {
                 for msg in e.messages(name) {
                     pr(KERN_ERR, msg);
                 }

@@ -60,43 +60,58 @@ impl RelocError {
 /// Applies one relocation to `place` (the bytes of the target section from
 /// `r_offset` on; `p` is the place's final address).
 pub fn apply(place: &mut [u8], p: u64, r_type: u32, s: u64, addend: i64) -> Result<(), RelocError> {
+    // SAFETY: the slice is writable for its length.
+    unsafe { apply_raw(place.as_mut_ptr(), place.len() as u64, p, r_type, s, addend) }
+}
+
+/// [`apply`] on a raw place: `avail` bytes are writable at `place`.
+///
+/// # Safety
+/// `place..place+avail` must be writable memory the caller owns.
+#[inline]
+pub unsafe fn apply_raw(place: *mut u8, avail: u64, p: u64, r_type: u32, s: u64, addend: i64) -> Result<(), RelocError> {
     let val = s.wrapping_add(addend as u64);
-    let width = match r_type {
-        R_X86_64_NONE => return Ok(()),
-        R_X86_64_64 | R_X86_64_PC64 => 8,
-        R_X86_64_32 | R_X86_64_32S | R_X86_64_PC32 | R_X86_64_PLT32 => 4,
-        t => return Err(RelocError::Unknown(t)),
-    };
-    let Some(loc) = place.get_mut(..width) else {
-        return Err(RelocError::OutOfBounds { offset: 0 });
-    };
-    if loc.iter().any(|&b| b != 0) {
-        return Err(RelocError::Nonzero { r_type, loc: p, val });
+    // SAFETY (all arms): the width is checked against `avail` first.
+    unsafe {
+        match r_type {
+            R_X86_64_NONE => Ok(()),
+            R_X86_64_64 | R_X86_64_PC64 => {
+                if avail < 8 {
+                    return Err(RelocError::OutOfBounds { offset: 0 });
+                }
+                let loc = place as *mut u64;
+                if loc.read_unaligned() != 0 {
+                    return Err(RelocError::Nonzero { r_type, loc: p, val });
+                }
+                loc.write_unaligned(if r_type == R_X86_64_64 { val } else { val.wrapping_sub(p) });
+                Ok(())
+            }
+            R_X86_64_32 | R_X86_64_32S | R_X86_64_PC32 | R_X86_64_PLT32 => {
+                if avail < 4 {
+                    return Err(RelocError::OutOfBounds { offset: 0 });
+                }
+                let loc = place as *mut u32;
+                if loc.read_unaligned() != 0 {
+                    return Err(RelocError::Nonzero { r_type, loc: p, val });
+                }
+                let out = match r_type {
+                    R_X86_64_32 if val != u64::from(val as u32) => return Err(RelocError::Overflow { r_type, val }),
+                    R_X86_64_32S if val as i64 != i64::from(val as i32) => return Err(RelocError::Overflow { r_type, val }),
+                    R_X86_64_32 | R_X86_64_32S => val as u32,
+                    _ => {
+                        let rel = val.wrapping_sub(p) as i64;
+                        if rel != i64::from(rel as i32) {
+                            return Err(RelocError::Overflow { r_type, val });
+                        }
+                        rel as u32
+                    }
+                };
+                loc.write_unaligned(out);
+                Ok(())
+            }
+            t => Err(RelocError::Unknown(t)),
+        }
     }
-    match r_type {
-        R_X86_64_64 => loc.copy_from_slice(&val.to_le_bytes()),
-        R_X86_64_PC64 => loc.copy_from_slice(&val.wrapping_sub(p).to_le_bytes()),
-        R_X86_64_32 => {
-            if val != u64::from(val as u32) {
-                return Err(RelocError::Overflow { r_type, val });
-            }
-            loc.copy_from_slice(&(val as u32).to_le_bytes());
-        }
-        R_X86_64_32S => {
-            if val as i64 != i64::from(val as i32) {
-                return Err(RelocError::Overflow { r_type, val });
-            }
-            loc.copy_from_slice(&(val as u32).to_le_bytes());
-        }
-        _ => {
-            let rel = val.wrapping_sub(p) as i64;
-            if rel != i64::from(rel as i32) {
-                return Err(RelocError::Overflow { r_type, val });
-            }
-            loc.copy_from_slice(&(rel as u32).to_le_bytes());
-        }
-    }
-    Ok(())
 }
 
 /// Result type for callers that only need the errno.
