@@ -114,6 +114,8 @@ pub struct Kernel {
     pub(crate) config: Config,
     pub(crate) vmlinux: &'static kabi::vmlinux::Vmlinux,
     pub(crate) ksyms: HashMap<String, KernelSymbol>,
+    /// CRC of `module_layout` (checked on every load).
+    pub(crate) module_layout_crc: Option<u32>,
     pub(crate) state: Mutex<State>,
     /// Signalled whenever a module leaves COMING/UNFORMED (module_wq).
     pub(crate) module_wq: Condvar,
@@ -131,7 +133,9 @@ impl Kernel {
             }
         }
         kabi::set_symbolizer(views::symbolize_global);
+        let module_layout_crc = config.exports.iter().find(|e| e.name == "module_layout").map(|e| e.crc);
         Ok(Kernel {
+            module_layout_crc,
             config,
             vmlinux,
             ksyms,

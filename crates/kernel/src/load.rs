@@ -50,7 +50,7 @@ pub struct LoadInfo<'a> {
     pub elf: Elf<'a>,
     /// Section headers, flags as adjusted by the stages.
     pub sections: Vec<SectionHeader>,
-    pub secnames: Vec<String>,
+    pub secnames: Vec<&'a str>,
     pub symtab: SymbolTable<'a>,
     pub strtab_index: usize,
     pub raw_symbols: Vec<RawSym<'a>>,
@@ -158,8 +158,7 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     {
         let mut st = k.lock();
         let mut t = Taints { module: &mut mod_taints, kernel: &mut st.taint };
-        let layout_crc = k.config.exports.iter().find(|e| e.name == "module_layout").map(|e| e.crc);
-        if !check::check_version(&info.name, versions.as_deref(), "module_layout", layout_crc, &mut t) {
+        if !check::check_version(&info.name, versions.as_deref(), "module_layout", k.module_layout_crc, &mut t) {
             return Err(Errno::ENOEXEC);
         }
     }
@@ -351,11 +350,11 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     let params = read_params(&info, &addr_of);
     let sections: Vec<(String, u64)> = (1..info.sections.len())
         .filter(|&i| info.sections[i].flags & SHF_ALLOC != 0 && info.sections[i].size != 0)
-        .map(|i| (info.secnames[i].clone(), addr_of(i)))
+        .map(|i| (info.secnames[i].to_string(), addr_of(i)))
         .collect();
     let notes: Vec<(String, Vec<u8>)> = (1..info.sections.len())
         .filter(|&i| info.sections[i].sh_type == 7 && info.sections[i].flags & SHF_ALLOC != 0 && info.sections[i].size != 0)
-        .filter_map(|i| Some((info.secnames[i].clone(), info.elf.section_data(&info.sections[i])?.to_vec())))
+        .filter_map(|i| Some((info.secnames[i].to_string(), info.elf.section_data(&info.sections[i])?.to_vec())))
         .collect();
     {
         let i = me(&st);
@@ -497,7 +496,7 @@ fn add_unformed_module(k: &Kernel, module: Module) -> KResult<std::sync::MutexGu
 
 fn setup_load_info(image: &[u8], sections: Vec<SectionHeader>, flags: u32) -> KResult<LoadInfo<'_>> {
     let elf = Elf::parse(image).map_err(|_| Errno::ENOEXEC)?;
-    let secnames: Vec<String> = sections.iter().map(|s| elf.section_name(s).map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default()).collect();
+    let secnames: Vec<&str> = sections.iter().map(|s| elf.section_name(s).and_then(|n| std::str::from_utf8(n).ok()).unwrap_or("")).collect();
     let find = |name: &str| (1..sections.len()).find(|&i| sections[i].flags & SHF_ALLOC != 0 && secnames[i] == name).unwrap_or(0);
     let info_i = find(".modinfo");
     let modinfo: &[u8] = if info_i != 0 { elf.section_data(&sections[info_i]).unwrap_or(&[]) } else { &[] };
@@ -666,7 +665,7 @@ fn kallsyms(info: &LoadInfo<'_>, lay: &Layout, values: &[u64]) -> (Vec<KSym>, Ve
     let mut full = Vec::new();
     let mut core = Vec::new();
     for (i, s) in info.raw_symbols.iter().enumerate() {
-        let sec = info.sections.get(usize::from(s.shndx)).map(|h| (h, info.secnames[usize::from(s.shndx)].as_str()));
+        let sec = info.sections.get(usize::from(s.shndx)).map(|h| (h, info.secnames[usize::from(s.shndx)]));
         let kind = symbols::elf_type(s.info >> 4, s.info & 0xf, s.shndx, info.percpu_index, sec);
         let k = KSym { name: s.name.to_string(), value: values[i], kind, size: s.size };
         if i == 0 || layout::is_core_symbol(info, lay, s.shndx, s.name_off) {
