@@ -3,11 +3,13 @@
 //! Invoked as `modhost <tool> [args]`, or through a link whose name is the
 //! tool (`modinfo`, ...), as kmod's single binary is.
 
+mod depmod;
 mod getopt;
 mod host;
 mod insmod;
 mod lsmod;
 mod modinfo;
+mod modprobe;
 mod rmmod;
 mod stdout;
 mod views;
@@ -35,6 +37,8 @@ impl Tool {
 
 const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
     ("modinfo", modinfo::run),
+    ("depmod", depmod::run),
+    ("modprobe", modprobe::run),
     ("insmod", insmod::run),
     ("rmmod", rmmod::run),
     ("lsmod", lsmod::run),

@@ -3,9 +3,38 @@
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
-use modindex::{IndexFile, ValueOrder};
+use modindex::ValueOrder;
 
 use crate::name::{alias_normalize, modname_normalize};
+
+/// An index file mapped into memory, as libkmod's mmap reader uses it:
+/// only the pages a lookup touches are read.
+pub struct MappedIndex {
+    map: memmap2::Mmap,
+}
+
+impl MappedIndex {
+    /// Maps the file and checks its header.
+    pub fn open(path: impl AsRef<Path>) -> Result<MappedIndex, modindex::Error> {
+        let path = path.as_ref();
+        let io = |source: std::io::Error| modindex::Error::Io { path: path.to_owned(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len < modindex::HEADER_LEN as u64 {
+            return Err(modindex::Error::TooShort { len: len as usize });
+        }
+        // SAFETY: a private read-only map; index files are replaced (renamed
+        // over) by depmod, not rewritten in place, as libkmod also assumes.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        modindex::Index::new(&map)?;
+        Ok(MappedIndex { map })
+    }
+
+    /// A view for lookups.
+    pub fn index(&self) -> modindex::Index<'_> {
+        modindex::Index::new(&self.map).expect("header checked when opened")
+    }
+}
 
 /// The index files of a module directory (`<name>.bin`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +85,7 @@ pub struct ModuleRef {
 pub struct Context {
     dirname: PathBuf,
     order: ValueOrder,
-    indexes: [OnceCell<Option<IndexFile>>; 5],
+    indexes: [OnceCell<Option<MappedIndex>>; 5],
 }
 
 impl Context {
@@ -87,9 +116,9 @@ impl Context {
 
     /// The index of this kind, or `None` when it is missing or unreadable
     /// (libkmod then skips that source).
-    pub fn index(&self, kind: IndexKind) -> Option<&IndexFile> {
+    pub fn index(&self, kind: IndexKind) -> Option<&MappedIndex> {
         self.indexes[kind.slot()]
-            .get_or_init(|| IndexFile::open(self.dirname.join(format!("{}.bin", kind.file_stem()))).ok())
+            .get_or_init(|| MappedIndex::open(self.dirname.join(format!("{}.bin", kind.file_stem()))).ok())
             .as_ref()
     }
 
@@ -239,8 +268,8 @@ impl Context {
             let cell = &self.indexes[kind.slot()];
             let res = match cell.get() {
                 Some(Some(_)) => continue,
-                Some(None) => IndexFile::open(&path).map(|_| ()),
-                None => match IndexFile::open(&path) {
+                Some(None) => MappedIndex::open(&path).map(|_| ()),
+                None => match MappedIndex::open(&path) {
                     Ok(f) => {
                         let _ = cell.set(Some(f));
                         Ok(())

@@ -34,6 +34,7 @@ pub mod error;
 pub mod fnmatch;
 pub mod format;
 pub mod read;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use fnmatch::fnmatch;
@@ -42,3 +43,4 @@ pub use format::{
     VERSION, VERSION_MAJOR,
 };
 pub use read::{Index, IndexFile, Value, ValueOrder};
+pub use write::{IndexWriter, WriteError};
