@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kernel::{Config, Errno, Kernel};
 
@@ -32,6 +32,14 @@ pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> 
     let release = profile.release.clone();
     let mut config = Config::from_profile(&profile);
     config.sig_enforce = sig_enforce || std::env::var("MODHOST_SIG_ENFORCE").as_deref() == Ok("1");
+    let modules = module_root();
+    let _ = HELPER.set(Helper {
+        exe: std::env::current_exe()?,
+        runtime: dir.clone(),
+        root: modules.clone(),
+        release: release.clone(),
+    });
+    kabi::set_request_module_handler(request_module);
     let k = Arc::new(Kernel::new(config).map_err(|e| io::Error::other(e.to_string()))?);
     let sock = socket_path();
     let _ = fs::remove_file(&sock);
@@ -40,6 +48,7 @@ pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> 
     fs::set_permissions(&sock, fs::Permissions::from_mode(0o666))?;
     fs::write(dir.join("serve.pid"), format!("{}\n", std::process::id()))?;
     kabi::log::kernel_msg(6, &format!("modhost: host kernel {release} serving on {}", sock.display()));
+    kabi::log::kernel_msg(6, &format!("modhost: module directory {}/lib/modules/{release}", modules.display()));
     let owner = rustix::process::geteuid().as_raw();
     let _keep_lock: File = lock;
     for conn in listener.incoming() {
@@ -102,5 +111,57 @@ fn dispatch(k: &Kernel, req: Request, payload: &[u8], release: &str) -> (Reply, 
             },
             Vec::new(),
         ),
+    }
+}
+
+/// The root whose `lib/modules/<release>` the host's modprobe uses:
+/// `$MODHOST_MODULES`, else `${MODHOST_DATA:-/var/lib/modhost}`.
+pub fn module_root() -> std::path::PathBuf {
+    if let Some(d) = std::env::var_os("MODHOST_MODULES").filter(|d| !d.is_empty()) {
+        return d.into();
+    }
+    std::env::var_os("MODHOST_DATA").filter(|d| !d.is_empty()).map_or_else(|| "/var/lib/modhost".into(), Into::into)
+}
+
+/// What `request_module` needs to run the host's modprobe.
+struct Helper {
+    exe: std::path::PathBuf,
+    runtime: std::path::PathBuf,
+    root: std::path::PathBuf,
+    release: String,
+}
+
+static HELPER: OnceLock<Helper> = OnceLock::new();
+
+/// `request_module` from module code: like Linux's usermode helper
+/// (`modprobe -q -- <name>` with a minimal environment), run the host's own
+/// modprobe on the host's module directory. It loads through this daemon.
+/// Returns the wait status (exit code << 8), or -ENOENT without modprobe.
+fn request_module(name: &str, wait: bool) -> i32 {
+    let Some(h) = HELPER.get() else { return -2 };
+    let mut cmd = std::process::Command::new(&h.exe);
+    cmd.args(["modprobe", "-q", "-d"])
+        .arg(&h.root)
+        .args(["-S", &h.release, "--", name])
+        .env_clear()
+        .env("HOME", "/")
+        .env("TERM", "linux")
+        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+        .env("MODHOST_RUNTIME_DIR", &h.runtime)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if !wait {
+        return match cmd.spawn() {
+            Ok(_) => 0,
+            Err(_) => -2,
+        };
+    }
+    match cmd.status() {
+        Ok(st) => {
+            use std::os::unix::process::ExitStatusExt;
+            st.into_raw()
+        }
+        Err(_) => -2,
     }
 }
