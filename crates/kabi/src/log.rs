@@ -45,7 +45,7 @@ fn now_nsec() -> u64 {
 /// (KERN_CONT); text ending without a newline stays open for continuation.
 pub fn emit(level: u8, text: &[u8], cont: bool) {
     let mut r = RING.lock().unwrap_or_else(|e| e.into_inner());
-    let s = String::from_utf8_lossy(text);
+    let s = escape(text);
     let mut pieces: Vec<&str> = s.split('\n').collect();
     let open_end = !s.ends_with('\n');
     if !open_end {
@@ -83,6 +83,20 @@ fn push(r: &mut Ring, rec: Record) {
     r.records.push_back(rec);
 }
 
+/// Bytes as `/dev/kmsg` shows them: control characters (but newline),
+/// bytes ≥ 127 and backslash as `\xNN`.
+pub fn escape(text: &[u8]) -> String {
+    let mut s = String::with_capacity(text.len());
+    for &b in text {
+        if b == b'\n' || ((0x20..0x7f).contains(&b) && b != b'\\') {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s
+}
+
 /// All complete records (and the open line, if any), oldest first.
 pub fn records() -> Vec<Record> {
     let r = RING.lock().unwrap_or_else(|e| e.into_inner());
@@ -102,6 +116,13 @@ pub fn next_seq() -> u64 {
 /// Formats a record as util-linux `dmesg` does by default.
 pub fn format_dmesg(r: &Record) -> String {
     format!("[{:5}.{:06}] {}", r.ts_nsec / 1_000_000_000, (r.ts_nsec % 1_000_000_000) / 1000, r.text)
+}
+
+/// Logs raw bytes from the host kernel (they are escaped like any printk text).
+pub fn kernel_msg_bytes(level: u8, msg: &[u8]) {
+    let mut v = msg.to_vec();
+    v.push(b'\n');
+    emit(level, &v, false);
 }
 
 /// Logs a message from the host kernel itself (like pr_info in kernel code).

@@ -8,17 +8,16 @@ use crate::{pr, KERN_ERR, KERN_WARNING};
 /// Licenses Linux treats as GPL-compatible (exact, case-sensitive).
 pub const GPL_COMPATIBLE: [&str; 6] = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"];
 
-pub fn license_is_gpl_compatible(license: &str) -> bool {
-    GPL_COMPATIBLE.contains(&license)
+pub fn license_is_gpl_compatible(license: &[u8]) -> bool {
+    GPL_COMPATIBLE.iter().any(|l| l.as_bytes() == license)
 }
 
 /// `same_magic`: with modversions, the release (text before the first
 /// space) is ignored in both strings.
-pub fn same_magic(module: &str, kernel: &str, has_crcs: bool) -> bool {
+pub fn same_magic(module: &[u8], kernel: &[u8], has_crcs: bool) -> bool {
     if has_crcs {
-        let m = module.split_once(' ').map_or("", |x| x.1);
-        let k = kernel.split_once(' ').map_or("", |x| x.1);
-        return m == k;
+        let after = |s: &'_ [u8]| -> Vec<u8> { s.iter().position(|&b| b == b' ').map_or(Vec::new(), |i| s[i + 1..].to_vec()) };
+        return after(module) == after(kernel);
     }
     module == kernel
 }
@@ -27,6 +26,9 @@ pub fn same_magic(module: &str, kernel: &str, has_crcs: bool) -> bool {
 pub struct Taints<'a> {
     pub module: &'a mut u64,
     pub kernel: &'a mut u64,
+    /// Linux's `debug_locks`: cleared by the first taint that makes lock
+    /// debugging unreliable (P, F, R), with a one-time message.
+    pub debug_locks: &'a mut bool,
 }
 
 impl Taints<'_> {
@@ -39,22 +41,30 @@ impl Taints<'_> {
         first
     }
 
+    /// A taint added with LOCKDEP_NOW_UNRELIABLE: the first one per boot
+    /// turns lock debugging off and says so.
+    pub fn lockdep_unreliable(&mut self) {
+        lockdep_unreliable(self.debug_locks);
+    }
+
     /// `try_to_force_load`: Debian has MODULE_FORCE_LOAD, so this taints F.
     pub fn force_load(&mut self, name: &str, reason: &str) {
-        if self.add(taint::FORCED_MODULE) {
+        if *self.kernel & (1 << taint::FORCED_MODULE) == 0 {
             pr(KERN_WARNING, format!("{name}: {reason}: kernel tainted."));
         }
+        self.add(taint::FORCED_MODULE);
+        self.lockdep_unreliable();
     }
 }
 
 /// The values `check_modinfo` reads.
 pub struct Modinfo<'a> {
-    pub vermagic: Option<&'a str>,
+    pub vermagic: Option<&'a [u8]>,
     pub intree: bool,
     pub retpoline: bool,
     pub staging: bool,
     pub livepatch: bool,
-    pub license: Option<&'a str>,
+    pub license: Option<&'a [u8]>,
     pub test: bool,
 }
 
@@ -62,8 +72,9 @@ pub struct Modinfo<'a> {
 pub fn check_modinfo(name: &str, mi: &Modinfo<'_>, kernel_vermagic: &str, has_crcs: bool, t: &mut Taints<'_>) -> KResult<()> {
     match mi.vermagic {
         None => t.force_load(name, "bad vermagic"),
-        Some(v) if !same_magic(v, kernel_vermagic, has_crcs) => {
-            pr(KERN_ERR, format!("{name}: version magic '{v}' should be '{kernel_vermagic}'"));
+        Some(v) if !same_magic(v, kernel_vermagic.as_bytes(), has_crcs) => {
+            let msg = [format!("{name}: version magic '").as_bytes(), v, format!("' should be '{kernel_vermagic}'").as_bytes()].concat();
+            kabi::log::kernel_msg_bytes(KERN_ERR, &msg);
             return Err(Errno::ENOEXEC);
         }
         Some(_) => {}
@@ -83,13 +94,13 @@ pub fn check_modinfo(name: &str, mi: &Modinfo<'_>, kernel_vermagic: &str, has_cr
             pr(crate::KERN_NOTICE, format!("{name}: loading livepatch module."));
         }
     }
-    let license = mi.license.unwrap_or("unspecified");
+    let license = mi.license.unwrap_or(b"unspecified");
     if !license_is_gpl_compatible(license) {
-        let first = t.add(taint::PROPRIETARY_MODULE);
-        if first {
-            pr(KERN_WARNING, format!("{name}: module license '{license}' taints kernel."));
-            pr(KERN_WARNING, "Disabling lock debugging due to kernel taint".to_string());
+        if t.add(taint::PROPRIETARY_MODULE) {
+            let msg = [format!("{name}: module license '").as_bytes(), license, b"' taints kernel."].concat();
+            kabi::log::kernel_msg_bytes(KERN_WARNING, &msg);
         }
+        t.lockdep_unreliable();
     }
     if mi.test && t.add(taint::TEST) {
         pr(KERN_WARNING, format!("{name}: loading test module taints kernel."));
@@ -97,11 +108,21 @@ pub fn check_modinfo(name: &str, mi: &Modinfo<'_>, kernel_vermagic: &str, has_cr
     Ok(())
 }
 
+/// Clears `debug_locks`, printing Linux's message the first time.
+pub fn lockdep_unreliable(debug_locks: &mut bool) {
+    if *debug_locks {
+        *debug_locks = false;
+        pr(KERN_WARNING, "Disabling lock debugging due to kernel taint".to_string());
+    }
+}
+
 /// One `__versions` entry.
 #[derive(Debug, Clone)]
 pub struct Version {
     pub name: String,
-    pub crc: u32,
+    /// The whole `unsigned long` of the entry: Linux compares it with the
+    /// exporter's zero-extended 32-bit CRC, so stray high bits mismatch.
+    pub crc: u64,
 }
 
 /// `check_version`: whether the module's expectation of `symname`'s CRC
@@ -114,7 +135,7 @@ pub fn check_version(name: &str, versions: Option<&[Version]>, symname: &str, cr
         return true;
     };
     match versions.iter().find(|v| v.name == symname) {
-        Some(v) if v.crc == crc => true,
+        Some(v) if v.crc == u64::from(crc) => true,
         Some(_) => {
             pr(KERN_WARNING, format!("{name}: disagrees about version of symbol {symname}"));
             false
@@ -133,16 +154,17 @@ mod tests {
     #[test]
     fn magic() {
         let k = "6.1.0-56-amd64 SMP preempt mod_unload modversions ";
-        assert!(same_magic("6.1.0-99-amd64 SMP preempt mod_unload modversions ", k, true));
-        assert!(!same_magic("6.1.0-99-amd64 SMP preempt mod_unload modversions ", k, false));
-        assert!(!same_magic("6.1.0-56-amd64 SMP mod_unload modversions ", k, true));
+        let k = k.as_bytes();
+        assert!(same_magic(b"6.1.0-99-amd64 SMP preempt mod_unload modversions ", k, true));
+        assert!(!same_magic(b"6.1.0-99-amd64 SMP preempt mod_unload modversions ", k, false));
+        assert!(!same_magic(b"6.1.0-56-amd64 SMP mod_unload modversions ", k, true));
     }
 
     #[test]
     fn licenses() {
-        assert!(license_is_gpl_compatible("GPL"));
-        assert!(license_is_gpl_compatible("Dual MIT/GPL"));
-        assert!(!license_is_gpl_compatible("gpl"));
-        assert!(!license_is_gpl_compatible("Proprietary"));
+        assert!(license_is_gpl_compatible(b"GPL"));
+        assert!(license_is_gpl_compatible(b"Dual MIT/GPL"));
+        assert!(!license_is_gpl_compatible(b"gpl"));
+        assert!(!license_is_gpl_compatible(b"GP\xa0"));
     }
 }

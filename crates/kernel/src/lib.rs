@@ -107,6 +107,8 @@ pub(crate) struct State {
     pub last_unloaded: Option<String>,
     /// The once-per-boot unsigned-module notice was printed.
     pub sig_notice_done: bool,
+    /// Linux's `debug_locks` (true until an unreliable taint).
+    pub debug_locks: bool,
 }
 
 /// The host kernel.
@@ -139,7 +141,7 @@ impl Kernel {
             config,
             vmlinux,
             ksyms,
-            state: Mutex::new(State { modules: Vec::new(), taint: 0, last_unloaded: None, sig_notice_done: false }),
+            state: Mutex::new(State { modules: Vec::new(), taint: 0, last_unloaded: None, sig_notice_done: false, debug_locks: true }),
             module_wq: Condvar::new(),
         })
     }

@@ -62,7 +62,7 @@ pub struct LoadInfo<'a> {
     pub flags: u32,
 }
 
-impl LoadInfo<'_> {
+impl<'a> LoadInfo<'a> {
     pub fn is_init_section(&self, i: usize) -> bool {
         self.secnames[i].starts_with(".init")
     }
@@ -72,8 +72,12 @@ impl LoadInfo<'_> {
         (1..self.sections.len()).find(|&i| self.sections[i].flags & SHF_ALLOC != 0 && self.secnames[i] == name).unwrap_or(0)
     }
 
-    fn modinfo_get(&self, tag: &str) -> Option<&str> {
-        kofile::modinfo::get(self.modinfo, tag).and_then(|v| std::str::from_utf8(v).ok())
+    fn modinfo_get(&self, tag: &str) -> Option<&'a [u8]> {
+        kofile::modinfo::get(self.modinfo, tag)
+    }
+
+    fn modinfo_str(&self, tag: &str) -> Option<String> {
+        self.modinfo_get(tag).map(|v| String::from_utf8_lossy(v).into_owned())
     }
 
     fn modinfo_all(&self, tag: &str) -> Vec<String> {
@@ -157,7 +161,8 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     // 6. check_modstruct_version
     {
         let mut st = k.lock();
-        let mut t = Taints { module: &mut mod_taints, kernel: &mut st.taint };
+        let crate::State { taint, debug_locks, .. } = &mut *st;
+        let mut t = Taints { module: &mut mod_taints, kernel: taint, debug_locks };
         if !check::check_version(&info.name, versions.as_deref(), "module_layout", k.module_layout_crc, &mut t) {
             return Err(Errno::ENOEXEC);
         }
@@ -175,7 +180,8 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     };
     {
         let mut st = k.lock();
-        let mut t = Taints { module: &mut mod_taints, kernel: &mut st.taint };
+        let crate::State { taint, debug_locks, .. } = &mut *st;
+        let mut t = Taints { module: &mut mod_taints, kernel: taint, debug_locks };
         check::check_modinfo(&info.name, &mi, &k.config.vermagic, info.vers_index != 0, &mut t)?;
     }
     for i in 0..info.sections.len() {
@@ -231,8 +237,8 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         params: Vec::new(),
         kallsyms: Vec::new(),
         core_kallsyms: Vec::new(),
-        version: info.modinfo_get("version").map(str::to_string),
-        srcversion: info.modinfo_get("srcversion").map(str::to_string),
+        version: info.modinfo_str("version"),
+        srcversion: info.modinfo_str("srcversion"),
         sections: Vec::new(),
         notes: Vec::new(),
         sig_ok,
@@ -278,9 +284,9 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     // 15. check_module_license_and_versions
     let has = |n: &str| info.find_sec(n) != 0;
     if (has("__ksymtab") && !has("__kcrctab")) || (has("__ksymtab_gpl") && !has("__kcrctab_gpl")) {
-        let State { modules, taint: kt, .. } = &mut *st;
+        let State { modules, taint: kt, debug_locks, .. } = &mut *st;
         let i = modules.iter().position(|m| m.this_module == this_module).unwrap_or(0);
-        Taints { module: &mut modules[i].taints, kernel: kt }.force_load(&mod_name, "no versions for exported symbols");
+        Taints { module: &mut modules[i].taints, kernel: kt, debug_locks }.force_load(&mod_name, "no versions for exported symbols");
     }
     // 17. simplify_symbols
     let percpu_base = st.modules[me(&st)].percpu.map_or(0, |p| p.0);
@@ -346,7 +352,15 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     }
     let (full, core_syms) = kallsyms(&info, &lay, &values);
     // find_module_sections and the struct module fields the host mirrors
-    let exports = read_exports(&info, &addr_of);
+    let bounds = {
+        let m = &st.modules[me(&st)];
+        let mut b = vec![(m.core.base(), m.core.base() + m.core.len())];
+        if let Some(i) = &m.init {
+            b.push((i.base(), i.base() + i.len()));
+        }
+        b
+    };
+    let exports = read_exports(&info, &addr_of, &bounds);
     let params = read_params(&info, &addr_of);
     let sections: Vec<(String, u64)> = (1..info.sections.len())
         .filter(|&i| info.sections[i].flags & SHF_ALLOC != 0 && info.sections[i].size != 0)
@@ -552,7 +566,7 @@ fn read_versions(info: &LoadInfo<'_>) -> Option<Vec<Version>> {
     Some(
         d.chunks_exact(64)
             .map(|e| {
-                let crc = u64::from_le_bytes(e[..8].try_into().unwrap_or([0; 8])) as u32;
+                let crc = u64::from_le_bytes(e[..8].try_into().unwrap_or([0; 8]));
                 let n = e[8..].iter().position(|&b| b == 0).unwrap_or(56);
                 Version { name: String::from_utf8_lossy(&e[8..8 + n]).into_owned(), crc }
             })
@@ -678,7 +692,7 @@ fn kallsyms(info: &LoadInfo<'_>, lay: &Layout, values: &[u64]) -> (Vec<KSym>, Ve
 
 /// Reads `__ksymtab`/`__ksymtab_gpl` (PREL32) and their CRCs from the
 /// relocated image.
-fn read_exports(info: &LoadInfo<'_>, addr_of: &dyn Fn(usize) -> u64) -> Vec<ModExport> {
+fn read_exports(info: &LoadInfo<'_>, addr_of: &dyn Fn(usize) -> u64, bounds: &[(u64, u64)]) -> Vec<ModExport> {
     let mut out = Vec::new();
     for (sec, crcsec, gpl) in [("__ksymtab", "__kcrctab", false), ("__ksymtab_gpl", "__kcrctab_gpl", true)] {
         let i = info.find_sec(sec);
@@ -696,14 +710,28 @@ fn read_exports(info: &LoadInfo<'_>, addr_of: &dyn Fn(usize) -> u64) -> Vec<ModE
             unsafe {
                 let rel = |f: u64| f.wrapping_add(((f as *const i32).read_unaligned()) as i64 as u64);
                 let value = rel(e);
-                let name = kabi_cstr(rel(e + 4));
-                let ns = kabi_cstr(rel(e + 8));
+                // Names and namespaces must lie in the module's own image;
+                // Linux would read wherever they point (and only reads a
+                // namespace when the symbol is imported), so an unreadable
+                // namespace becomes one no module can import.
+                let name = bounded_cstr(rel(e + 4), bounds).unwrap_or_default();
+                let ns = bounded_cstr(rel(e + 8), bounds).unwrap_or_else(|| "\u{0}unreadable".to_string());
                 let crc = (ci != 0).then(|| ((addr_of(ci) + j * 4) as *const u32).read_unaligned());
                 out.push(ModExport { name, value, gpl, namespace: ns, crc });
             }
         }
     }
     out
+}
+
+/// The NUL-terminated string at `p` if it lies entirely inside one of
+/// `bounds` (the module's own regions).
+fn bounded_cstr(p: u64, bounds: &[(u64, u64)]) -> Option<String> {
+    let &(_, hi) = bounds.iter().find(|(lo, hi)| p >= *lo && p < *hi)?;
+    // SAFETY: [p, hi) lies inside a region the module owns and is mapped.
+    let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, (hi - p) as usize) };
+    let n = bytes.iter().position(|&b| b == 0)?;
+    Some(String::from_utf8_lossy(&bytes[..n]).into_owned())
 }
 
 /// # Safety

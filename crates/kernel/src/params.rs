@@ -122,7 +122,12 @@ pub fn parse_args(k: &Kernel, module: &str, args: &str, params: &[ParamRef]) -> 
         };
         let r = set_param(k, p, a.value.as_deref());
         if let Err(e) = r {
-            let val = a.value.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+            let mut val = a.value.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+            // param_array splits the value in place (a NUL at each comma it
+            // reached), so Linux's message shows only the first element.
+            if kabi::vmlinux::get().and_then(|v| v.symbol("param_array_ops")) == Some(p.ops) {
+                val.truncate(val.find(',').unwrap_or(val.len()));
+            }
             if e == Errno::ENOSPC {
                 pr(KERN_ERR, format!("{module}: `{val}' too large for parameter `{name}'"));
             } else {

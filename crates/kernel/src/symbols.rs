@@ -90,8 +90,8 @@ fn resolve_symbol(k: &Kernel, st: &mut State, imp: &Importer<'_>, symname: &str)
         }
     }
     {
-        let State { modules, taint, .. } = st;
-        let mut t = Taints { module: &mut modules[me].taints, kernel: taint };
+        let State { modules, taint, debug_locks, .. } = st;
+        let mut t = Taints { module: &mut modules[me].taints, kernel: taint, debug_locks };
         if !check_version(imp.name, imp.versions, symname, f.crc, &mut t) {
             return Err(Errno::EINVAL);
         }

@@ -2,7 +2,7 @@
 
 use crate::errno::{Errno, KResult};
 use crate::module::ModuleState;
-use crate::{cpu, params, pr, taint, Kernel, State, KERN_WARNING, O_TRUNC};
+use crate::{cpu, params, taint, Kernel, State, O_TRUNC};
 
 /// `delete_module(name, flags)`: Linux 6.1's checks, in order.
 pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
@@ -54,11 +54,10 @@ pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
     Ok(())
 }
 
-fn add_forced_rmmod(st: &mut State, name: &str) {
-    if st.taint & (1 << taint::FORCED_RMMOD) == 0 {
-        pr(KERN_WARNING, format!("Disabling lock debugging due to kernel taint ({name} forced)"));
-    }
+/// Taint R, added with LOCKDEP_NOW_UNRELIABLE.
+fn add_forced_rmmod(st: &mut State, _name: &str) {
     st.taint |= 1 << taint::FORCED_RMMOD;
+    crate::check::lockdep_unreliable(&mut st.debug_locks);
 }
 
 /// `free_module` (and the unwinding of a failed load): takes the module off

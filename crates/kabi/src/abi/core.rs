@@ -41,6 +41,9 @@ pub(crate) fn install(b: &mut Builder) {
     super::variadic(b, "panic", panic as *const () as usize);
     super::variadic(b, "__request_module", request_module as *const () as usize);
     install_pv_ops(b);
+    install_ctype(b);
+    super::call(b, "textsearch_register", textsearch_register as *const () as usize);
+    super::call(b, "textsearch_unregister", textsearch_unregister as *const () as usize);
     // Jiffies at HZ=250 from INITIAL_JIFFIES, kept current by a ticker.
     let j = b.data("jiffies_64", 8, 64);
     b.alias("jiffies", j);
@@ -147,5 +150,60 @@ fn install_pv_ops(b: &mut Builder) {
     for (i, f) in slots.iter().enumerate() {
         // SAFETY: a fresh 672-byte object in the read-write data area.
         unsafe { ((pv + i as u64 * 8) as *mut u64).write(*f) };
+    }
+}
+
+/// `_ctype`: the kernel's character classes (lib/ctype.c), Latin-1 included.
+fn install_ctype(b: &mut Builder) {
+    const U: u8 = 0x01;
+    const L: u8 = 0x02;
+    const D: u8 = 0x04;
+    const C: u8 = 0x08;
+    const P: u8 = 0x10;
+    const S: u8 = 0x20;
+    const X: u8 = 0x40;
+    const SP: u8 = 0x80;
+    let class = |c: u8| -> u8 {
+        match c {
+            9..=13 => C | S,
+            0..=31 | 127..=159 => C,
+            32 | 160 => S | SP,
+            b'0'..=b'9' => D,
+            b'A'..=b'F' => U | X,
+            b'G'..=b'Z' => U,
+            b'a'..=b'f' => L | X,
+            b'g'..=b'z' => L,
+            192..=214 | 216..=222 => U,
+            223..=246 | 248..=255 => L,
+            _ => P,
+        }
+    };
+    let t = b.data("_ctype", 256, 64);
+    for c in 0..=255u8 {
+        // SAFETY: a fresh 256-byte object in the read-write data area.
+        unsafe { ((t + u64::from(c)) as *mut u8).write(class(c)) };
+    }
+}
+
+/// Registered textsearch algorithms (`struct ts_ops *`).
+static TS_OPS: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn textsearch_register(ops: u64) -> i32 {
+    let mut v = TS_OPS.lock().unwrap_or_else(|e| e.into_inner());
+    if v.contains(&ops) {
+        return -17; // -EEXIST
+    }
+    v.push(ops);
+    0
+}
+
+extern "C" fn textsearch_unregister(ops: u64) -> i32 {
+    let mut v = TS_OPS.lock().unwrap_or_else(|e| e.into_inner());
+    match v.iter().position(|&o| o == ops) {
+        Some(i) => {
+            v.remove(i);
+            0
+        }
+        None => -2, // -ENOENT
     }
 }

@@ -17,6 +17,9 @@
 
 use crate::errno::{Errno, KResult};
 
+/// Where the host puts everything a module can link against.
+const LOW_WINDOW: std::ops::Range<u64> = kabi::lowmem::LOW_START..kabi::lowmem::LOW_END;
+
 pub const R_X86_64_NONE: u32 = 0;
 pub const R_X86_64_64: u32 = 1;
 pub const R_X86_64_PC32: u32 = 2;
@@ -39,9 +42,10 @@ impl RelocError {
         Errno::ENOEXEC
     }
 
-    /// The kernel log lines for this error.
+    /// The kernel log lines for this error (arch/x86/kernel/module.c logs
+    /// with the `module: ` prefix).
     pub fn messages(&self, module: &str) -> Vec<String> {
-        match self {
+        let lines = match self {
             RelocError::Unknown(t) => vec![format!("{module}: Unknown rela relocation: {t}")],
             RelocError::Nonzero { r_type, loc, val } => vec![format!(
                 "x86/modules: Skipping invalid relocation target, existing value is nonzero for type {r_type}, loc {loc:016x}, val {val:x}"
@@ -53,7 +57,8 @@ impl RelocError {
             RelocError::OutOfBounds { offset } => {
                 vec![format!("{module}: relocation offset {offset:#x} outside its section")]
             }
-        }
+        };
+        lines.into_iter().map(|l| format!("module: {l}")).collect()
     }
 }
 
@@ -95,7 +100,13 @@ pub unsafe fn apply_raw(place: *mut u8, avail: u64, p: u64, r_type: u32, s: u64,
                     return Err(RelocError::Nonzero { r_type, loc: p, val });
                 }
                 let out = match r_type {
-                    R_X86_64_32 if val != u64::from(val as u32) => return Err(RelocError::Overflow { r_type, val }),
+                    // On Linux every kernel and module address is in the top
+                    // 2 GiB, so a zero-extended 32-bit field can never hold
+                    // one; the host's low addresses would fit, so they are
+                    // refused the same way.
+                    R_X86_64_32 if val != u64::from(val as u32) || (LOW_WINDOW.contains(&val)) => {
+                        return Err(RelocError::Overflow { r_type, val })
+                    }
                     R_X86_64_32S if val as i64 != i64::from(val as i32) => return Err(RelocError::Overflow { r_type, val }),
                     R_X86_64_32 | R_X86_64_32S => val as u32,
                     _ => {
@@ -136,6 +147,10 @@ mod tests {
         assert_eq!(i32::from_le_bytes(b), -8);
         let mut b = [0u8; 4];
         assert!(matches!(apply(&mut b, 0, R_X86_64_32, 1 << 33, 0), Err(RelocError::Overflow { .. })));
+        let mut b = [0u8; 4];
+        assert!(matches!(apply(&mut b, 0, R_X86_64_32, 0x2000_0000, 0), Err(RelocError::Overflow { .. })));
+        let mut b = [0u8; 4];
+        apply(&mut b, 0, R_X86_64_32, 0x1234, 0).unwrap();
         let mut b = [0u8; 4];
         assert!(matches!(apply(&mut b, 0, R_X86_64_32S, 0x8000_0000, 0), Err(RelocError::Overflow { .. })));
         let mut b = [0u8; 4];
