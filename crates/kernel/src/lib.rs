@@ -185,6 +185,20 @@ impl Kernel {
         load::link_only(self, image, flags, load::LinkOnly { placeholders })
     }
 
+    /// Calls an exported function (up to two integer arguments) under the
+    /// fault guard: a fault becomes an oops in the log, the kernel is tainted
+    /// D and the call returns `EFAULT`; the module stays loaded.
+    pub fn call_export(&self, name: &str, a0: u64, a1: u64) -> KResult<u64> {
+        let addr = self.lookup_symbol(name).ok_or(Errno::ENOENT)?;
+        match cpu::call_function(addr, a0, a1)? {
+            Ok(v) => Ok(v),
+            Err(fault) => {
+                oops::report(self, &fault);
+                Err(Errno::EFAULT)
+            }
+        }
+    }
+
     /// `delete_module(2)`.
     pub fn delete_module(&self, name: &str, flags: u32) -> KResult<()> {
         unload::delete_module(self, name, flags)

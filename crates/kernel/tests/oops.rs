@@ -90,3 +90,17 @@ fn fault_in_exit_leaves_the_module_going() {
     assert!(line.contains("oops ") && line.contains(" Unloading ") && line.contains("(OE-)"), "{line}");
     assert_eq!(k.delete_module("oops", 0), Err(Errno::EBUSY));
 }
+
+#[test]
+fn fault_in_an_export_called_from_the_host() {
+    let Some((k, _g)) = kernel() else { return };
+    let Some(img) = test_module("oops") else { return };
+    k.finit_module(&img, "", 0).unwrap();
+    assert_eq!(k.call_export("oops_fault_export", 21, 0), Ok(42));
+    let seq = kabi::log::next_seq();
+    assert_eq!(k.call_export("oops_fault_export", 1, 0), Err(Errno::EFAULT));
+    has(&log_since(seq), |l| l.starts_with("RIP: 0010:oops_write_null+0x") && l.ends_with(" [oops]"), "RIP");
+    // the module and the host carry on
+    assert_eq!(k.call_export("oops_fault_export", 5, 0), Ok(10));
+    k.delete_module("oops", 0).unwrap();
+}

@@ -39,6 +39,15 @@ static noinline int oops_smash(int n)
 	return buf[0];
 }
 
+/* Called by the host: doubles `how`, or faults when `how` is 1. */
+int oops_fault_export(int how)
+{
+	if (how == 1)
+		oops_write_null();
+	return how * 2;
+}
+EXPORT_SYMBOL_GPL(oops_fault_export);
+
 static int __init faulty_init(void)
 {
 	pr_info("oops: mode=%s\n", mode);
