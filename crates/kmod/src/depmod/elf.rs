@@ -104,6 +104,32 @@ const STT_REGISTER: u8 = 13;
 const EM_SPARC: u16 = 2;
 const EM_SPARCV9: u16 = 43;
 
+/// `kmod_elf_get_strings`' split of a string section (the same as
+/// [`kofile::modinfo::strings`], with `memchr`): leading NUL padding
+/// skipped, runs of NULs separate strings, a section of at most one byte
+/// after the padding holds nothing, a last string without its NUL counts.
+fn c_strings(section: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut s = section;
+    while s.len() > 1 && s[0] == 0 {
+        s = &s[1..];
+    }
+    if s.len() <= 1 {
+        s = &[];
+    }
+    let mut rest = s;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = memchr::memchr(0, rest).unwrap_or(rest.len());
+        let item = &rest[..n];
+        rest = rest.get(n + 1..).unwrap_or(&[]);
+        if !item.is_empty() {
+            return Some(item);
+        }
+    })
+}
+
 /// Where the image's bytes come from.
 enum Source<'a> {
     Mem(&'a [u8]),
@@ -406,13 +432,15 @@ fn extract<'a>(mut img: Image<'a>, scratch: &'a mut Vec<u8>, out: &mut Arena) ->
     // .modinfo: alias and softdep values, in order.
     if let Some(s) = modinfo {
         if let Some(data) = img.read(s.off, s.len) {
-            for e in kofile::modinfo::entries(&data) {
-                let kind = match e.key {
-                    b"alias" => true,
-                    b"softdep" => false,
-                    _ => continue,
+            for e in c_strings(&data) {
+                let (kind, value) = if let Some(v) = e.strip_prefix(b"alias=") {
+                    (true, v)
+                } else if let Some(v) = e.strip_prefix(b"softdep=") {
+                    (false, v)
+                } else {
+                    continue;
                 };
-                let span = out.push(e.value);
+                let span = out.push(value);
                 out.info.push((kind, span));
             }
         }
@@ -524,7 +552,7 @@ fn extract<'a>(mut img: Image<'a>, scratch: &'a mut Vec<u8>, out: &mut Arena) ->
         match ksymstr.and_then(|s| img.read(s.off, s.len)) {
             None => Err(ENOENT),
             Some(data) => {
-                for name in kofile::modinfo::strings(&data) {
+                for name in c_strings(&data) {
                     let span = out.push(name);
                     out.exports.push((span, 0));
                 }
@@ -614,7 +642,7 @@ mod tests {
         v.extend_from_slice(shstr);
         let mi_off = v.len() as u64;
         v.extend_from_slice(b"alias=a-b\0softdep=pre: x\0license=GPL\0");
-        while v.len() % 8 != 0 {
+        while v.len() & 7 != 0 {
             v.push(0);
         }
         let shoff = v.len() as u64;
@@ -642,12 +670,79 @@ mod tests {
                 let ours = Image::parse(Source::Mem(&m), m.len() as u64, &m[..m.len().min(64)], &mut Vec::new()).err();
                 let theirs = kofile::Elf::parse(&m).err().map(|e| e.errno());
                 assert_eq!(ours, theirs, "byte {i} = {x:#x}");
+                let _ = w.load_image(&m);
             }
         }
         for n in 0..v.len() {
             let ours = Image::parse(Source::Mem(&v[..n]), n as u64, &v[..n.min(64)], &mut Vec::new()).err();
             let theirs = kofile::Elf::parse(&v[..n]).err().map(|e| e.errno());
             assert_eq!(ours, theirs, "length {n}");
+            let _ = w.load_image(&v[..n]);
         }
+    }
+
+    /// Random mutations of real modules (from the fixture tree, when
+    /// there) never make the reader panic, from memory or from a file.
+    #[test]
+    fn string_split_matches_kofile() {
+        let cases: [&[u8]; 9] = [b"", b"\0", b"\0\0a", b"a", b"ab", b"\0ab\0\0c", b"a=b\0c\0", b"\0\0\0x=1\0\0y", b"k\0\0\0"];
+        for c in cases {
+            let ours: Vec<&[u8]> = c_strings(c).collect();
+            let theirs: Vec<&[u8]> = kofile::modinfo::strings(c).collect();
+            assert_eq!(ours, theirs, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn mutations_do_not_panic() {
+        let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
+        let env = std::fs::read_to_string(Path::new(&cache).join("fixtures/current/env")).unwrap_or_default();
+        let get = |k: &str| env.lines().find_map(|l| l.strip_prefix(k)?.strip_prefix('=')).map(|v| v.trim().to_string());
+        let mut samples = Vec::new();
+        for (root, rel, name) in [("AMD64_ROOT", "RELEASE", "kernel/lib/libcrc32c.ko"), ("S390X_ROOT", "S390X_RELEASE", "kernel/lib/libcrc32c.ko"), ("I386_ROOT", "I386_RELEASE", "kernel/lib/libcrc32c.ko")] {
+            if let (Some(r), Some(v)) = (get(root), get(rel)) {
+                if let Ok(d) = std::fs::read(Path::new(&r).join("lib/modules").join(v).join(name)) {
+                    samples.push(d);
+                }
+            }
+        }
+        if samples.is_empty() {
+            eprintln!("note: no fixture modules; mutating a synthetic header only");
+            return;
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let dir = std::env::temp_dir().join(format!("depmod-elf-mut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut w = Worker::default();
+        for round in 0..3000 {
+            let base = &samples[round % samples.len()];
+            let mut m = base.clone();
+            for _ in 0..1 + rnd() % 8 {
+                let i = (rnd() % m.len() as u64) as usize;
+                m[i] = rnd() as u8;
+            }
+            // Aim at the section table and the ELF header too.
+            if round % 3 == 0 {
+                let i = (m.len() - 1 - (rnd() % 4096.min(m.len() as u64)) as usize).min(m.len() - 1);
+                m[i] ^= 1 << (rnd() % 8);
+            }
+            if round % 7 == 0 {
+                let n = (rnd() % m.len() as u64) as usize;
+                m.truncate(n);
+            }
+            let _ = w.load_image(&m);
+            if round % 10 == 0 {
+                let f = dir.join("m.ko");
+                std::fs::write(&f, &m).unwrap();
+                let _ = w.load(&f, None);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -52,15 +52,23 @@ pub fn report_cycles(deps: &[Vec<usize>], left: &[u32], names: &[&[u8]]) -> Vec<
     let n = deps.len();
     let mut roots: Vec<usize> = (0..n).filter(|&i| left[i] > 0).collect();
     let stack_size = roots.len();
+
     let mut visited = vec![false; n];
     let mut in_loop: HashSet<usize> = HashSet::new();
     let mut lines = Vec::new();
     let mut steps = 0usize;
     let mut runaway = false;
 
+    // kmod_list_remove_data() returns the node *after* the removed one as
+    // the list's new head: removing from the middle of the (circular)
+    // list rotates it.
     let remove = |roots: &mut Vec<usize>, m: usize| {
         if let Some(p) = roots.iter().position(|&r| r == m) {
             roots.remove(p);
+            if !roots.is_empty() {
+                let p = p % roots.len();
+                roots.rotate_left(p);
+            }
         }
     };
 

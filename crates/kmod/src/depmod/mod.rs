@@ -208,10 +208,10 @@ fn regex_matches(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
-/// How many threads read modules: the CPUs available (`DEPMOD_THREADS`
-/// overrides, for measurements).
+/// How many threads read modules: the CPUs available
+/// (`MODHOST_DEPMOD_THREADS` overrides, for measurements).
 fn thread_count(jobs: usize) -> usize {
-    let n = std::env::var("DEPMOD_THREADS")
+    let n = std::env::var("MODHOST_DEPMOD_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -565,7 +565,6 @@ pub fn run(opts: &Options, log: &mut Log<'_>, out: &mut dyn Write) -> std::io::R
         Err(e) => log::errno_of(&e),
     };
 
-    let t_start = std::time::Instant::now();
     let result = (|| -> Result<Result<bool, ()>, Fatal> {
         if let Some(f) = &opts.symvers {
             if let Err(e) = d.load_symvers(f, log) {
@@ -596,35 +595,21 @@ pub fn run(opts: &Options, log: &mut Log<'_>, out: &mut dyn Write) -> std::io::R
                 d.add_file_arg(f, log)?;
             }
         }
-        let t0 = t_start;
-        let tm = |w: &str| {
-            if std::env::var_os("DEPMOD_TIMES").is_some() {
-                let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-                unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-                eprintln!("{w}: wall {:?} cpu {:.1}ms", t0.elapsed(), ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6)
-            }
-        };
-        tm("search");
         d.build_array(log);
-        tm("array");
         d.load_modules(log);
-        tm("load");
         if d.load_dependencies(log, out).is_err() {
             return Ok(Err(()));
         }
         if !d.calculate_dependencies(log) {
             return Ok(Err(()));
         }
-        tm("deps");
         if opts.dry_run {
             if d.output_stdout(out, log).is_err() {
                 return Ok(Err(()));
             }
             return Ok(Ok(true));
         }
-        let r = d.output_files(log)?;
-        tm("out");
-        Ok(Ok(r))
+        Ok(Ok(d.output_files(log)?))
     })();
 
     // Everything is freed by the end of the process.

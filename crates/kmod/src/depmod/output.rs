@@ -325,8 +325,6 @@ impl Depmod {
         super::hash::sort_in_table_order(&mut owned, 2048, |x| x.0);
         let lines = if which.contains(&0) || which.contains(&1) { self.dep_lines() } else { Vec::new() };
         let run = |i: usize| -> Generated {
-            let t0 = std::time::Instant::now();
-            let _g = scopeguard(i, t0);
             match i {
                 0 => self.gen_dep(&lines),
                 1 => self.gen_dep_bin(&lines),
@@ -379,11 +377,7 @@ impl Depmod {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let pid = std::process::id();
         let all: Vec<usize> = (0..FILES.len()).collect();
-        let t0 = std::time::Instant::now();
         let gens = self.generate(&all);
-        if std::env::var_os("DEPMOD_TIMES").is_some() {
-            eprintln!("  generate: {:?}", t0.elapsed());
-        }
         let mut ok = true;
         for (name, g) in FILES.iter().zip(gens) {
             let tmp = format!("{name}.{pid}.{}.{}", now.subsec_micros(), now.as_secs());
@@ -419,18 +413,6 @@ impl Depmod {
         }
         Ok(ok)
     }
-}
-
-struct Guard(usize, std::time::Instant);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if std::env::var_os("DEPMOD_TIMES").is_some() {
-            eprintln!("  gen {}: {:?}", FILES[self.0], self.1.elapsed());
-        }
-    }
-}
-fn scopeguard(i: usize, t: std::time::Instant) -> Guard {
-    Guard(i, t)
 }
 
 fn close_file(f: std::fs::File) -> bool {

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `modhost depmod` against kmod 30's `depmod` on the whole
+# Debian fixture tree (4023 modules; BENCH_TREES=all adds the .ko.xz and .ko.zst trees).
+#
+# Each tool works on its own copy of lib/modules/<release> (module files hard-linked,
+# the existing indexes left out), so both read the same files and write all ten outputs.
+# One warm-up run of each, then RUNS (default 5) timed runs of each, alternating
+# kmod/ours, wall-clock via `date +%s%N`; prints the medians, the ratio ours/kmod, the
+# CPU time (user+sys) medians, and whether the ten files, stdout and stderr were
+# byte-identical. Non-interactive; builds the release binary first.
+#
+# Environment: MODHOST_FIXTURES (fixture env file, default
+# /var/cache/modhost/fixtures/current/env), RUNS, BENCH_TREES=all.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+FIXENV=${MODHOST_FIXTURES:-/var/cache/modhost/fixtures/current/env}
+KMOD_DEPMOD=/sbin/depmod
+OUTPUTS="modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep
+modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname"
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -r "$FIXENV" ] || die "fixture env $FIXENV missing: run scripts/fixtures.sh first"
+[ -x "$KMOD_DEPMOD" ] || die "$KMOD_DEPMOD (kmod) not installed"
+# shellcheck disable=SC1090
+. "$FIXENV"
+
+log "building the release binary"
+cargo build --release -q -p modhost-cli
+OURS=$PWD/target/release/modhost
+[ -x "$OURS" ] || die "$OURS not built"
+
+WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/bench-depmod.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# copy_tree SRCROOT REL DSTROOT: the module directory with hard links (copies when the
+# file system differs), without the index files.
+copy_tree() {
+    mkdir -p "$3/lib/modules"
+    cp -al "$1/lib/modules/$2" "$3/lib/modules/" 2>/dev/null || cp -a "$1/lib/modules/$2" "$3/lib/modules/"
+    for f in $OUTPUTS; do rm -f "$3/lib/modules/$2/$f"; done
+}
+
+now_ns() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# cpu_ms CMD...: runs CMD, prints user+sys milliseconds of it and its children.
+cpu_ms() {
+    local t
+    t=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
+    awk -v t="$t" 'BEGIN {split(t, a, " "); printf "%d\n", (a[1] + a[2]) * 1000}'
+}
+
+RESULTS=()
+bench() { # label SRCROOT REL
+    local label=$1 src=$2 rel=$3 i t0 t1 km om kc oc same=yes
+    local k=$WORK/k o=$WORK/o
+    rm -rf "$k" "$o"
+    copy_tree "$src" "$rel" "$k"
+    copy_tree "$src" "$rel" "$o"
+    local kcmd=("$KMOD_DEPMOD" -b "$k" "$rel") ocmd=("$OURS" depmod -b "$o" "$rel")
+    # Sanity: identical files, stdout, stderr (paths made equal) and status?
+    "${kcmd[@]}" >"$WORK/k.out" 2>"$WORK/k.err" && ks=0 || ks=$?
+    "${ocmd[@]}" >"$WORK/o.out" 2>"$WORK/o.err" && os=0 || os=$?
+    sed -i "s#$k#ROOT#g" "$WORK/k.out" "$WORK/k.err"
+    sed -i "s#$o#ROOT#g" "$WORK/o.out" "$WORK/o.err"
+    cmp -s "$WORK/k.out" "$WORK/o.out" && cmp -s "$WORK/k.err" "$WORK/o.err" && [ "$ks" = "$os" ] || same=NO
+    for f in $OUTPUTS; do cmp -s "$k/lib/modules/$rel/$f" "$o/lib/modules/$rel/$f" || same=NO; done
+    : >"$WORK/kt"; : >"$WORK/ot"; : >"$WORK/kc"; : >"$WORK/oc"
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$(now_ns); "${kcmd[@]}" >/dev/null 2>&1 || true; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/kt"
+        t0=$(now_ns); "${ocmd[@]}" >/dev/null 2>&1 || true; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/ot"
+        cpu_ms "${kcmd[@]}" >>"$WORK/kc"
+        cpu_ms "${ocmd[@]}" >>"$WORK/oc"
+    done
+    km=$(median <"$WORK/kt"); om=$(median <"$WORK/ot")
+    kc=$(median <"$WORK/kc"); oc=$(median <"$WORK/oc")
+    RESULTS+=("$(awk -v l="$label" -v k="$km" -v o="$om" -v kc="$kc" -v oc="$oc" -v s="$same" \
+        'BEGIN {printf "%-16s %10.1f %10.1f %8.2f %12.0f %12.0f %8.2f   %s", l, k/1000, o/1000, (k>0?o/k:0), kc, oc, (kc>0?oc/kc:0), s}')")
+    rm -rf "$k" "$o"
+}
+
+log "timing: $RUNS alternating runs each (plus one warm-up)"
+bench "amd64 .ko" "$AMD64_ROOT" "$RELEASE"
+if [ "${BENCH_TREES:-}" = all ]; then
+    bench "amd64 .ko.xz" "$AMD64_XZ_ROOT" "$RELEASE"
+    bench "amd64 .ko.zst" "$AMD64_ZST_ROOT" "$RELEASE"
+fi
+
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kmod:    $("$KMOD_DEPMOD" -V | head -1) ($KMOD_DEPMOD)"
+echo "ours:    $OURS depmod"
+echo "runs:    $RUNS each, alternating, after one warm-up each; medians"
+echo
+printf '%-16s %10s %10s %8s %12s %12s %8s   %s\n' tree "kmod (ms)" "ours (ms)" ratio "kmod cpu ms" "ours cpu ms" "cpu rat" "identical"
+printf '%-16s %10s %10s %8s %12s %12s %8s   %s\n' ---------------- ---------- ---------- -------- ------------ ------------ -------- ---------
+printf '%s\n' "${RESULTS[@]}"
