@@ -52,9 +52,12 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
 fn usage(prog: &str) -> String {
     let names: Vec<&str> = TOOLS.iter().map(|t| t.0).collect();
     format!(
-        "modhost {}: the Linux loadable-module system\n\nUsage: {prog} <command> [args...]\n\nCommands: {}\n\nEach command is also available as a link named after it.\n",
+        "modhost {}: the Linux loadable-module system\n\nUsage: {prog} <command> [args...]\n\nCommands: {}\n\nEach command is also available as a link named after it.\n\nHost kernel: runtime directory {}, module directory {}/lib/modules/{}\n",
         env!("CARGO_PKG_VERSION"),
-        names.join(", ")
+        names.join(", "),
+        host::runtime_dir().display(),
+        host::server::module_root().display(),
+        modprobe::host_release()
     )
 }
 

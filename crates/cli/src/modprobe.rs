@@ -325,9 +325,14 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         early.err("missing parameters. See -h.\n");
         return Ok(1);
     }
+    let host = std::env::var("MODHOST_KERNEL").as_deref() != Ok("linux");
     let dirname = if root.is_some() || kversion.is_some() {
-        let release = kversion.unwrap_or_else(uname_release);
+        let release = kversion.unwrap_or_else(|| if host { host_release() } else { uname_release() });
         format!("{}/lib/modules/{release}", root.unwrap_or_default())
+    } else if host {
+        // The host kernel's module directory: MODHOST_MODULES (or the
+        // modhost data directory) and the host's release, not this machine's.
+        format!("{}/lib/modules/{}", crate::host::server::module_root().display(), host_release())
     } else {
         format!("/lib/modules/{}", uname_release())
     };
@@ -374,6 +379,20 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         Ok(e) if e >= 0 => 0,
         _ => 1,
     })
+}
+
+/// The release the host kernel presents (`MODHOST_RELEASE`, else the ABI
+/// profile's: the fixture kernel's release), falling back to `uname -r`.
+pub fn host_release() -> String {
+    if let Ok(r) = std::env::var("MODHOST_RELEASE") {
+        return r;
+    }
+    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
+    let env = std::env::var("MODHOST_FIXTURES").unwrap_or_else(|_| format!("{cache}/fixtures/current/env"));
+    std::fs::read_to_string(env)
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("RELEASE=")).map(str::to_string))
+        .unwrap_or_else(uname_release)
 }
 
 /// `uname -r`.
