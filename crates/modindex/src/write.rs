@@ -64,7 +64,7 @@ pub enum WriteError {
 /// A fast hasher for short byte-string keys (the map is private; hash
 /// flooding is not a concern for an index builder).
 #[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
+pub struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {

@@ -33,7 +33,7 @@ pub mod search;
 pub mod text;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::io::Write;
 use std::path::Path;
 
@@ -75,27 +75,8 @@ pub struct Options {
     pub module_files: Vec<Vec<u8>>,
 }
 
-/// A small fast hasher for the symbol table (keys are short strings).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The symbol table's hasher: the index writer's short-key hasher.
+pub(crate) use modindex::write::KeyHasher as Fx;
 
 pub(crate) type FxBuild = BuildHasherDefault<Fx>;
 
