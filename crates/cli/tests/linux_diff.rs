@@ -1118,7 +1118,7 @@ fn load_allowed(root: &Path) -> Vec<Allowed> {
     let text = std::fs::read_to_string(root.join("tests/diff/allowed")).unwrap_or_default();
     let mut v = Vec::new();
     for (n, l) in text.lines().enumerate() {
-        let l = l.trim();
+        let l = l.trim_end();
         if l.is_empty() || l.starts_with('#') {
             continue;
         }
@@ -1127,7 +1127,8 @@ fn load_allowed(root: &Path) -> Vec<Allowed> {
         let mut w = rule.splitn(3, ' ');
         let (Some(s), Some(f), Some(g)) = (w.next(), w.next(), w.next()) else { panic!("tests/diff/allowed:{}: bad rule", n + 1) };
         assert!(FIELDS.contains(&f), "tests/diff/allowed:{}: unknown field {f}", n + 1);
-        v.push(Allowed { scenario: s.into(), field: f.into(), line: g.trim().into() });
+        // the line glob keeps its leading spaces (" *": call-trace entries)
+        v.push(Allowed { scenario: s.into(), field: f.into(), line: g.trim_end().into() });
     }
     v
 }
@@ -1149,14 +1150,53 @@ fn load_log_ignore(root: &Path) -> Vec<String> {
     v
 }
 
+/// `tests/diff/log-masks`: one prefix per line (then ` -- <reason>`); in every log
+/// line of both sides, the word after each occurrence of a prefix becomes `*`.
+fn load_log_masks(root: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(root.join("tests/diff/log-masks")).unwrap_or_default();
+    let mut v = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        if l.trim().is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (prefix, reason) = l.rsplit_once(" -- ").unwrap_or_else(|| panic!("tests/diff/log-masks:{}: no ` -- <reason>`", n + 1));
+        check_reason(root, reason.trim(), &format!("tests/diff/log-masks:{}", n + 1));
+        assert!(!prefix.trim().is_empty(), "tests/diff/log-masks:{}: empty prefix", n + 1);
+        v.push(prefix.trim().to_string());
+    }
+    v
+}
+
+/// Replaces the word after every occurrence of each prefix with `*`.
+fn mask_words(line: &str, masks: &[String]) -> String {
+    let mut out = line.to_string();
+    for p in masks {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(p.as_str()).map(|i| i + from) {
+            let mut start = at + p.len();
+            start += out[start..].len() - out[start..].trim_start_matches(' ').len();
+            let end = out[start..].find(' ').map_or(out.len(), |e| start + e);
+            out.replace_range(start..end, "*");
+            from = start + 1;
+        }
+    }
+    out
+}
+
 /// A reason tag must be the `[tag]` of a heading of docs/compat-diff.md.
 fn check_reason(root: &Path, reason: &str, at: &str) {
     let doc = std::fs::read_to_string(root.join("docs/compat-diff.md")).unwrap_or_default();
     assert!(doc.lines().any(|h| h.starts_with('#') && h.contains(&format!("[{reason}]"))), "{at}: reason [{reason}] has no heading in docs/compat-diff.md");
 }
 
-fn normalise(o: &Obs, linux: bool, ignore: &[String]) -> Obs {
-    let log = o.log.lines().map(strip_ts).filter(|l| !(linux && ignore.iter().any(|g| glob(g, l)))).map(|l| format!("{l}\n")).collect();
+fn normalise(o: &Obs, linux: bool, ignore: &[String], masks: &[String]) -> Obs {
+    let log = o
+        .log
+        .lines()
+        .map(strip_ts)
+        .filter(|l| !(linux && ignore.iter().any(|g| glob(g, l))))
+        .map(|l| format!("{}\n", mask_words(l, masks)))
+        .collect();
     Obs {
         after_restart: o.after_restart,
         rc: o.rc.clone(),
@@ -1425,6 +1465,7 @@ fn host_kernel_matches_linux() {
 
     // compare
     let ignore = load_log_ignore(&root);
+    let masks = load_log_masks(&root);
     let allowed = load_allowed(&root);
     let mut report = String::new();
     let mut summary = String::new();
@@ -1433,7 +1474,7 @@ fn host_kernel_matches_linux() {
     for (i, s) in steps.iter().enumerate() {
         let e = per_scenario.entry(&s.scenario).or_default();
         e.0 += 1;
-        let h = normalise(&host_obs[i], false, &ignore);
+        let h = normalise(&host_obs[i], false, &ignore, &masks);
         let Some(l) = guest_steps.get(&i) else {
             e.1 += 1;
             bad_steps += 1;
@@ -1442,7 +1483,7 @@ fn host_kernel_matches_linux() {
                 writeln!(report, "\n[{}] step {i}: {}\n  Linux: no report (the guest stopped before this step)\n  host: {}", s.scenario, s.text, outcome(&h));
             continue;
         };
-        let l = normalise(l, true, &ignore);
+        let l = normalise(l, true, &ignore, &masks);
         let mut fields = String::new();
         for f in FIELDS {
             let (a, b) = (drop_allowed(l.field(f), &s.scenario, f, &allowed), drop_allowed(h.field(f), &s.scenario, f, &allowed));

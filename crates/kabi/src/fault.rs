@@ -45,8 +45,10 @@ pub struct Regs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 pub enum FaultKind {
-    /// A signal: number, si_code, faulting address.
-    Signal { signo: i32, code: i32, addr: u64 },
+    /// A signal: number, si_code, faulting address, and the CPU's error
+    /// code for a page fault (`REG_ERR`: bit 0 protection, 1 write, 2 user,
+    /// 4 instruction fetch — the bits of Linux's `X86_PF_*`).
+    Signal { signo: i32, code: i32, addr: u64, err: u64 },
     /// `__stack_chk_fail` was called.
     StackProtector,
     /// `panic()` was called (message in the log already).
@@ -80,6 +82,33 @@ struct Guard {
     regs: Regs,
     stack: [u64; STACK_WORDS],
     nstack: usize,
+    /// The registers at a `ud2` being handled by the trap hook (the
+    /// assembly restores them from here when the hook resumes).
+    trap: Regs,
+}
+
+/// What the trap hook decides about a `ud2` in module code (Linux's
+/// `handle_bug`): a WARN resumes after the instruction, anything else
+/// (BUG(), a `ud2` without a `__bug_table` entry) is an oops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrapAction {
+    /// Continue at the instruction after the `ud2`.
+    Resume,
+    /// End the guarded call as faulted (SIGILL), like any other fault.
+    Oops,
+}
+
+/// The hook that decides about a `ud2` in module code. It runs in normal
+/// context (not in the signal handler) on the module's stack, with the
+/// registers at the `ud2` and the stack words above it, so it may lock,
+/// allocate and log.
+pub type TrapHook = fn(&Regs, &[u64]) -> TrapAction;
+
+static TRAP_HOOK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Installs the `ud2` hook (the host kernel's bug-table lookup).
+pub fn set_trap_hook(hook: TrapHook) {
+    TRAP_HOOK.store(hook as usize, std::sync::atomic::Ordering::Release);
 }
 
 thread_local! {
@@ -127,16 +156,79 @@ std::arch::global_asm!(
     "jmp qword ptr [rdi + 72]",
     // void modhost_guard_unwind(Guard *g): abandon the current frames and
     // resume the guarded call as faulted (from normal context).
+    // modhost_trap_entry: where the signal handler sends a `ud2` in module
+    // code. Every register still holds the module's value (the handler
+    // changed only rip; the full set is also in the guard). Align the stack
+    // (module code has no red zone: the words below rsp are free), ask the
+    // hook, then restore every register and flag from the returned Regs
+    // and continue at its rip. The hook does not return for an oops.
+    ".globl modhost_trap_entry",
+    ".p2align 4",
+    "modhost_trap_entry:",
+    "and rsp, -16",
+    "call {dispatch}",
+    "mov r11, rax",
+    "mov rsp, [r11 + 8]",
+    "push qword ptr [r11]",
+    "push qword ptr [r11 + 16]",
+    "mov rax, [r11 + 24]",
+    "mov rbx, [r11 + 32]",
+    "mov rcx, [r11 + 40]",
+    "mov rdx, [r11 + 48]",
+    "mov rsi, [r11 + 56]",
+    "mov rdi, [r11 + 64]",
+    "mov rbp, [r11 + 72]",
+    "mov r8, [r11 + 80]",
+    "mov r9, [r11 + 88]",
+    "mov r10, [r11 + 96]",
+    "mov r12, [r11 + 112]",
+    "mov r13, [r11 + 120]",
+    "mov r14, [r11 + 128]",
+    "mov r15, [r11 + 136]",
+    "mov r11, [r11 + 104]",
+    "popfq",
+    "ret",
     ".globl modhost_guard_unwind",
     ".p2align 4",
     "modhost_guard_unwind:",
     "mov rsp, [rdi]",
     "jmp qword ptr [rdi + 8]",
+    dispatch = sym trap_dispatch,
 );
 
 extern "C" {
     fn modhost_guarded_call(target: u64, a0: u64, a1: u64, g: *mut Guard) -> u64;
     fn modhost_guard_unwind(g: *mut Guard) -> !;
+    fn modhost_trap_entry();
+}
+
+/// Called by `modhost_trap_entry` in normal context: asks the hook about
+/// the `ud2` whose registers the handler saved in the guard. Returns the
+/// registers to resume with (rip past the `ud2`), or unwinds the guarded
+/// call as faulted.
+extern "C" fn trap_dispatch() -> *const Regs {
+    let g = CURRENT.with(|c| c.get());
+    // SAFETY: the handler only sends a thread here while its guard is
+    // active; the guard outlives the guarded call.
+    unsafe {
+        let hook = TRAP_HOOK.load(std::sync::atomic::Ordering::Acquire);
+        let regs = (*g).trap;
+        let stack = (*g).stack; let stack = &stack[..(*g).nstack];
+        let action = if hook == 0 {
+            TrapAction::Oops
+        } else {
+            let hook: TrapHook = std::mem::transmute::<usize, TrapHook>(hook);
+            hook(&regs, stack)
+        };
+        if action == TrapAction::Resume {
+            (*g).trap.rip += 2;
+            return &(*g).trap;
+        }
+        (*g).faulted = 1;
+        (*g).kind = FaultKind::Signal { signo: libc::SIGILL, code: 2 /* ILL_ILLOPN */, addr: regs.rip, err: 0 };
+        (*g).regs = regs;
+        modhost_guard_unwind(g)
+    }
 }
 
 static INSTALL: Once = Once::new();
@@ -212,9 +304,6 @@ extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_
             r15: r(libc::REG_R15),
         };
         let addr = (*info).si_addr() as u64;
-        (*g).faulted = 1;
-        (*g).kind = FaultKind::Signal { signo, code: (*info).si_code, addr };
-        (*g).regs = regs;
         // The stack words between the faulting rsp and the guard's frame.
         let n = ((*g).rsp.saturating_sub(regs.rsp) / 8).min(STACK_WORDS as u64) as usize;
         if regs.rsp % 8 == 0 && regs.rsp < (*g).rsp {
@@ -223,6 +312,17 @@ extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_
             }
             (*g).nstack = n;
         }
+        // A `ud2` (WARN/BUG) in module code: let the trap hook decide, in
+        // normal context, on the module's own stack (see modhost_trap_entry).
+        // The instruction was just fetched, so its two bytes are readable.
+        if signo == libc::SIGILL && crate::lowmem::in_window(regs.rip) && *(regs.rip as *const [u8; 2]) == [0x0f, 0x0b] {
+            (*g).trap = regs;
+            gr[libc::REG_RIP as usize] = modhost_trap_entry as *const () as i64;
+            return;
+        }
+        (*g).faulted = 1;
+        (*g).kind = FaultKind::Signal { signo, code: (*info).si_code, addr, err: r(libc::REG_ERR) };
+        (*g).regs = regs;
         gr[libc::REG_RSP as usize] = (*g).rsp as i64;
         gr[libc::REG_RDI as usize] = g as i64;
         gr[libc::REG_RIP as usize] = (*g).resume as i64;
@@ -244,6 +344,7 @@ pub fn guarded_call(target: u64, a0: u64, a1: u64) -> Result<u64, Fault> {
         regs: Regs::default(),
         stack: [0; STACK_WORDS],
         nstack: 0,
+        trap: Regs::default(),
     });
     let prev = CURRENT.with(|c| c.replace(&mut *g));
     // SAFETY: `target` is module code of a loaded module (the caller's
@@ -286,4 +387,10 @@ const _: () = {
     assert!(std::mem::offset_of!(Guard, faulted) == 16);
     assert!(std::mem::offset_of!(Guard, saved) == 24);
     assert!(std::mem::offset_of!(Guard, ret) == 72);
+    assert!(std::mem::offset_of!(Regs, rip) == 0);
+    assert!(std::mem::offset_of!(Regs, rsp) == 8);
+    assert!(std::mem::offset_of!(Regs, eflags) == 16);
+    assert!(std::mem::offset_of!(Regs, rax) == 24);
+    assert!(std::mem::offset_of!(Regs, r11) == 104);
+    assert!(std::mem::offset_of!(Regs, r15) == 136);
 };

@@ -19,6 +19,12 @@ pub const LOW_START: u64 = 0x1000_0000;
 /// One past the highest address handed out (2 GiB).
 pub const LOW_END: u64 = 0x8000_0000;
 
+/// Whether `addr` lies in the low window (module images, stubs, host data
+/// modules reference), as opposed to the host's own code and heap.
+pub fn in_window(addr: u64) -> bool {
+    (LOW_START..LOW_END).contains(&addr)
+}
+
 /// Page protections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prot {

@@ -62,6 +62,10 @@ pub struct Profile {
     pub module_layout_crc: u32,
     /// The builtin trusted certificates (from `system_certificate_list`).
     pub signing_certs: Vec<Certificate>,
+    /// `init_utsname()->version`, from the image's `linux_banner`, e.g.
+    /// `#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)` (oops and
+    /// WARN reports print its first word).
+    pub uts_version: String,
 }
 
 /// One vmlinux export.
@@ -191,6 +195,7 @@ impl Profile {
         drop(bz);
         let vm = vmlinuz::Vmlinux::parse(&vmlinux).map_err(vz_err)?;
         let image_exports = vm.ksymtab().map_err(vz_err)?;
+        let uts_version = uts_version_from_banner(&vmlinux, release).ok_or_else(|| vz_err(format!("no `Linux version {release} ...` banner")))?;
         check_exports_against_image(&exports, &image_exports)?;
 
         // symbols: System.map if real, else the image's own
@@ -246,7 +251,7 @@ impl Profile {
             vermagic_module,
             image_exports_checked: image_exports.len(),
         };
-        let profile = Profile { release: release.to_string(), vermagic, exports, percpu, module_layout_crc, signing_certs };
+        let profile = Profile { release: release.to_string(), vermagic, exports, percpu, module_layout_crc, signing_certs, uts_version };
         Ok((profile, prov))
     }
 
@@ -267,8 +272,9 @@ impl Profile {
     /// separated by single spaces; blank lines and lines starting with `#`
     /// are ignored.
     /// ```text
-    /// modhost-kabi-profile 1                     first record, exactly
+    /// modhost-kabi-profile 2                     first record, exactly
     /// release 6.1.0-56-amd64
+    /// uts_version "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
     /// vermagic "6.1.0-56-amd64 SMP preempt mod_unload modversions "
     /// module_layout_crc 0x9060323f
     /// percpu_size 0x35000                        static per-CPU size
@@ -300,9 +306,10 @@ impl Profile {
     /// The text [`save`](Self::save) writes.
     pub fn to_text(&self) -> String {
         let mut s = String::with_capacity(64 * self.exports.len() + 4096);
-        s.push_str("modhost-kabi-profile 1\n");
+        s.push_str("modhost-kabi-profile 2\n");
         s.push_str("# kernel ABI profile derived from Debian's vmlinuz, System.map/kallsyms and Module.symvers\n");
         let _ = writeln!(s, "release {}", self.release);
+        let _ = writeln!(s, "uts_version {}", quote(&self.uts_version));
         let _ = writeln!(s, "vermagic {}", quote(&self.vermagic));
         let _ = writeln!(s, "module_layout_crc {:#010x}", self.module_layout_crc);
         let _ = writeln!(s, "percpu_size {:#x}", self.percpu.static_size);
@@ -344,6 +351,7 @@ impl Profile {
         }
         let mut release = None;
         let mut vermagic = None;
+        let mut uts_version = None;
         let mut crc = None;
         let mut percpu_size = None;
         let mut percpu = Vec::new();
@@ -362,8 +370,8 @@ impl Profile {
             }
             let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
             if !header {
-                if line != "modhost-kabi-profile 1" {
-                    return Err(err("not a modhost kabi profile (expected `modhost-kabi-profile 1`)".into()));
+                if line != "modhost-kabi-profile 2" {
+                    return Err(err("not a modhost kabi profile (expected `modhost-kabi-profile 2`)".into()));
                 }
                 header = true;
                 continue;
@@ -384,6 +392,10 @@ impl Profile {
                 "vermagic" => {
                     once(&vermagic, key, n)?;
                     vermagic = Some(unquote(rest).map_err(|m| err(format!("vermagic: {m}")))?);
+                }
+                "uts_version" => {
+                    once(&uts_version, key, n)?;
+                    uts_version = Some(unquote(rest).map_err(|m| err(format!("uts_version: {m}")))?);
                 }
                 "module_layout_crc" => {
                     once(&crc, key, n)?;
@@ -450,6 +462,7 @@ impl Profile {
         let missing = |what: &str| (last, format!("missing `{what}` record"));
         let release = release.ok_or_else(|| missing("release"))?;
         let vermagic = vermagic.ok_or_else(|| missing("vermagic"))?;
+        let uts_version = uts_version.ok_or_else(|| missing("uts_version"))?;
         let module_layout_crc = crc.ok_or_else(|| missing("module_layout_crc"))?;
         let static_size = percpu_size.ok_or_else(|| missing("percpu_size"))?;
         match exports.iter().find(|e| e.name == "module_layout") {
@@ -467,8 +480,33 @@ impl Profile {
             percpu: PercpuLayout { symbols: percpu, static_size },
             module_layout_crc,
             signing_certs: certs,
+            uts_version,
         })
     }
+}
+
+/// `init_utsname()->version` from the decompressed image's `linux_banner`
+/// ("Linux version <release> (<builder>) (<compiler>) <version>\n"): the
+/// text after the last " #" of that line. Debian's image holds two such
+/// lines, a placeholder (`# SMP ...`, from before the build number is
+/// known) and the real one (`#1 SMP ...`): the one with a number wins.
+fn uts_version_from_banner(vmlinux: &[u8], release: &str) -> Option<String> {
+    let needle = format!("Linux version {release} (");
+    let mut found: Option<String> = None;
+    let mut from = 0;
+    while let Some(at) = vmlinux[from..].windows(needle.len()).position(|w| w == needle.as_bytes()).map(|p| p + from) {
+        from = at + needle.len();
+        let rest = &vmlinux[at..];
+        let Some(end) = rest.iter().take(1024).position(|&b| b == b'\n' || b == 0) else { continue };
+        let Ok(line) = std::str::from_utf8(&rest[..end]) else { continue };
+        let Some(p) = line.rfind(" #") else { continue };
+        let v = &line[p + 1..];
+        if v.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
+            return Some(v.to_string());
+        }
+        found.get_or_insert_with(|| v.to_string());
+    }
+    found
 }
 
 fn check_name(s: &str) -> Result<(), String> {

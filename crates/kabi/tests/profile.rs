@@ -263,6 +263,7 @@ fn save_load_round_trip() {
     assert_eq!(names.len(), 1, "{names:?}");
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(text.contains(&format!("vermagic \"{}\"\n", p.vermagic)));
+    assert!(p.uts_version.starts_with("#1 SMP PREEMPT_DYNAMIC Debian "), "{}", p.uts_version);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -284,6 +285,7 @@ fn synthetic() -> Profile {
         },
         module_layout_crc: 0x9060_323f,
         signing_certs: Vec::new(),
+        uts_version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.0-0 (2026-01-01)".into(),
     }
 }
 
@@ -308,7 +310,8 @@ fn malformed_profiles_are_rejected() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("not a profile", b"hello\n".to_vec()),
-        ("wrong version", good.replacen("modhost-kabi-profile 1", "modhost-kabi-profile 2", 1).into_bytes()),
+        ("old version", good.replacen("modhost-kabi-profile 2", "modhost-kabi-profile 1", 1).into_bytes()),
+        ("missing uts_version", with(&|l| (!l.starts_with("uts_version")).then(|| l.to_string())).into_bytes()),
         ("truncated (no end)", with(&|l| (!l.starts_with("end ")).then(|| l.to_string())).into_bytes()),
         ("truncated mid-line", good.as_bytes()[..good.len() - 3].to_vec()),
         ("bad crc", good.replace("export 0x00000001", "export 0xzz").into_bytes()),

@@ -36,6 +36,7 @@ impl Config {
                 static_size: profile.percpu.static_size,
             },
             verifier: Some(Box::new(Keyring { certs: profile.signing_certs.clone() })),
+            uts_version: profile.uts_version.clone(),
             sig_enforce: false,
             blacklist: Vec::new(),
         }

@@ -21,6 +21,7 @@
 
 pub mod arch;
 pub mod boot;
+pub mod bug;
 pub mod check;
 pub mod cpu;
 pub mod errno;
@@ -85,6 +86,8 @@ pub struct Config {
     pub exports: Vec<ExportDecl>,
     pub percpu: kabi::vmlinux::PercpuSpec,
     pub verifier: Option<Box<dyn SignatureVerifier>>,
+    /// `init_utsname()->version` (its first word appears in oops reports).
+    pub uts_version: String,
     /// `module.sig_enforce`.
     pub sig_enforce: bool,
     /// `module_blacklist=`.
@@ -135,6 +138,7 @@ impl Kernel {
             }
         }
         kabi::set_symbolizer(views::symbolize_global);
+        kabi::fault::set_trap_hook(bug::trap);
         let module_layout_crc = config.exports.iter().find(|e| e.name == "module_layout").map(|e| e.crc);
         Ok(Kernel {
             module_layout_crc,
@@ -190,7 +194,7 @@ impl Kernel {
     /// D and the call returns `EFAULT`; the module stays loaded.
     pub fn call_export(&self, name: &str, a0: u64, a1: u64) -> KResult<u64> {
         let addr = self.lookup_symbol(name).ok_or(Errno::ENOENT)?;
-        match cpu::call_function(addr, a0, a1)? {
+        match cpu::call_function(self, addr, a0, a1)? {
             Ok(v) => Ok(v),
             Err(fault) => {
                 oops::report(self, &fault);
@@ -238,6 +242,11 @@ pub(crate) fn pr(level: u8, msg: String) {
 }
 
 /// Log levels.
+pub(crate) const KERN_EMERG: u8 = 0;
+pub(crate) const KERN_ALERT: u8 = 1;
+pub(crate) const KERN_CRIT: u8 = 2;
 pub(crate) const KERN_ERR: u8 = 3;
+/// `KERN_DEFAULT` records get the default message level (4).
+pub(crate) const KERN_DEFAULT: u8 = 4;
 pub(crate) const KERN_WARNING: u8 = 4;
 pub(crate) const KERN_NOTICE: u8 = 5;

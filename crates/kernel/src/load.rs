@@ -235,8 +235,8 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         percpu: None,
         args: String::new(),
         params: Vec::new(),
-        kallsyms: Vec::new(),
-        core_kallsyms: Vec::new(),
+        kallsyms: Default::default(),
+        core_kallsyms: Default::default(),
         version: info.modinfo_str("version"),
         srcversion: info.modinfo_str("srcversion"),
         sections: Vec::new(),
@@ -244,6 +244,7 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         sig_ok,
         using_gplonly_symbols: false,
         import_ns: info.modinfo_all("import_ns"),
+        bug_table: None,
     };
     // 9. add_unformed_module
     let mut st = add_unformed_module(k, module)?;
@@ -378,11 +379,16 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
             m.init_fn = cpu::read_u64(this_module + STRUCT_MODULE_INIT);
             m.exit_fn = cpu::read_u64(this_module + STRUCT_MODULE_EXIT);
         }
-        m.kallsyms = full;
-        m.core_kallsyms = core_syms;
+        m.kallsyms = std::sync::Arc::new(full);
+        m.core_kallsyms = std::sync::Arc::new(core_syms);
         m.syms = exports.iter().filter(|e| !e.gpl).cloned().collect();
         m.gpl_syms = exports.iter().filter(|e| e.gpl).cloned().collect();
         m.params = params;
+        // module_bug_finalize: the table WARN()/BUG() traps are looked up in
+        m.bug_table = (1..info.sections.len())
+            .find(|&i| info.secnames[i] == "__bug_table" && info.sections[i].flags & SHF_ALLOC != 0)
+            .map(|i| (addr_of(i), (info.sections[i].size / crate::bug::BUG_ENTRY_SIZE as u64) as usize))
+            .filter(|&(_, n)| n > 0);
         m.sections = sections;
         m.notes = notes;
         m.args = args.to_string();
@@ -432,7 +438,7 @@ fn going_and_free(k: &Kernel, this_module: u64, e: Errno) -> Errno {
 fn do_init_module(k: &Kernel, this_module: u64, name: &str) -> KResult<()> {
     let init_fn = k.lock().modules.iter().find(|m| m.this_module == this_module).map_or(0, |m| m.init_fn);
     let ret = if init_fn != 0 {
-        match cpu::call_init(init_fn)? {
+        match cpu::call_init(k, init_fn)? {
             Ok(r) => r,
             Err(fault) => {
                 // An oops in init: report it, then take the module back out
@@ -681,7 +687,7 @@ fn kallsyms(info: &LoadInfo<'_>, lay: &Layout, values: &[u64]) -> (Vec<KSym>, Ve
     for (i, s) in info.raw_symbols.iter().enumerate() {
         let sec = info.sections.get(usize::from(s.shndx)).map(|h| (h, info.secnames[usize::from(s.shndx)]));
         let kind = symbols::elf_type(s.info >> 4, s.info & 0xf, s.shndx, info.percpu_index, sec);
-        let k = KSym { name: s.name.to_string(), value: values[i], kind, size: s.size };
+        let k = KSym { name: s.name.to_string(), value: values[i], kind, size: s.size, shndx: s.shndx };
         if i == 0 || layout::is_core_symbol(info, lay, s.shndx, s.name_off) {
             core.push(k.clone());
         }

@@ -49,6 +49,8 @@ pub struct KSym {
     pub value: u64,
     pub kind: char,
     pub size: u64,
+    /// The ELF section index (0: undefined).
+    pub shndx: u16,
 }
 
 /// A module parameter: where its `struct kernel_param` is.
@@ -84,8 +86,10 @@ pub struct Module {
     pub percpu: Option<(u64, u64)>,
     pub args: String,
     pub params: Vec<ParamRef>,
-    pub kallsyms: Vec<KSym>,
-    pub core_kallsyms: Vec<KSym>,
+    /// The module's symbol table as kallsyms sees it: all of the ELF
+    /// symbols while it initialises, the core ones once it is live.
+    pub kallsyms: std::sync::Arc<Vec<KSym>>,
+    pub core_kallsyms: std::sync::Arc<Vec<KSym>>,
     pub version: Option<String>,
     pub srcversion: Option<String>,
     /// Allocated, non-empty sections and their load addresses (sysfs `sections/`).
@@ -94,6 +98,8 @@ pub struct Module {
     pub sig_ok: bool,
     pub using_gplonly_symbols: bool,
     pub import_ns: Vec<String>,
+    /// `__bug_table`: address and number of 12-byte `struct bug_entry`.
+    pub bug_table: Option<(u64, usize)>,
 }
 
 impl Module {

@@ -164,7 +164,7 @@ pub fn set_param(k: &Kernel, p: &ParamRef, value: Option<&[u8]>) -> KResult<()> 
         return Err(Errno::EINVAL);
     }
     let c = value.map(|v| CString::new(v.to_vec()).map_err(|_| Errno::EINVAL)).transpose()?;
-    let r = match cpu::call_param_set(set, c.as_deref(), p.kp)? {
+    let r = match cpu::call_param_set(k, set, c.as_deref(), p.kp)? {
         Ok(r) => r,
         Err(fault) => {
             crate::oops::report(k, &fault);
@@ -185,7 +185,7 @@ pub fn get_param(k: &Kernel, p: &ParamRef) -> KResult<Vec<u8>> {
     if get == 0 {
         return Err(Errno::EPERM);
     }
-    match cpu::call_param_get(get, p.kp)? {
+    match cpu::call_param_get(k, get, p.kp)? {
         Ok(text) => Ok(text),
         Err(fault) => {
             crate::oops::report(k, &fault);

@@ -34,7 +34,39 @@ pub const UNSIGNED_MODULE: u32 = 13;
 pub const LIVEPATCH: u32 = 15;
 pub const TEST: u32 = 18;
 
+pub const WARN: u32 = 9;
+
+/// Linux's `print_tainted()`: `Not tainted`, or `Tainted: ` and one column
+/// per flag (its letter when set; `G` for an unset P, a space otherwise).
+pub fn print_tainted(mask: u64) -> String {
+    if mask == 0 {
+        return "Not tainted".to_string();
+    }
+    let cols: String = FLAGS
+        .iter()
+        .map(|(b, c, _)| match (mask & (1 << b) != 0, *b) {
+            (true, _) => *c,
+            (false, 0) => 'G',
+            (false, _) => ' ',
+        })
+        .collect();
+    format!("Tainted: {cols}")
+}
+
 /// The letters of the module taint flags set in `mask`, in bit order.
 pub fn module_letters(mask: u64) -> String {
     FLAGS.iter().filter(|(b, _, m)| *m && mask & (1 << b) != 0).map(|(_, c, _)| *c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn print_tainted_columns() {
+        assert_eq!(print_tainted(0), "Not tainted");
+        // O and E: the columns of Linux's "Tainted: G           OE     "
+        assert_eq!(print_tainted(1 << OOT_MODULE | 1 << UNSIGNED_MODULE), "Tainted: G           OE     ");
+        assert_eq!(print_tainted(1 << PROPRIETARY_MODULE | 1 << DIE | 1 << WARN), "Tainted: P      D W         ");
+    }
 }

@@ -39,7 +39,7 @@ pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
     let this_module = m.this_module;
     drop(st);
     if exit_fn != 0 {
-        if let Err(fault) = cpu::call_exit(exit_fn)? {
+        if let Err(fault) = cpu::call_exit(k, exit_fn)? {
             // An oops in exit: the module stays listed, GOING, as on Linux.
             crate::oops::report(k, &fault);
             return Err(Errno::EFAULT);
@@ -48,7 +48,8 @@ pub fn delete_module(k: &Kernel, name: &str, flags: u32) -> KResult<()> {
     let mut st = k.lock();
     if let Some(m) = st.modules.iter().find(|m| m.this_module == this_module) {
         let letters = taint::module_letters(m.taints);
-        st.last_unloaded = Some(if letters.is_empty() { name.to_string() } else { format!("{name} ({letters})") });
+        // last_unloaded_module: the name and module_flags(mod, buf, false)
+        st.last_unloaded = Some(if letters.is_empty() { name.to_string() } else { format!("{name}({letters})") });
     }
     release(k, st, this_module);
     Ok(())
@@ -83,7 +84,7 @@ pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this
             if free != 0 {
                 // SAFETY: kernel_param.arg @32.
                 let arg = unsafe { cpu::read_u64(p.kp + 32) };
-                if let Ok(Err(fault)) = cpu::call_param_free(free, arg) {
+                if let Ok(Err(fault)) = cpu::call_param_free(k, free, arg) {
                     crate::oops::report(k, &fault);
                 }
             }

@@ -22,6 +22,21 @@ pub fn module_flags(m: &Module) -> String {
     format!(" ({s})")
 }
 
+/// Linux's `module_flags(mod, buf, true)` as `print_modules` shows it:
+/// `(OE)`, `(OE+)` while loading, `(-)` for an untainted module going;
+/// empty for an untainted live module.
+pub fn module_flags_with_state(m: &Module) -> String {
+    let mark = match m.state {
+        ModuleState::Coming => "+",
+        ModuleState::Going => "-",
+        _ => "",
+    };
+    if m.taints == 0 && mark.is_empty() {
+        return String::new();
+    }
+    format!("({}{mark})", taint::module_letters(m.taints))
+}
+
 /// One `/proc/modules` line.
 pub fn proc_modules_line(m: &Module) -> String {
     let size = m.core_layout.size + m.init_layout.size;
@@ -155,48 +170,79 @@ impl Errno {
     pub const EISDIR_OR_ENOENT: Errno = Errno(21);
 }
 
-type SymRange = (u64, u64, String, Vec<(String, u64, u64)>);
+/// What the symbolizer knows of one module: its images, where their text
+/// ends (`layout.text_size`, page-aligned) and its kallsyms table (shared
+/// with the module record, not copied).
+struct ModSyms {
+    name: String,
+    /// (base, length, text end) of the core and, while loading, init image.
+    core: (u64, u64, u64),
+    init: Option<(u64, u64, u64)>,
+    syms: std::sync::Arc<Vec<crate::module::KSym>>,
+}
 
-static GLOBAL: RwLock<Vec<SymRange>> = RwLock::new(Vec::new());
+static GLOBAL: RwLock<Vec<ModSyms>> = RwLock::new(Vec::new());
 
 /// Publishes the loaded modules' symbols for [`symbolize_global`] (called
 /// whenever the module list changes).
 pub(crate) fn publish_symbols(st: &crate::State) {
-    let mut v = Vec::new();
-    for m in &st.modules {
-        let syms: Vec<(String, u64, u64)> = m
-            .kallsyms
-            .iter()
-            .filter(|s| !s.name.is_empty() && matches!(s.kind, 't' | 'T' | 'r' | 'R' | 'd' | 'D' | 'b' | 'B'))
-            .map(|s| (s.name.clone(), s.value, s.size))
-            .collect();
-        v.push((m.core.base(), m.core.base() + m.core.len(), m.name.clone(), syms.clone()));
-        if let Some(init) = &m.init {
-            v.push((init.base(), init.base() + init.len(), m.name.clone(), syms));
-        }
-    }
+    let v = st
+        .modules
+        .iter()
+        .map(|m| ModSyms {
+            name: m.name.clone(),
+            core: (m.core.base(), m.core.len(), m.core.base() + m.core_layout.text_size),
+            init: m.init.as_ref().map(|i| (i.base(), i.len(), i.base() + m.init_layout.text_size)),
+            syms: m.kallsyms.clone(),
+        })
+        .collect();
     if let Ok(mut g) = GLOBAL.write() {
         *g = v;
     }
 }
 
+/// Linux's `is_mapping_symbol`: `$a`, `$x`, `$t`, `$d`, alone or with a `.` suffix.
+fn is_mapping_symbol(n: &str) -> bool {
+    let b = n.as_bytes();
+    b.len() >= 2 && b[0] == b'$' && b"axtd".contains(&b[1]) && (b.len() == 2 || b[2] == b'.')
+}
+
+/// `find_kallsyms_symbol`: the symbol of `syms` closest below `addr`; its
+/// size runs to the next symbol above `addr` or, failing one, to `nextval`
+/// (the end of the image's text). Returns (name, offset, size).
+fn find_kallsyms_symbol(syms: &[crate::module::KSym], addr: u64, mut nextval: u64) -> Option<(String, u64, u64)> {
+    let mut bestval = syms.first().map_or(0, |s| s.value);
+    let mut best = None;
+    for s in syms.iter().skip(1) {
+        if s.shndx == 0 || s.name.is_empty() || is_mapping_symbol(&s.name) {
+            continue;
+        }
+        if s.value <= addr && s.value > bestval {
+            best = Some(s);
+            bestval = s.value;
+        }
+        if s.value > addr && s.value < nextval {
+            nextval = s.value;
+        }
+    }
+    let best = best?;
+    Some((best.name.clone(), addr - bestval, nextval.wrapping_sub(bestval)))
+}
+
 /// Symbolizer for `%pS` and oopses: finds the module symbol containing an
-/// address. Uses the snapshot the last kernel published.
+/// address, as Linux's module kallsyms lookup does. Uses the snapshot the
+/// last kernel published.
 pub fn symbolize_global(addr: u64) -> Option<(String, u64, u64, Option<String>)> {
     let g = GLOBAL.read().ok()?;
-    for (lo, hi, name, syms) in g.iter() {
-        if addr >= *lo && addr < *hi {
-            // Linux's rule: the highest value ≤ addr, the first such symbol
-            // in table order on ties.
-            let mut best: Option<&(String, u64, u64)> = None;
-            for s in syms.iter().filter(|(_, v, _)| *v <= addr) {
-                if best.is_none_or(|b| s.1 > b.1) {
-                    best = Some(s);
-                }
-            }
-            let best = best?;
-            return Some((best.0.clone(), addr - best.1, best.2, Some(name.clone())));
-        }
+    let within = |r: &(u64, u64, u64)| addr >= r.0 && addr < r.0 + r.1;
+    for m in g.iter() {
+        let text_end = match m.init.as_ref().filter(|r| within(r)) {
+            Some(r) => r.2,
+            None if within(&m.core) => m.core.2,
+            None => continue,
+        };
+        let (name, off, size) = find_kallsyms_symbol(&m.syms, addr, text_end)?;
+        return Some((name, off, size, Some(m.name.clone())));
     }
     None
 }

@@ -31,6 +31,11 @@ fn null_dereference_in_init() {
     }
     let log = oops_for("null");
     has(&log, |l| l == "BUG: kernel NULL pointer dereference, address: 0000000000000000", "the BUG line");
+    has(&log, |l| l == "#PF: supervisor write access in kernel mode", "access kind");
+    has(&log, |l| l == "#PF: error_code(0x0002) - not-present page", "error code");
+    has(&log, |l| l.starts_with("Oops: 0002 [#"), "Oops line");
+    has(&log, |l| l == "CR2: 0000000000000000", "CR2 summary");
+    has(&log, |l| l.starts_with("Code: "), "code bytes");
     has(&log, |l| l.starts_with("RIP: 0010:oops_write_null+0x") && l.ends_with(" [oops]"), "RIP symbolized");
     has(&log, |l| l.starts_with("RAX: "), "registers");
     has(&log, |l| l == "Call Trace:", "call trace");
@@ -42,7 +47,11 @@ fn bug_in_init() {
         return;
     }
     let log = oops_for("bug");
-    has(&log, |l| l.starts_with("invalid opcode: 0000 [#"), "invalid opcode");
+    // handle_bug finds the __bug_table entry: file and line of the BUG()
+    let at = log.iter().position(|l| l.starts_with("kernel BUG at ") && l.ends_with("oops.c:70!")).unwrap_or_else(|| panic!("kernel BUG at ...oops.c:70! not in {log:#?}"));
+    assert_eq!(log[at - 1], "------------[ cut here ]------------");
+    assert!(log[at + 1].starts_with("invalid opcode: 0000 [#"), "{log:#?}");
+    has(&log, |l| l.starts_with("Modules linked in: oops(OE+)"), "module list (loading)");
     has(&log, |l| l.starts_with("RIP: 0010:faulty_init+0x") && l.ends_with(" [oops]"), "RIP in init");
 }
 
@@ -62,6 +71,7 @@ fn write_to_rodata_is_caught_by_page_protection() {
     }
     let log = oops_for("rodata");
     has(&log, |l| l.starts_with("BUG: unable to handle page fault for address: "), "page fault");
+    has(&log, |l| l == "#PF: error_code(0x0003) - permissions violation", "write to a present read-only page");
     has(&log, |l| l.starts_with("RIP: 0010:faulty_init+0x"), "RIP in init");
 }
 
@@ -103,4 +113,69 @@ fn fault_in_an_export_called_from_the_host() {
     // the module and the host carry on
     assert_eq!(k.call_export("oops_fault_export", 5, 0), Ok(10));
     k.delete_module("oops", 0).unwrap();
+}
+
+/// Loads the oops module with a WARN mode: the load succeeds, the module
+/// went on after each warning, the kernel is tainted W (not D).
+fn warn_for(mode: &str) -> Vec<String> {
+    let (k, _g) = kernel().expect("kernel");
+    let img = test_module("oops").expect("oops module");
+    let seq = kabi::log::next_seq();
+    let taint_before = k.taint();
+    k.finit_module(&img, &format!("mode={mode}"), 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    assert_eq!(k.with_module("oops", |m| m.state), Some(ModuleState::Live));
+    assert!(k.taint() & (1 << kernel::taint::WARN) != 0);
+    assert_eq!(k.taint() & (1 << kernel::taint::DIE), taint_before & (1 << kernel::taint::DIE), "a WARN is not an oops");
+    k.delete_module("oops", 0).unwrap();
+    log_since(seq)
+}
+
+fn count(log: &[String], pred: impl Fn(&str) -> bool) -> usize {
+    log.iter().filter(|l| pred(l)).count()
+}
+
+#[test]
+fn warn_on_reports_and_goes_on() {
+    if common::require(common::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = warn_for("warn");
+    let at = log.iter().position(|l| l.starts_with("WARNING: CPU: ")).unwrap_or_else(|| panic!("no WARNING in {log:#?}"));
+    assert_eq!(log[at - 1], "------------[ cut here ]------------");
+    let w = &log[at];
+    assert!(w.contains(" at ") && w.contains("oops.c:") && w.contains(" faulty_init+0x") && w.ends_with(" [oops]"), "{w}");
+    assert!(log[at + 1].starts_with("Modules linked in: oops(OE+)"), "{log:#?}");
+    assert!(log[at + 2].starts_with("CPU: ") && log[at + 2].contains(" Comm: modhost Tainted: "), "{log:#?}");
+    has(&log, |l| l.starts_with("RIP: 0010:faulty_init+0x") && l.ends_with(" [oops]"), "RIP");
+    has(&log, |l| l == "---[ end trace 0000000000000000 ]---", "end marker");
+    has(&log, |l| l == "oops: went on after 1 warning(s)", "execution resumed after the ud2");
+    has(&log, |l| l == "oops: exit", "the module works and unloads");
+}
+
+#[test]
+fn warn_on_once_reports_once() {
+    if common::require(common::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = warn_for("warn_once");
+    assert_eq!(count(&log, |l| l.starts_with("WARNING: CPU: ")), 1, "{log:#?}");
+    has(&log, |l| l.starts_with("WARNING: CPU: ") && l.contains(" oops_warn_once+0x"), "the WARN site");
+    has(&log, |l| l == "oops: went on after 3 warning(s)", "all three passes resumed");
+    // BUGFLAG_DONE is kept in the module's table: a fresh load warns again
+    let log = warn_for("warn_once");
+    assert_eq!(count(&log, |l| l.starts_with("WARNING: CPU: ")), 1, "{log:#?}");
+}
+
+#[test]
+fn warn_with_a_message() {
+    if common::require(common::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = warn_for("warn_msg");
+    // __warn_printk prints the cut line and the message; the trap adds none
+    let at = log.iter().position(|l| l == "oops: warning 42").unwrap_or_else(|| panic!("no message in {log:#?}"));
+    assert_eq!(log[at - 1], "------------[ cut here ]------------");
+    assert!(log[at + 1].starts_with("WARNING: CPU: "), "{log:#?}");
+    assert_eq!(count(&log, |l| l == "------------[ cut here ]------------"), 1, "{log:#?}");
+    has(&log, |l| l == "oops: went on after 1 warning(s)", "resumed");
 }

@@ -8,6 +8,9 @@
  *   mode=rodata  init writes to its own read-only data (W^X)
  *   mode=panic   init calls panic()
  *   mode=exit    init succeeds; exit writes through a NULL pointer
+ *   mode=warn    init hits WARN_ON() and goes on (the load succeeds)
+ *   mode=warn_once  init hits one WARN_ON_ONCE() three times (one report)
+ *   mode=warn_msg   init hits WARN() with a message and goes on
  *   anything else: loads and unloads quietly
  */
 #include <linux/init.h>
@@ -19,7 +22,7 @@
 
 static char *mode = "none";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "which fault to trigger (null, bug, stack, rodata, panic, exit)");
+MODULE_PARM_DESC(mode, "which fault to trigger (null, bug, stack, rodata, panic, exit, warn, warn_once, warn_msg)");
 
 static const int oops_readonly = 5;
 
@@ -48,8 +51,18 @@ int oops_fault_export(int how)
 }
 EXPORT_SYMBOL_GPL(oops_fault_export);
 
+static int oops_warned;
+
+static noinline void oops_warn_once(void)
+{
+	WARN_ON_ONCE(1);
+	oops_warned++;
+}
+
 static int __init faulty_init(void)
 {
+	int i;
+
 	pr_info("oops: mode=%s\n", mode);
 	if (!strcmp(mode, "null"))
 		oops_write_null();
@@ -61,6 +74,18 @@ static int __init faulty_init(void)
 		*(volatile int *)(unsigned long)&oops_readonly = 6;
 	else if (!strcmp(mode, "panic"))
 		panic("oops: panic requested %d", 42);
+	else if (!strcmp(mode, "warn")) {
+		WARN_ON(1);
+		oops_warned++;
+	} else if (!strcmp(mode, "warn_once")) {
+		for (i = 0; i < 3; i++)
+			oops_warn_once();
+	} else if (!strcmp(mode, "warn_msg")) {
+		WARN(1, "oops: warning %d\n", 42);
+		oops_warned++;
+	}
+	if (oops_warned)
+		pr_info("oops: went on after %d warning(s)\n", oops_warned);
 	pr_info("oops: init survived\n");
 	return 0;
 }

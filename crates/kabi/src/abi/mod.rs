@@ -14,7 +14,7 @@ pub mod modref;
 pub mod params;
 
 pub use modref::{module_get, module_put, try_module_get};
-mod printk;
+pub mod printk;
 mod string;
 mod sync;
 

@@ -12,6 +12,7 @@ const PRINTK_LINE_MAX: usize = 1024 - 32;
 
 pub(crate) fn install(b: &mut Builder) {
     super::variadic(b, "_printk", printk as *const () as usize);
+    super::variadic(b, "__warn_printk", warn_printk as *const () as usize);
     super::variadic(b, "sprintf", sprintf as *const () as usize);
     super::variadic(b, "snprintf", snprintf as *const () as usize);
     super::variadic(b, "scnprintf", scnprintf as *const () as usize);
@@ -63,6 +64,18 @@ extern "C" fn printk(regs: *const u64, stack: *const u64) -> i32 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 1) };
     emit(fmt_at(args.arg(0)), &mut args)
+}
+
+/// The line that opens every WARN/BUG report (Linux's `CUT_HERE`).
+pub const CUT_HERE: &str = "------------[ cut here ]------------";
+
+/// `__warn_printk(fmt, ...)`: WARN()'s message, printed before its `ud2`
+/// (the trap then prints the rest of the report without a second cut line).
+extern "C" fn warn_printk(regs: *const u64, stack: *const u64) {
+    crate::log::kernel_msg(4, CUT_HERE);
+    // SAFETY: called through the varargs trampoline.
+    let mut args = unsafe { RegArgs::new(regs, stack, 1) };
+    emit(fmt_at(args.arg(0)), &mut args);
 }
 
 extern "C" fn vprintk(fmt: u64, va: u64) -> i32 {
