@@ -25,6 +25,9 @@ int hello_init(void) { if (!sink) sink = fopen("/dev/null", "w"); fprintf(sink, 
 void hello_exit(void) { fprintf(sink, "Bye module!\n"); }
 C
 gcc -O2 -shared -fPIC -o "$tmp/hello.so" "$tmp/hello.c"
+ko_text=$(size -A "$MOD_hello" | awk '$1 ~ /^\.(init\.|exit\.)?text/ {s += $2} END {print s}')
+so_text=$(size -A "$tmp/hello.so" | awk '$1 == ".text" {print $2}')
+echo "code size: main.ko .text+.init.text+.exit.text ${ko_text} bytes, hello.so .text ${so_text} bytes"
 target/release/examples/bench_hello "$MOD_hello" "$tmp/hello.so" 500
 
 echo; echo "== (c) CLI insmod+rmmod through the daemon"
