@@ -1114,57 +1114,54 @@ struct Allowed {
     line: String,
 }
 
-fn load_allowed(root: &Path) -> Vec<Allowed> {
-    let text = std::fs::read_to_string(root.join("tests/diff/allowed")).unwrap_or_default();
+/// The rules of one of the `tests/diff/` files: one per line (blank lines and `#`
+/// comments skipped), each ending in ` -- <reason>`, where the reason must be the
+/// `[tag]` of a heading in docs/compat-diff.md. Returns (file:line, rule).
+fn load_rules(root: &Path, file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root.join("tests/diff").join(file)).unwrap_or_default();
     let mut v = Vec::new();
     for (n, l) in text.lines().enumerate() {
         let l = l.trim_end();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let (rule, reason) = l.rsplit_once(" -- ").unwrap_or_else(|| panic!("tests/diff/allowed:{}: no ` -- <reason>`", n + 1));
-        check_reason(root, reason.trim(), &format!("tests/diff/allowed:{}", n + 1));
-        let mut w = rule.splitn(3, ' ');
-        let (Some(s), Some(f), Some(g)) = (w.next(), w.next(), w.next()) else { panic!("tests/diff/allowed:{}: bad rule", n + 1) };
-        assert!(FIELDS.contains(&f), "tests/diff/allowed:{}: unknown field {f}", n + 1);
-        // the line glob keeps its leading spaces (" *": call-trace entries)
-        v.push(Allowed { scenario: s.into(), field: f.into(), line: g.trim_end().into() });
-    }
-    v
-}
-
-/// Log lines Linux writes for reasons that have nothing to do with the step (one glob
-/// per line in tests/diff/linux-log-ignore, each with its reason in docs/compat-diff.md).
-fn load_log_ignore(root: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(root.join("tests/diff/linux-log-ignore")).unwrap_or_default();
-    let mut v = Vec::new();
-    for (n, l) in text.lines().enumerate() {
-        let l = l.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let (g, reason) = l.rsplit_once(" -- ").unwrap_or_else(|| panic!("tests/diff/linux-log-ignore:{}: no ` -- <reason>`", n + 1));
-        check_reason(root, reason.trim(), &format!("tests/diff/linux-log-ignore:{}", n + 1));
-        v.push(g.trim().to_string());
-    }
-    v
-}
-
-/// `tests/diff/log-masks`: one prefix per line (then ` -- <reason>`); in every log
-/// line of both sides, the word after each occurrence of a prefix becomes `*`.
-fn load_log_masks(root: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(root.join("tests/diff/log-masks")).unwrap_or_default();
-    let mut v = Vec::new();
-    for (n, l) in text.lines().enumerate() {
         if l.trim().is_empty() || l.starts_with('#') {
             continue;
         }
-        let (prefix, reason) = l.rsplit_once(" -- ").unwrap_or_else(|| panic!("tests/diff/log-masks:{}: no ` -- <reason>`", n + 1));
-        check_reason(root, reason.trim(), &format!("tests/diff/log-masks:{}", n + 1));
-        assert!(!prefix.trim().is_empty(), "tests/diff/log-masks:{}: empty prefix", n + 1);
-        v.push(prefix.trim().to_string());
+        let at = format!("tests/diff/{file}:{}", n + 1);
+        let (rule, reason) = l.rsplit_once(" -- ").unwrap_or_else(|| panic!("{at}: no ` -- <reason>`"));
+        check_reason(root, reason.trim(), &at);
+        v.push((at, rule.to_string()));
     }
     v
+}
+
+fn load_allowed(root: &Path) -> Vec<Allowed> {
+    load_rules(root, "allowed")
+        .into_iter()
+        .map(|(at, rule)| {
+            let mut w = rule.splitn(3, ' ');
+            let (Some(s), Some(f), Some(g)) = (w.next(), w.next(), w.next()) else { panic!("{at}: bad rule") };
+            assert!(FIELDS.contains(&f), "{at}: unknown field {f}");
+            // the line glob keeps its leading spaces (" *": call-trace entries)
+            Allowed { scenario: s.into(), field: f.into(), line: g.trim_end().into() }
+        })
+        .collect()
+}
+
+/// Log lines Linux writes for reasons that have nothing to do with the step (one glob
+/// per line in tests/diff/linux-log-ignore).
+fn load_log_ignore(root: &Path) -> Vec<String> {
+    load_rules(root, "linux-log-ignore").into_iter().map(|(_, g)| g.trim().to_string()).collect()
+}
+
+/// `tests/diff/log-masks`: one prefix per line; in every log line of both sides, the
+/// word after each occurrence of a prefix becomes `*`.
+fn load_log_masks(root: &Path) -> Vec<String> {
+    load_rules(root, "log-masks")
+        .into_iter()
+        .map(|(at, p)| {
+            assert!(!p.trim().is_empty(), "{at}: empty prefix");
+            p.trim().to_string()
+        })
+        .collect()
 }
 
 /// Replaces the word after every occurrence of each prefix with `*`.
