@@ -91,16 +91,25 @@ fn find_in(m: &Module, addr: u64) -> Option<BugEntry> {
     })
 }
 
+/// The bug entry for a `ud2` at `addr`, in whichever module holds it, and
+/// whether the entry can be written (its table lies in writable memory).
+pub(crate) fn find_bug_in(st: &State, addr: u64) -> Option<(BugEntry, bool)> {
+    st.modules.iter().filter(|m| m.contains(addr)).find_map(|m| find_in(m, addr).map(|b| {
+        let w = m.is_writable(b.entry, BUG_ENTRY_SIZE as u64);
+        (b, w)
+    }))
+}
+
 /// The bug entry for a `ud2` at `addr`, in whichever module holds it.
 pub(crate) fn find_bug(st: &State, addr: u64) -> Option<BugEntry> {
-    st.modules.iter().filter(|m| m.contains(addr)).find_map(|m| find_in(m, addr))
+    find_bug_in(st, addr).map(|(b, _)| b)
 }
 
 /// The trap hook: decides about a `ud2` at `regs.rip` in module code.
 pub fn trap(regs: &Regs, stack: &[u64]) -> TrapAction {
     crate::cpu::with_current_kernel(|k| {
         let mut st = k.lock();
-        let Some(bug) = find_bug(&st, regs.rip) else { return TrapAction::Oops };
+        let Some((bug, writable)) = find_bug_in(&st, regs.rip) else { return TrapAction::Oops };
         if !bug.is_warning() {
             return TrapAction::Oops;
         }
@@ -108,10 +117,13 @@ pub fn trap(regs: &Regs, stack: &[u64]) -> TrapAction {
             if bug.flags & BUGFLAG_DONE != 0 {
                 return TrapAction::Resume;
             }
-            // SAFETY: the entry lies in the module's writable __bug_table
-            // (an "aw" section); should a crafted module map it read-only,
-            // the write faults inside the guarded call and becomes an oops.
-            unsafe { ((bug.entry + 10) as *mut u16).write_unaligned(bug.flags | BUGFLAG_DONE) };
+            // A fault here would abandon this frame with the kernel lock
+            // held: a table in read-only memory (a crafted module; Linux's
+            // is in an "aw" section) is not marked, so it warns every time.
+            if writable {
+                // SAFETY: the entry lies in the module's writable memory.
+                unsafe { ((bug.entry + 10) as *mut u16).write_unaligned(bug.flags | BUGFLAG_DONE) };
+            }
         }
         if bug.flags & BUGFLAG_NO_CUT_HERE == 0 {
             pr(crate::KERN_DEFAULT, kabi::abi::printk::CUT_HERE.to_string());

@@ -138,6 +138,21 @@ impl Module {
         self.init.as_ref().map(|r| r.base())
     }
 
+    /// Whether `len` bytes at `addr` lie in writable module memory, as
+    /// `protect` left it: core data past `ro_after_init` (past `ro` while
+    /// the module is still initialising), init data past `ro`.
+    pub fn is_writable(&self, addr: u64, len: u64) -> bool {
+        let within = |r: &LowRegion, from: u64| {
+            let lo = r.base() + from;
+            addr >= lo && addr.checked_add(len).is_some_and(|end| end <= r.base() + r.len())
+        };
+        let core_from = match self.state {
+            ModuleState::Live | ModuleState::Going => self.core_layout.ro_after_init_size,
+            _ => self.core_layout.ro_size,
+        };
+        within(&self.core, core_from) || self.init.as_ref().is_some_and(|i| within(i, self.init_layout.ro_size))
+    }
+
     /// Whether `addr` is inside this module's core or init image.
     pub fn contains(&self, addr: u64) -> bool {
         self.core.contains(addr) || self.init.as_ref().is_some_and(|r| r.contains(addr))
