@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use kmod::depmod::{self, log::DEFAULT_VERBOSE, Log, Options};
 
-use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
 use crate::stdout::StdioOut;
 use crate::Tool;
 
@@ -42,9 +42,8 @@ const SPEC: Spec = Spec {
     ],
 };
 
-fn help(out: &mut impl Write, prog: &str) -> io::Result<()> {
-    write!(
-        out,
+fn help(prog: &str) -> String {
+    format!(
         "Usage:\n\
          \t{prog} -[aA] [options] [forced_version]\n\
          \n\
@@ -105,21 +104,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
                 let name = SPEC.long.iter().find(|l| l.val == c).map_or("", |l| l.name);
                 log.warn(format!("Ignored deprecated option --{name}\n").as_bytes());
             }
-            Event::Opt('h', _) => {
-                help(&mut out, &tool.name)?;
-                out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt('V', _) => {
-                out.write_all(crate::KMOD_VERSION.as_bytes())?;
-                out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt(..) => unreachable!("every option of SPEC is handled"),
-            Event::Error(msg) => {
-                log.raw(msg.as_bytes());
-                return Ok(1);
-            }
+            ev => return getopt::common_option(tool, ev, help),
         }
     }
     let mut operands = parsed.operands.into_iter().map(String::into_bytes);

@@ -7,6 +7,11 @@
 //! A general-purpose parser (clap) cannot reproduce those bytes, so the kmod
 //! compatibility tools use this one.
 
+use std::io::{self, Write};
+
+use crate::stdout::StdioOut;
+use crate::Tool;
+
 /// Whether an option takes an argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HasArg {
@@ -172,19 +177,36 @@ impl Spec {
     }
 }
 
+/// Ends a tool's option loop on an event none of its own cases took, the
+/// same way in every kmod 30 tool: `-h` (`help`'s text for the program
+/// name) and `-V` print to standard output with status 0; an option
+/// the tool has no case for, and a getopt error, print to standard error with
+/// status 1. Returns the exit status.
+pub fn common_option(tool: &Tool, ev: Event, help: fn(&str) -> String) -> io::Result<i32> {
+    let text = match ev {
+        Event::Opt('h', _) => help(&tool.name),
+        Event::Opt('V', _) => crate::KMOD_VERSION.to_string(),
+        Event::Opt(c, _) => {
+            tool.error(&format!("unexpected getopt_long() value '{c}'."));
+            return Ok(1);
+        }
+        Event::Error(msg) => {
+            // kmod ignores a failed write to stderr and still exits with 1.
+            let _ = io::stderr().write_all(msg.as_bytes());
+            return Ok(1);
+        }
+    };
+    let mut out = StdioOut::new();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SPEC: Spec = Spec {
-        short: "adF:k:",
-        long: &[
-            LongOpt { name: "author", has_arg: HasArg::No, val: 'a' },
-            LongOpt { name: "filename", has_arg: HasArg::No, val: 'n' },
-            LongOpt { name: "field", has_arg: HasArg::Required, val: 'F' },
-            LongOpt { name: "set-version", has_arg: HasArg::Required, val: 'k' },
-        ],
-    };
+    // A real tool's table, so these messages are the ones modinfo prints.
+    use crate::modinfo::SPEC;
 
     fn p(args: &[&str]) -> Parsed {
         SPEC.parse("modinfo", &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
 use crate::host::client::Client;
 use crate::host::proto::{Reply, Request};
 use crate::Tool;
@@ -11,6 +11,10 @@ const SPEC: Spec = Spec {
     short: "psfVh",
     long: &[LongOpt { name: "version", has_arg: HasArg::No, val: 'V' }, LongOpt { name: "help", has_arg: HasArg::No, val: 'h' }],
 };
+
+fn help(prog: &str) -> String {
+    format!("Usage:\n\t{prog} [options] filename [args]\nOptions:\n\t-V, --version     show version\n\t-h, --help        show this help\n")
+}
 
 /// insmod's wording for the errors of the load syscalls.
 pub fn mod_strerror(errno: i32) -> String {
@@ -30,19 +34,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         match ev {
             Event::Opt('p' | 's', _) => {}
             Event::Opt('f', _) => force = true,
-            Event::Opt('h', _) => {
-                print!("Usage:\n\t{} [options] filename [args]\nOptions:\n\t-V, --version     show version\n\t-h, --help        show this help\n", tool.name);
-                return Ok(0);
-            }
-            Event::Opt('V', _) => {
-                print!("{}", crate::KMOD_VERSION);
-                return Ok(0);
-            }
-            Event::Opt(..) => unreachable!("every option of SPEC is handled"),
-            Event::Error(m) => {
-                eprint!("{m}");
-                return Ok(1);
-            }
+            ev => return getopt::common_option(tool, ev, help),
         }
     }
     let Some(filename) = parsed.operands.first() else {

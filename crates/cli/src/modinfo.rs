@@ -10,11 +10,11 @@ use kmod::errno::{strerror, ENOENT};
 use kmod::{module_info, Context, Info, ModuleRef};
 use modindex::ValueOrder;
 
-use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
 use crate::stdout::StdioOut;
 use crate::Tool;
 
-const SPEC: Spec = Spec {
+pub(crate) const SPEC: Spec = Spec {
     short: "adlpn0mF:k:b:Vh",
     long: &[
         LongOpt { name: "author", has_arg: HasArg::No, val: 'a' },
@@ -32,9 +32,8 @@ const SPEC: Spec = Spec {
     ],
 };
 
-fn help(out: &mut impl Write, prog: &str) -> io::Result<()> {
-    write!(
-        out,
+fn help(prog: &str) -> String {
+    format!(
         "Usage:\n\
          \t{prog} [options] <modulename|filename> [args]\n\
          Options:\n\
@@ -200,21 +199,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
             Event::Opt('F', v) => p.field = v,
             Event::Opt('k', v) => release = v,
             Event::Opt('b', v) => root = v,
-            Event::Opt('h', _) => {
-                help(&mut p.out, &tool.name)?;
-                p.out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt('V', _) => {
-                p.out.write_all(crate::KMOD_VERSION.as_bytes())?;
-                p.out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt(..) => unreachable!("every option of SPEC is handled"),
-            Event::Error(msg) => {
-                eprint!("{msg}");
-                return Ok(1);
-            }
+            ev => return getopt::common_option(tool, ev, help),
         }
     }
     if parsed.operands.is_empty() {

@@ -12,7 +12,7 @@ use kmod::modprobe::{args, kernel, load_config, prio, Kernel, Logger, Modprobe, 
 use kmod::Context;
 use modindex::ValueOrder;
 
-use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
 use crate::host::client::Client;
 use crate::host::proto::{Reply, Request};
 use crate::stdout::StdioOut;
@@ -60,9 +60,8 @@ const SPEC: Spec = Spec {
     ],
 };
 
-fn help(out: &mut impl Write, p: &str) -> io::Result<()> {
-    write!(
-        out,
+fn help(p: &str) -> String {
+    format!(
         "Usage:\n\
          \t{p} [options] [-i] [-b] modulename\n\
          \t{p} [options] -a [-i] [-b] modulename [modulename...]\n\
@@ -290,24 +289,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
                 env_append("-v");
                 verbose += 1;
             }
-            Event::Opt('V', _) => {
-                out.write_all(crate::KMOD_VERSION.as_bytes())?;
-                out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt('h', _) => {
-                help(&mut out, &tool.name)?;
-                out.flush()?;
-                return Ok(0);
-            }
-            Event::Opt(c, _) => {
-                tool.error(&format!("unexpected getopt_long() value '{c}'."));
-                return Ok(1);
-            }
-            Event::Error(m) => {
-                eprint!("{m}");
-                return Ok(1);
-            }
+            ev => return getopt::common_option(tool, ev, help),
         }
     }
     let operands = parsed.operands;

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::getopt::{Event, HasArg, LongOpt, Spec};
+use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
 use crate::host::client::Client;
 use crate::host::proto::{Reply, Request};
 use crate::Tool;
@@ -18,6 +18,12 @@ const SPEC: Spec = Spec {
     ],
 };
 
+fn help(prog: &str) -> String {
+    format!(
+        "Usage:\n\t{prog} [options] modulename ...\nOptions:\n\t-f, --force       forces a module unload and may crash your\n\t                  machine. This requires Forced Module Removal\n\t                  option in your kernel. DANGEROUS\n\t-s, --syslog      print to syslog, not stderr\n\t-v, --verbose     enables more messages\n\t-V, --version     show version\n\t-h, --help        show this help\n"
+    )
+}
+
 pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let parsed = SPEC.parse(&tool.argv0, args);
     let mut force = false;
@@ -25,26 +31,9 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         match ev {
             Event::Opt('f', _) => force = true,
             Event::Opt('s' | 'v', _) => {}
-            Event::Opt('h', _) => {
-                print!(
-                    "Usage:\n\t{} [options] modulename ...\nOptions:\n\t-f, --force       forces a module unload and may crash your\n\t                  machine. This requires Forced Module Removal\n\t                  option in your kernel. DANGEROUS\n\t-s, --syslog      print to syslog, not stderr\n\t-v, --verbose     enables more messages\n\t-V, --version     show version\n\t-h, --help        show this help\n",
-                    tool.name
-                );
-                return Ok(0);
-            }
-            Event::Opt('V', _) => {
-                print!("{}", crate::KMOD_VERSION);
-                return Ok(0);
-            }
-            // kmod 30 lists -w in its option string but never handles it.
-            Event::Opt(c, _) => {
-                tool.error(&format!("unexpected getopt_long() value '{c}'."));
-                return Ok(1);
-            }
-            Event::Error(m) => {
-                eprint!("{m}");
-                return Ok(1);
-            }
+            // -w ends up here too: kmod 30 lists it in its option string
+            // but never handles it.
+            ev => return getopt::common_option(tool, ev, help),
         }
     }
     if parsed.operands.is_empty() {

@@ -10,11 +10,28 @@
 use std::io::Write;
 use std::sync::RwLock;
 
+use modconf::diag::prio;
+
 static TOOL: RwLock<Option<String>> = RwLock::new(None);
 
 /// Routes libkmod messages through a tool's logger (`<prog>: ERROR: ...`).
 pub fn set_tool_logger(prog: &str) {
     *TOOL.write().unwrap_or_else(|e| e.into_inner()) = Some(prog.to_string());
+}
+
+/// The priority word of the tools' own logger (`<prog>: <word>: ...`);
+/// libkmod's default logger words them differently
+/// ([`modconf::Diag::default_format`]).
+pub fn tool_prio_name(p: i32) -> String {
+    match p {
+        prio::CRIT => "FATAL".into(),
+        prio::ERR => "ERROR".into(),
+        prio::WARNING => "WARNING".into(),
+        prio::NOTICE => "NOTICE".into(),
+        prio::INFO => "INFO".into(),
+        prio::DEBUG => "DEBUG".into(),
+        p => format!("LOG-{p:03}"),
+    }
 }
 
 /// Prints a libkmod ERR() message.

@@ -1,6 +1,8 @@
 //! Messages the configuration readers produce, with libkmod's source
 //! location so that the tools can print them byte for byte as kmod 30 does.
 
+use crate::lines::{is_c_space, strtol};
+
 /// syslog priorities, as libkmod and the tools use them.
 pub mod prio {
     pub const EMERG: i32 = 0;
@@ -68,28 +70,9 @@ impl Diag {
 /// starting with `err`, `info` or `debug`, else 0.
 pub fn kmod_log_priority(s: &str) -> i32 {
     let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        i += 1;
-    }
-    let start_num = i;
-    let mut neg = false;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        neg = b[i] == b'-';
-        i += 1;
-    }
-    let digits_start = i;
-    let mut v: i64 = 0;
-    while i < b.len() && b[i].is_ascii_digit() {
-        v = v.saturating_mul(10).saturating_add((b[i] - b'0') as i64);
-        i += 1;
-    }
-    // strtol: no digits means the end pointer stays at the start.
-    let end = if i == digits_start { 0 } else { i };
-    let _ = start_num;
-    let at_end = end >= b.len() || matches!(b[end], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    if at_end {
-        let v = if end == 0 { 0 } else if neg { -v } else { v };
+    // Without digits, strtol returns 0 and leaves the end at the start.
+    let (v, end) = strtol(b).unwrap_or((0, 0));
+    if end >= b.len() || is_c_space(b[end]) {
         return v as i32;
     }
     if s.starts_with("err") {

@@ -1,7 +1,7 @@
 //! modprobe.d / depmod.d configuration and the kernel command line (kmod 30 rules).
 //!
 //! - [`lines`]: logical lines (`\`-newline joining) and `strtok` tokens, as
-//!   libkmod reads configuration files;
+//!   libkmod reads configuration files, and C's `isspace` and `strtol`;
 //! - [`modprobe`]: modprobe.d discovery and parsing ([`modprobe::Config`]);
 //! - [`cmdline`]: `modprobe.blacklist=` and `mod.param=` on the kernel
 //!   command line;

@@ -11,6 +11,9 @@
 //!
 //! Each line comes with the number of the last physical line it used, which
 //! is what libkmod prints in its messages.
+//!
+//! Also the C-library string functions the readers (and the tools) parse
+//! with: `strtok_r`, `isspace`, `strtol`.
 
 /// One logical line and the number of its last physical line (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,9 +118,52 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// C's `isspace` in the "C" locale.
+pub fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// Where the `strto*` functions look for digits: past the leading blanks
+/// and one optional sign. Also whether that sign is `-`.
+pub fn number_start(s: &[u8]) -> (usize, bool) {
+    let mut i = 0;
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'-') => (i + 1, true),
+        Some(b'+') => (i + 1, false),
+        _ => (i, false),
+    }
+}
+
+/// `strtol(s, &end, 10)`: the value and where the number ends, or `None`
+/// when no digit follows the blanks and sign (C leaves `end` at `s` then).
+/// Too large a magnitude stops at `i64::MAX` before the sign is applied.
+pub fn strtol(s: &[u8]) -> Option<(i64, usize)> {
+    let (mut i, neg) = number_start(s);
+    let start = i;
+    let mut v: i64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        v = v.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some((if neg { -v } else { v }, i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strtol_ends() {
+        assert_eq!(strtol(b" \x0b-12x"), Some((-12, 5)));
+        assert_eq!(strtol(b"+"), None);
+        assert_eq!(strtol(b"99999999999999999999"), Some((i64::MAX, 20)));
+    }
 
     fn lines(s: &[u8]) -> Vec<(String, u32)> {
         logical_lines(s).into_iter().map(|l| (String::from_utf8_lossy(&l.text).into_owned(), l.number)).collect()

@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, Site};
-use crate::lines::{logical_lines, Tokens};
+use crate::lines::{is_c_space, logical_lines, Tokens};
 
 /// The default configuration directories (`kmod_new` with no paths).
 pub const DEFAULT_PATHS: [&str; 4] = ["/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d"];
@@ -116,10 +116,6 @@ impl Softdep {
         }
         out
     }
-}
-
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
 /// The parsed configuration, every list in file order.

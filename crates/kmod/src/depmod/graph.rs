@@ -89,16 +89,10 @@ pub fn report_cycles(deps: &[Vec<usize>], left: &[u32], names: &[&[u8]]) -> Vec<
                     p = vertices[p].1;
                 }
                 chain.reverse();
-                let mut line = b"Cycle detected: ".to_vec();
+                lines.push(cycle_line(&chain, m, names, &mut in_loop));
                 for &c in &chain {
-                    in_loop.insert(c);
-                    line.extend_from_slice(names[c]);
-                    line.extend_from_slice(b" -> ");
                     remove(&mut roots, c);
                 }
-                line.extend_from_slice(names[m]);
-                line.push(b'\n');
-                lines.push(line);
                 continue;
             }
             // A module repeated on the path (other than the root): kmod
@@ -136,6 +130,20 @@ pub fn report_cycles(deps: &[Vec<usize>], left: &[u32], names: &[&[u8]]) -> Vec<
     lines
 }
 
+/// `Cycle detected: <chain> -> <back>`; the chain's modules are now known
+/// to be in a loop.
+fn cycle_line(chain: &[usize], back: usize, names: &[&[u8]], in_loop: &mut HashSet<usize>) -> Vec<u8> {
+    let mut line = b"Cycle detected: ".to_vec();
+    for &c in chain {
+        in_loop.insert(c);
+        line.extend_from_slice(names[c]);
+        line.extend_from_slice(b" -> ");
+    }
+    line.extend_from_slice(names[back]);
+    line.push(b'\n');
+    line
+}
+
 /// Names every module that lies on a cycle: for each such module not yet
 /// in `in_loop` (array order), prints a shortest cycle through it.
 fn complete_from_sccs(deps: &[Vec<usize>], names: &[&[u8]], in_loop: &mut HashSet<usize>, lines: &mut Vec<Vec<u8>>) {
@@ -150,23 +158,11 @@ fn complete_from_sccs(deps: &[Vec<usize>], names: &[&[u8]], in_loop: &mut HashSe
         if !cyclic || in_loop.contains(&m) {
             continue;
         }
-        // Breadth-first search from m back to m inside its component.
+        // Breadth-first search from m back to m inside its component. m is
+        // never marked as visited: reaching it again is what ends the search.
         let mut prev = vec![usize::MAX; n];
-        let mut queue = std::collections::VecDeque::new();
+        let mut queue = std::collections::VecDeque::from([m]);
         let mut found = None;
-        for &d in &deps[m] {
-            if comp[d] != comp[m] {
-                continue;
-            }
-            if d == m {
-                found = Some(m);
-                break;
-            }
-            if prev[d] == usize::MAX {
-                prev[d] = m;
-                queue.push_back(d);
-            }
-        }
         while found.is_none() {
             let Some(u) = queue.pop_front() else { break };
             for &d in &deps[u] {
@@ -192,15 +188,7 @@ fn complete_from_sccs(deps: &[Vec<usize>], names: &[&[u8]], in_loop: &mut HashSe
         }
         chain.push(m);
         chain.reverse();
-        let mut line = b"Cycle detected: ".to_vec();
-        for &c in &chain {
-            in_loop.insert(c);
-            line.extend_from_slice(names[c]);
-            line.extend_from_slice(b" -> ");
-        }
-        line.extend_from_slice(names[m]);
-        line.push(b'\n');
-        lines.push(line);
+        lines.push(cycle_line(&chain, m, names, in_loop));
     }
 }
 

@@ -10,15 +10,9 @@
 
 use std::io::Write;
 
-/// syslog priorities.
-pub mod prio {
-    pub const CRIT: i32 = 2;
-    pub const ERR: i32 = 3;
-    pub const WARNING: i32 = 4;
-    pub const NOTICE: i32 = 5;
-    pub const INFO: i32 = 6;
-    pub const DEBUG: i32 = 7;
-}
+pub use modconf::diag::prio;
+
+use crate::log::tool_prio_name;
 
 /// depmod's default verbosity (`DEFAULT_VERBOSE`).
 pub const DEFAULT_VERBOSE: i32 = prio::WARNING;
@@ -32,18 +26,6 @@ pub struct Log<'a> {
     prog: String,
     threshold: i32,
     err: &'a mut (dyn Write + Send),
-}
-
-fn prio_name(p: i32) -> String {
-    match p {
-        prio::CRIT => "FATAL".into(),
-        prio::ERR => "ERROR".into(),
-        prio::WARNING => "WARNING".into(),
-        prio::NOTICE => "NOTICE".into(),
-        prio::INFO => "INFO".into(),
-        prio::DEBUG => "DEBUG".into(),
-        p => format!("LOG-{p:03}"),
-    }
 }
 
 impl<'a> Log<'a> {
@@ -74,7 +56,7 @@ impl<'a> Log<'a> {
         let mut line = Vec::with_capacity(self.prog.len() + text.len() + 12);
         line.extend_from_slice(self.prog.as_bytes());
         line.extend_from_slice(b": ");
-        line.extend_from_slice(prio_name(p).as_bytes());
+        line.extend_from_slice(tool_prio_name(p).as_bytes());
         line.extend_from_slice(b": ");
         line.extend_from_slice(text);
         let _ = self.err.write_all(&line);

@@ -1,5 +1,7 @@
 //! Small C-library behaviours depmod's text handling depends on.
 
+use modconf::lines::number_start;
+
 /// The "lines" `fgets(buf, size, fp)` returns over `data`: each ends after
 /// a newline or after `size - 1` bytes, whichever comes first; the caller
 /// then sees it as a C string (up to its first NUL, see [`c_str`]).
@@ -34,10 +36,6 @@ pub fn strtok<'a>(s: &'a [u8], delims: &'a [u8]) -> impl Iterator<Item = &'a [u8
     s.split(move |b| delims.contains(b)).filter(|t| !t.is_empty())
 }
 
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
-
 /// `strtoull(s, &end, base)`: the value and the number of bytes consumed
 /// (0 when no digits were found). Overflow gives `u64::MAX`; a `-` sign
 /// negates modulo 2^64 (except on overflow), as glibc does.
@@ -49,15 +47,7 @@ pub fn strtoull(s: &[u8], base: u32) -> (u64, usize) {
 /// [`strtoull`], also telling whether it overflowed (set `errno` to
 /// `ERANGE`).
 pub fn strtoull_erange(s: &[u8], base: u32) -> (u64, usize, bool) {
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
+    let (mut i, neg) = number_start(s);
     if base == 16 && i + 1 < s.len() && s[i] == b'0' && (s[i + 1] | 0x20) == b'x' && s.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit()) {
         i += 2;
     }
@@ -89,19 +79,12 @@ pub fn strtoull_erange(s: &[u8], base: u32) -> (u64, usize, bool) {
 /// 32 bits.
 fn scan_u32(s: &[u8], pos: usize) -> Option<(u32, usize)> {
     let rest = s.get(pos..)?;
-    let mut i = 0;
-    while i < rest.len() && is_c_space(rest[i]) {
-        i += 1;
-    }
-    let mut j = i;
-    if j < rest.len() && (rest[j] == b'+' || rest[j] == b'-') {
-        j += 1;
-    }
-    if !rest.get(j).is_some_and(|c| c.is_ascii_digit()) {
+    let (digits, _) = number_start(rest);
+    if !rest.get(digits).is_some_and(|c| c.is_ascii_digit()) {
         return None;
     }
-    let (v, n) = strtoull(&rest[i..], 10);
-    Some((v as u32, pos + i + n))
+    let (v, n) = strtoull(rest, 10);
+    Some((v as u32, pos + n))
 }
 
 /// `sscanf(s, "<prefix>%u-%u", &a, &b) == 2`.

@@ -13,6 +13,8 @@ use std::io::Write;
 pub use modconf::diag::prio;
 use modconf::Site;
 
+use crate::log::tool_prio_name;
+
 /// A FATAL message was shown: the process must exit with status 1 (after
 /// flushing standard output, as `exit()` does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,18 +25,6 @@ pub struct Logger {
     prog: String,
     threshold: i32,
     syslog: bool,
-}
-
-fn prio_name(p: i32) -> String {
-    match p {
-        prio::CRIT => "FATAL".into(),
-        prio::ERR => "ERROR".into(),
-        prio::WARNING => "WARNING".into(),
-        prio::NOTICE => "NOTICE".into(),
-        prio::INFO => "INFO".into(),
-        prio::DEBUG => "DEBUG".into(),
-        p => format!("LOG-{p:03}"),
-    }
 }
 
 impl Logger {
@@ -68,7 +58,7 @@ impl Logger {
         if prio > self.threshold {
             return Ok(());
         }
-        let mut line = format!("{}: ", prio_name(prio)).into_bytes();
+        let mut line = format!("{}: ", tool_prio_name(prio)).into_bytes();
         line.extend_from_slice(text.as_ref());
         self.emit(prio, &line);
         if prio <= prio::CRIT {
@@ -87,7 +77,7 @@ impl Logger {
         if prio > self.threshold {
             return;
         }
-        let mut line = format!("{}: ../libkmod/{}:{} {}() ", prio_name(prio), site.file, site.line, site.func).into_bytes();
+        let mut line = format!("{}: ../libkmod/{}:{} {}() ", tool_prio_name(prio), site.file, site.line, site.func).into_bytes();
         line.extend_from_slice(text.as_ref());
         self.emit(prio, &line);
     }

@@ -989,28 +989,8 @@ fn replace_all(s: &[u8], var: &[u8], with: &[u8]) -> Vec<u8> {
 /// `read_str_long` + `strtol(base 10)`: a number followed by a blank.
 fn parse_long(buf: &[u8]) -> Option<i64> {
     let s = buf.split(|&b| b == 0).next().unwrap_or(b"");
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let start = i;
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if i == start {
-        return None;
-    }
-    if i >= s.len() || !matches!(s[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        return None;
-    }
-    Some(if neg { -v } else { v })
+    let (v, end) = modconf::lines::strtol(s)?;
+    s.get(end).is_some_and(|&b| modconf::lines::is_c_space(b)).then_some(v)
 }
 
 /// The working directory as `get_current_dir_name()` gives it: `$PWD` when
