@@ -10,31 +10,16 @@
 # byte-identical. Non-interactive; builds the release binary first.
 #
 # Environment: MODHOST_FIXTURES (fixture env file, default
-# /var/cache/modhost/fixtures/current/env), RUNS, BENCH_TREES=all.
+# ${MODHOST_CACHE:-/var/cache/modhost}/fixtures/current/env), RUNS, BENCH_TREES=all.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-5}
-FIXENV=${MODHOST_FIXTURES:-/var/cache/modhost/fixtures/current/env}
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 KMOD_DEPMOD=/sbin/depmod
 OUTPUTS="modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep
 modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname"
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-[ -r "$FIXENV" ] || die "fixture env $FIXENV missing: run scripts/fixtures.sh first"
-[ -x "$KMOD_DEPMOD" ] || die "$KMOD_DEPMOD (kmod) not installed"
-# shellcheck disable=SC1090
-. "$FIXENV"
-
-log "building the release binary"
-cargo build --release -q -p modhost-cli
-OURS=$PWD/target/release/modhost
-[ -x "$OURS" ] || die "$OURS not built"
-
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/bench-depmod.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+bench_setup bench-depmod "$KMOD_DEPMOD" /var/tmp
 
 # copy_tree SRCROOT REL DSTROOT: the module directory with hard links (copies when the
 # file system differs), without the index files.
@@ -44,8 +29,8 @@ copy_tree() {
     for f in $OUTPUTS; do rm -f "$3/lib/modules/$2/$f"; done
 }
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# quiet CMD...: runs CMD without its output, whatever its status.
+quiet() { "$@" >/dev/null 2>&1 || true; }
 # cpu_ms CMD...: runs CMD, prints user+sys milliseconds of it and its children.
 cpu_ms() {
     local t
@@ -55,7 +40,7 @@ cpu_ms() {
 
 RESULTS=()
 bench() { # label SRCROOT REL
-    local label=$1 src=$2 rel=$3 i t0 t1 km om kc oc same=yes
+    local label=$1 src=$2 rel=$3 i km om kc oc same=yes
     local k=$WORK/k o=$WORK/o
     rm -rf "$k" "$o"
     copy_tree "$src" "$rel" "$k"
@@ -70,8 +55,8 @@ bench() { # label SRCROOT REL
     for f in $OUTPUTS; do cmp -s "$k/lib/modules/$rel/$f" "$o/lib/modules/$rel/$f" || same=NO; done
     : >"$WORK/kt"; : >"$WORK/ot"; : >"$WORK/kc"; : >"$WORK/oc"
     for ((i = 0; i < RUNS; i++)); do
-        t0=$(now_ns); "${kcmd[@]}" >/dev/null 2>&1 || true; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/kt"
-        t0=$(now_ns); "${ocmd[@]}" >/dev/null 2>&1 || true; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/ot"
+        elapsed us quiet "${kcmd[@]}" >>"$WORK/kt"
+        elapsed us quiet "${ocmd[@]}" >>"$WORK/ot"
         cpu_ms "${kcmd[@]}" >>"$WORK/kc"
         cpu_ms "${ocmd[@]}" >>"$WORK/oc"
     done

@@ -13,26 +13,15 @@
 # alternating). Non-interactive; builds the release binary first.
 #
 # Environment: MODHOST_FIXTURES (fixture env file, default
-# /var/cache/modhost/fixtures/current/env), RUNS, BENCH_TREES=all, NO_HYPERFINE=1.
+# ${MODHOST_CACHE:-/var/cache/modhost}/fixtures/current/env), RUNS, BENCH_TREES=all,
+# NO_HYPERFINE=1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-5}
-FIXENV=${MODHOST_FIXTURES:-/var/cache/modhost/fixtures/current/env}
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 KMOD_MODINFO=/sbin/modinfo
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-[ -r "$FIXENV" ] || die "fixture env $FIXENV missing: run scripts/fixtures.sh first"
-[ -x "$KMOD_MODINFO" ] || die "$KMOD_MODINFO (kmod) not installed"
-# shellcheck disable=SC1090
-. "$FIXENV"
-
-log "building the release binary"
-cargo build --release -q -p modhost-cli
-OURS=$PWD/target/release/modhost
-[ -x "$OURS" ] || die "$OURS not built"
+bench_setup bench-modinfo "$KMOD_MODINFO"
 
 # hyperfine: install if missing (idempotent; skipped without root/sudo or with NO_HYPERFINE=1).
 have_hyperfine() { command -v hyperfine >/dev/null 2>&1; }
@@ -46,9 +35,6 @@ if [ -z "${NO_HYPERFINE:-}" ] && ! have_hyperfine; then
     fi
     have_hyperfine || log "hyperfine not available: date-based timing only"
 fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-modinfo.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 
 # Argument lists are far too long for a single command string, so each benchmarked
 # command is a tiny wrapper that reads its arguments from a file (same cost for both).
@@ -67,12 +53,9 @@ make_wrapper() { # name kind(kmod|ours) argfile
     echo "$f"
 }
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-
 RESULTS=()
 bench() { # label argfile
-    local label=$1 args=$2 k o i t0 t1 id
+    local label=$1 args=$2 k o i id
     id=$(printf '%s' "$label" | tr -c 'A-Za-z0-9' _)
     k=$(make_wrapper "$id" kmod "$args")
     o=$(make_wrapper "$id" ours "$args")
@@ -86,8 +69,8 @@ bench() { # label argfile
     "$k"; "$o" # warm-up (page cache)
     : >"$WORK/kt"; : >"$WORK/ot"
     for ((i = 0; i < RUNS; i++)); do
-        t0=$(now_ns); "$k"; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/kt"
-        t0=$(now_ns); "$o"; t1=$(now_ns); echo $(((t1 - t0) / 1000)) >>"$WORK/ot"
+        elapsed us "$k" >>"$WORK/kt"
+        elapsed us "$o" >>"$WORK/ot"
     done
     local km om
     km=$(median <"$WORK/kt"); om=$(median <"$WORK/ot")

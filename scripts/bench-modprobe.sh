@@ -14,29 +14,14 @@
 # kernel command line (/proc/cmdline). Builds the release binary first.
 #
 # Environment: MODHOST_FIXTURES (fixture env file, default
-# /var/cache/modhost/fixtures/current/env), RUNS.
+# ${MODHOST_CACHE:-/var/cache/modhost}/fixtures/current/env), RUNS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-5}
-FIXENV=${MODHOST_FIXTURES:-/var/cache/modhost/fixtures/current/env}
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 KMOD_MODPROBE=/sbin/modprobe
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-[ -r "$FIXENV" ] || die "fixture env $FIXENV missing: run scripts/fixtures.sh first"
-[ -x "$KMOD_MODPROBE" ] || die "$KMOD_MODPROBE (kmod) not installed"
-# shellcheck disable=SC1090
-. "$FIXENV"
-
-log "building the release binary"
-cargo build --release -q -p modhost-cli
-OURS=$PWD/target/release/modhost
-[ -x "$OURS" ] || die "$OURS not built"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-modprobe.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+bench_setup bench-modprobe "$KMOD_MODPROBE"
 mkdir -p "$WORK/conf" "$WORK/bin"
 ln -s "$OURS" "$WORK/bin/modprobe"
 
@@ -62,21 +47,14 @@ batch() { # tool
     xargs env MODHOST_KERNEL=linux "$1" -d "$AMD64_ROOT" -S "$RELEASE" -C "$WORK/conf" -a --show-depends < "$WORK/names" > /dev/null 2>&1 || true
 }
 
-ms() { # function tool -> milliseconds
-    local t0 t1
-    t0=$(date +%s%N); "$1" "$2"; t1=$(date +%s%N)
-    echo $(( (t1 - t0) / 1000000 ))
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-
 for variant in each batch; do
     "$variant" "$KMOD_MODPROBE"; "$variant" "$WORK/bin/modprobe"   # warm-up
     : > "$WORK/k"; : > "$WORK/o"
     for _ in $(seq "$RUNS"); do
-        ms "$variant" "$KMOD_MODPROBE" >> "$WORK/k"
-        ms "$variant" "$WORK/bin/modprobe" >> "$WORK/o"
+        elapsed ms "$variant" "$KMOD_MODPROBE" >> "$WORK/k"
+        elapsed ms "$variant" "$WORK/bin/modprobe" >> "$WORK/o"
     done
-    k=$(median < "$WORK/k"); o=$(median < "$WORK/o")
+    k=$(median int < "$WORK/k"); o=$(median int < "$WORK/o")
     ratio=$(awk -v o="$o" -v k="$k" 'BEGIN { if (k > 0) printf "%.2f", o / k; else print "n/a" }')
     printf '%-6s kmod %6d ms   modhost %6d ms   ratio %s   (median of %d; runs kmod: %s; ours: %s)\n' \
         "$variant" "$k" "$o" "$ratio" "$RUNS" "$(paste -sd, "$WORK/k")" "$(paste -sd, "$WORK/o")"

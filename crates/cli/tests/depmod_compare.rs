@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{first_diff, ours_bin, TempDir};
+use common::{first_diff, ours_bin, Out, TempDir};
 
 const REAL_DEPMOD: &str = "/sbin/depmod";
 
@@ -50,10 +50,6 @@ const OUTPUTS: [&str; 10] = [
     "modules.devname",
 ];
 
-fn require() -> bool {
-    std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1")
-}
-
 /// Whether the tools the synthetic tests need are here (else skip/fail).
 fn have_tools(test: &str) -> bool {
     let gcc = Command::new("gcc").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
@@ -61,11 +57,7 @@ fn have_tools(test: &str) -> bool {
     if gcc && depmod {
         return true;
     }
-    let why = format!("{test}: needs gcc ({gcc}) and {REAL_DEPMOD} ({depmod})");
-    if require() {
-        panic!("MODHOST_REQUIRE_FIXTURES=1 but {why}");
-    }
-    eprintln!("SKIP {why}");
+    testkit::skip::<()>(format!("{test}: needs gcc ({gcc}) and {REAL_DEPMOD} ({depmod})"));
     false
 }
 
@@ -84,9 +76,8 @@ enum Who {
 /// The result of one run, normalised.
 #[derive(Debug, PartialEq, Eq)]
 struct Run {
-    status: String,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
+    /// Status, stdout and stderr.
+    out: Out,
     /// Output file -> contents (None: absent).
     files: BTreeMap<String, Option<Vec<u8>>>,
     /// Temporary files left in the module directory.
@@ -236,7 +227,7 @@ fn run_opt(who: Who, root: &Path, rel: &str, args: &[String], timeout: Duration,
         })
         .unwrap_or_default();
     leftovers.sort();
-    Run { status, stdout, stderr, files, leftovers }
+    Run { out: Out { status, stdout, stderr }, files, leftovers }
 }
 
 /// Describes how two runs differ (None: identical).
@@ -244,16 +235,7 @@ fn diff_runs(k: &Run, o: &Run) -> Option<String> {
     if k == o {
         return None;
     }
-    let mut s = String::new();
-    if k.status != o.status {
-        s.push_str(&format!("  status: kmod={} ours={}\n", k.status, o.status));
-    }
-    if let Some(d) = first_diff("stdout", &k.stdout, &o.stdout) {
-        s.push_str(&d);
-    }
-    if let Some(d) = first_diff("stderr", &k.stderr, &o.stderr) {
-        s.push_str(&d);
-    }
+    let mut s = k.out.diff(&o.out);
     for (name, kv) in &k.files {
         let ov = &o.files[name];
         match (kv, ov) {
@@ -804,8 +786,8 @@ fn synthetic_edge_trees() {
                 depmod: ERROR: Cycle detected: mod_loop_i -> mod_loop_j -> mod_loop_h -> mod_loop_i\n\
                 depmod: ERROR: Cycle detected: mod_loop_c -> mod_loop_a -> mod_loop_b -> mod_loop_c\n\
                 depmod: ERROR: Found 9 modules in dependency cycles!\n";
-    if r.stderr != want.as_bytes() || r.status != "exit 1" {
-        mism.push(format!("detect-loop: not kmod's testsuite report:\n{}", String::from_utf8_lossy(&r.stderr)));
+    if r.out.stderr != want.as_bytes() || r.out.status != "exit 1" {
+        mism.push(format!("detect-loop: not kmod's testsuite report:\n{}", String::from_utf8_lossy(&r.out.stderr)));
     }
     let t = Tree::new("selfloop", "4.4.5");
     t.module("kernel/self.ko", &m().exp(&["self_fn"]).imp(&["self_fn"]));
@@ -896,8 +878,8 @@ fn cycle_report_terminates() {
         .module("kernel/w.ko", &m().exp(&["w_fn"]).imp(&["z_fn"]))
         .file("modules.dep", b"previous\n");
     let r = run(Who::Ours, &t.src(), &t.rel, &a(&["-b", "{ROOT}", "6.6.6"]), Duration::from_secs(20));
-    assert_eq!(r.status, "exit 1", "{r:?}");
-    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.out.status, "exit 1", "{r:?}");
+    let err = String::from_utf8_lossy(&r.out.stderr);
     assert!(err.ends_with("depmod: ERROR: Found 4 modules in dependency cycles!\n"), "{err}");
     for pair in [("x", "y"), ("z", "w")] {
         assert!(
@@ -941,8 +923,7 @@ fn link_tree(src_moddir: &Path, dst_moddir: &Path) {
 fn debian_trees() {
     let Some(fx) = common::fixtures("depmod debian_trees") else { return };
     if !Path::new(REAL_DEPMOD).exists() {
-        assert!(!require(), "MODHOST_REQUIRE_FIXTURES=1 but {REAL_DEPMOD} is missing");
-        eprintln!("SKIP debian_trees: {REAL_DEPMOD} missing");
+        testkit::skip::<()>(format!("debian_trees: {REAL_DEPMOD} missing"));
         return;
     }
     let tmp = TempDir::new("depmod-debian");
@@ -1028,8 +1009,8 @@ fn non_ascii_entries_are_skipped() {
     t.module("kernel/u.ko", &m().info(&["alias=caf\u{e9}", "alias=plain"]))
         .module("kernel/p\u{e4}.ko", &m().info(&["alias=from-pae"]));
     let r = run(Who::Ours, &t.src(), &t.rel, &a(&["-b", "{ROOT}", "7.0.0"]), Duration::from_secs(20));
-    assert_eq!(r.status, "exit 0");
-    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.out.status, "exit 0");
+    let err = String::from_utf8_lossy(&r.out.stderr);
     assert!(err.contains("depmod: WARNING: modules.alias.bin: skipping an entry that is not 7-bit ASCII: caf\u{e9} u\n"), "{err}");
     assert!(err.contains("depmod: WARNING: modules.dep.bin: skipping an entry that is not 7-bit ASCII: p\u{e4} kernel/p\u{e4}.ko:\n"), "{err}");
     let alias = r.files["modules.alias"].clone().unwrap();

@@ -3,30 +3,26 @@
 //! private runtime directory. Output formats and messages are kmod 30's.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use testkit::{fails, ok, text};
+
 struct Host {
-    dir: std::path::PathBuf,
+    dir: PathBuf,
     modules: HashMap<String, String>,
+    /// The amd64 fixture tree's module directory.
+    moddir: PathBuf,
 }
 
 impl Host {
     fn start() -> Option<Host> {
-        let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-        let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).ok();
-        let rel = env.as_deref().and_then(|e| e.lines().find_map(|l| l.strip_prefix("RELEASE=")).map(str::to_string));
-        let idx = rel.and_then(|r| std::fs::read_to_string(format!("{cache}/modules/{r}/index.env")).ok());
-        let Some(idx) = idx else {
-            if std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-                panic!("fixtures or test modules missing (MODHOST_REQUIRE_FIXTURES=1)");
-            }
-            eprintln!("note: fixtures or test modules missing; skipping");
-            return None;
+        let (Some(moddir), Some(modules)) = (testkit::fixtures().and_then(|f| f.moddir("amd64")), testkit::test_modules()) else {
+            return testkit::skip("fixtures or test modules missing");
         };
-        let modules = idx.lines().filter_map(|l| l.strip_prefix("MOD_")?.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let dir = std::env::temp_dir().join(format!("modhost-cli-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        Some(Host { dir, modules })
+        Some(Host { dir, modules, moddir })
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -40,26 +36,8 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("serve.pid")) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
+        testkit::kill_pid_file(&self.dir.join("serve.pid"));
     }
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "status {:?}\nstdout: {}\nstderr: {}", o.status, text(&o.stdout), text(&o.stderr));
-    text(&o.stdout)
-}
-
-#[track_caller]
-fn fails(o: &Output, stderr: &str) {
-    assert_eq!(o.status.code(), Some(1), "stdout: {}", text(&o.stdout));
-    assert_eq!(text(&o.stderr), stderr);
 }
 
 #[test]
@@ -127,12 +105,9 @@ fn tools_drive_the_host_kernel() {
     ok(&h.run(&["rmmod", "params"]));
 
     // Debian's CRC modules, then a Kbuild module that imports them all
-    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-    let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).unwrap();
-    let get = |k: &str| env.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap().to_string();
-    let lib = format!("{}/lib/modules/{}/kernel/lib", get("AMD64_ROOT"), get("RELEASE"));
+    let lib = h.moddir.join("kernel/lib");
     for m in ["crc7", "crc-itu-t", "crc16", "crc8", "crc64"] {
-        ok(&h.run(&["insmod", &format!("{lib}/{m}.ko")]));
+        ok(&h.run(&["insmod", &format!("{}/{m}.ko", lib.display())]));
     }
     ok(&h.run(&["insmod", h.module("crcuser")]));
     let log = ok(&h.run(&["dmesg"]));

@@ -185,7 +185,7 @@ fn by_name(label: &str) {
     };
     let deps = tree.dep_paths();
     assert!(!deps.is_empty(), "{test}: empty modules.dep");
-    let names: Vec<String> = deps.iter().map(|p| modname_of(p)).collect();
+    let names: Vec<String> = deps.iter().map(|p| testkit::modname(p)).collect();
     // Dash forms: the file name's own spelling when it contains '-'.
     let dashed: Vec<String> = deps
         .iter()
@@ -425,7 +425,7 @@ fn builtin_alias(label: &str) {
 
     // Builtin modules.
     let bpaths = tree.builtin_paths();
-    let bnames: Vec<OsString> = bpaths.iter().map(|p| modname_of(p).into()).collect();
+    let bnames: Vec<OsString> = bpaths.iter().map(|p| testkit::modname(p).into()).collect();
     let bdashed: Vec<OsString> = bpaths
         .iter()
         .map(|p| stem_of(p))
@@ -481,7 +481,7 @@ fn builtin_alias(label: &str) {
         .dep_paths()
         .iter()
         .take(10)
-        .map(|p| modname_of(p).into())
+        .map(|p| testkit::modname(p).into())
         .collect();
     let mut mixed = Vec::new();
     for (i, b) in bnames.iter().take(10).enumerate() {
@@ -1228,7 +1228,7 @@ fn make_crafted(test: &str, tree: &Tree, t: &Path) -> Vec<PathBuf> {
     let have_zstd = tool_available("zstd");
     if !have_xz || !have_zstd {
         let msg = format!("{test}: xz ({have_xz}) / zstd ({have_zstd}) command missing; compressed variants partly skipped");
-        if std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1") {
+        if testkit::required() {
             panic!("{msg}");
         }
         eprintln!("NOTE: {msg}");

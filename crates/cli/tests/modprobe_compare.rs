@@ -31,21 +31,15 @@ struct Fx {
 fn fx() -> Option<&'static Fx> {
     static FX: OnceLock<Option<Fx>> = OnceLock::new();
     FX.get_or_init(|| {
-        let path = std::env::var("MODHOST_FIXTURES").unwrap_or_else(|_| "/var/cache/modhost/fixtures/current/env".into());
-        let env = std::fs::read_to_string(&path).ok();
-        let get = |k: &str| env.as_deref().and_then(|e| e.lines().find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string)));
-        let (Some(root), Some(release)) = (get("AMD64_ROOT"), get("RELEASE")) else {
-            if std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-                panic!("fixtures missing ({path})");
-            }
-            eprintln!("SKIP: fixtures missing ({path})");
-            return None;
+        let Some((root, release)) = testkit::fixtures().and_then(|f| f.tree("amd64")) else {
+            return testkit::skip(format!("fixtures missing ({})", testkit::fixtures_env().display()));
         };
         if !Path::new(REAL).exists() {
             eprintln!("SKIP: {REAL} missing");
             return None;
         }
-        let moddir = PathBuf::from(format!("{root}/lib/modules/{release}"));
+        let moddir = testkit::moddir(&root, &release);
+        let root = root.display().to_string();
         let tmp = std::env::temp_dir().join(format!("modprobe-compare-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).unwrap();

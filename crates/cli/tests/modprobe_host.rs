@@ -6,9 +6,10 @@
 //! the command line, `--first-time`, `-n`, removal of unused dependencies,
 //! install/remove commands.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use testkit::{fails, ok, text};
 
 struct Host {
     runtime: PathBuf,
@@ -20,31 +21,20 @@ struct Host {
 
 impl Host {
     fn start() -> Option<Host> {
-        let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-        let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).ok();
-        let get = |k: &str| env.as_deref().and_then(|e| e.lines().find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string)));
-        let (rel, amd64) = (get("RELEASE"), get("AMD64_ROOT"));
-        let idx = rel.as_ref().and_then(|r| std::fs::read_to_string(format!("{cache}/modules/{r}/index.env")).ok());
-        let (Some(release), Some(amd64), Some(idx)) = (rel, amd64, idx) else {
-            if std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-                panic!("fixtures or test modules missing (MODHOST_REQUIRE_FIXTURES=1)");
-            }
-            eprintln!("note: fixtures or test modules missing; skipping");
-            return None;
+        let (Some((amd64, release)), Some(mods)) = (testkit::fixtures().and_then(|f| f.tree("amd64")), testkit::test_modules()) else {
+            return testkit::skip("fixtures or test modules missing");
         };
         if !Path::new("/sbin/depmod").exists() {
             eprintln!("note: /sbin/depmod missing; skipping");
             return None;
         }
-        let mods: HashMap<String, String> =
-            idx.lines().filter_map(|l| l.strip_prefix("MOD_")?.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let base = std::env::temp_dir().join(format!("modprobe-host-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let root = base.join("root");
         let moddir = root.join("lib/modules").join(&release);
         std::fs::create_dir_all(moddir.join("kernel/lib")).unwrap();
         std::fs::create_dir_all(moddir.join("extra")).unwrap();
-        let lib = Path::new(&amd64).join("lib/modules").join(&release).join("kernel/lib");
+        let lib = testkit::moddir(&amd64, &release).join("kernel/lib");
         for e in std::fs::read_dir(&lib).unwrap().flatten() {
             let n = e.file_name().to_string_lossy().into_owned();
             if n.starts_with("crc") && n.ends_with(".ko") {
@@ -120,26 +110,8 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.runtime.join("serve.pid")) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
+        testkit::kill_pid_file(&self.runtime.join("serve.pid"));
     }
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "status {:?}\nstdout: {}\nstderr: {}", o.status, text(&o.stdout), text(&o.stderr));
-    text(&o.stdout)
-}
-
-#[track_caller]
-fn fails(o: &Output, stderr: &str) {
-    assert_eq!(o.status.code(), Some(1), "stdout: {}", text(&o.stdout));
-    assert_eq!(text(&o.stderr), stderr);
 }
 
 #[test]

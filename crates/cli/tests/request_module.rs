@@ -4,28 +4,21 @@
 
 use std::process::{Command, Output};
 
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
+use testkit::text;
 
 #[test]
 fn module_init_gets_its_helper_loaded() {
-    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-    let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).ok();
-    let get = |k: &str| env.as_deref().and_then(|e| e.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).map(str::to_string));
-    let idx = get("RELEASE").and_then(|r| std::fs::read_to_string(format!("{cache}/modules/{r}/index.env")).ok());
-    let (Some(rel), Some(root), Some(idx)) = (get("RELEASE"), get("AMD64_ROOT"), idx) else {
-        assert!(std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() != Ok("1"), "fixtures missing");
-        eprintln!("note: fixtures missing; skipping");
+    let (Some((root, rel)), Some(mut idx)) = (testkit::fixtures().and_then(|f| f.tree("amd64")), testkit::test_modules()) else {
+        testkit::skip::<()>("fixtures missing");
         return;
     };
-    let requester = idx.lines().find_map(|l| l.strip_prefix("MOD_requester=")).expect("requester built").to_string();
+    let requester = idx.remove("requester").expect("requester built");
     // A module directory: crc7 (Debian's) and requester, indexed by depmod.
     let tmp = std::env::temp_dir().join(format!("modhost-reqmod-{}", std::process::id()));
     let md = tmp.join("root/lib/modules").join(&rel);
     std::fs::create_dir_all(md.join("kernel/lib")).unwrap();
     std::fs::create_dir_all(md.join("extra")).unwrap();
-    std::fs::copy(format!("{root}/lib/modules/{rel}/kernel/lib/crc7.ko"), md.join("kernel/lib/crc7.ko")).unwrap();
+    std::fs::copy(testkit::moddir(&root, &rel).join("kernel/lib/crc7.ko"), md.join("kernel/lib/crc7.ko")).unwrap();
     std::fs::copy(&requester, md.join("extra/requester.ko")).unwrap();
     let st = Command::new("/sbin/depmod").arg("-b").arg(tmp.join("root")).arg(&rel).status().unwrap();
     assert!(st.success());
@@ -50,8 +43,6 @@ fn module_init_gets_its_helper_loaded() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let log = text(&run(&["dmesg"]).stdout);
     assert!(log.contains("requester: request_module(no-such-module) = 256"), "{log}");
-    if let Ok(pid) = std::fs::read_to_string(runtime.join("serve.pid")) {
-        let _ = Command::new("kill").arg(pid.trim()).status();
-    }
+    testkit::kill_pid_file(&runtime.join("serve.pid"));
     let _ = std::fs::remove_dir_all(&tmp);
 }

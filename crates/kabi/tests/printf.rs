@@ -12,6 +12,8 @@
 mod printf {
     use kabi::printf::*;
     use std::ffi::{c_char, c_int, CString};
+    // A small deterministic generator.
+    use testkit::XorShift as Rng;
 
     // -----------------------------------------------------------------------
     // Test memory: regions of bytes at addresses, and a symbol table.
@@ -162,20 +164,6 @@ mod printf {
         }
         buf.truncate(n as usize);
         buf
-    }
-
-    /// A small deterministic generator.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     const VALUES: &[u64] = &[
@@ -526,7 +514,7 @@ mod printf {
                         let v = if rng.below(2) == 0 {
                             VALUES[rng.below(VALUES.len())]
                         } else {
-                            rng.next()
+                            rng.next_u64()
                         };
                         let (c, a, ok) =
                             int_conversion(&flags[rng.below(32)], width, prec, len, conv, v);
@@ -841,8 +829,8 @@ mod printf {
     fn siphash_matches_std() {
         let mut rng = Rng(42);
         for _ in 0..1000 {
-            let key = [rng.next(), rng.next()];
-            let m = rng.next();
+            let key = [rng.next_u64(), rng.next_u64()];
+            let m = rng.next_u64();
             #[allow(deprecated)]
             let mut h = std::hash::SipHasher::new_with_keys(key[0], key[1]);
             std::hash::Hasher::write(&mut h, &m.to_le_bytes());
@@ -1378,7 +1366,7 @@ mod printf {
                 .map(|_| match rng.below(3) {
                     0 => pointers[rng.below(pointers.len())],
                     1 => rng.below(80) as u64,
-                    _ => rng.next(),
+                    _ => rng.next_u64(),
                 })
                 .collect();
             let full = format_with(&f, &mut ArgList::new(&args), &mem, &opts());
@@ -1524,13 +1512,10 @@ mod printf {
         assert_eq!(MESSAGE_LOGLEVEL_DEFAULT, 4);
         assert_eq!(CONSOLE_LOGLEVEL_DEFAULT, 7);
         // Cross-check with the fixture kernel's config when it is present.
-        let Ok(env) = std::fs::read_to_string("/var/cache/modhost/fixtures/current/env") else {
+        let Some((root, _)) = testkit::fixtures().and_then(|f| f.tree("amd64")) else {
             return;
         };
-        let Some(root) = env.lines().find_map(|l| l.strip_prefix("AMD64_ROOT=")) else {
-            return;
-        };
-        let Ok(dir) = std::fs::read_dir(format!("{root}/boot")) else {
+        let Ok(dir) = std::fs::read_dir(root.join("boot")) else {
             return;
         };
         for entry in dir.flatten() {

@@ -1,13 +1,13 @@
 //! The ABI profile and module signature verification against Debian's real
-//! artefacts (fixtures from /var/cache/modhost/fixtures/current/env and the
-//! linux-headers package's Module.symvers).
+//! artefacts (the fixtures of scripts/fixtures.sh, found through testkit, and
+//! the linux-headers package's Module.symvers).
 //!
 //! Without fixtures the tests that need them print a skip note, or fail when
 //! MODHOST_REQUIRE_FIXTURES=1.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -17,7 +17,6 @@ use kabi::profile::{
     verify_module_signature, KernelExport, PercpuLayout, PercpuSymbol, Profile, ProfileError, SigErrorKind, SymbolSource,
 };
 
-const ENV_FILE: &str = "/var/cache/modhost/fixtures/current/env";
 /// The release the spec's numbers were measured on.
 const SPEC_RELEASE: &str = "6.1.0-56-amd64";
 
@@ -27,33 +26,21 @@ struct Fixtures {
     symvers: PathBuf,
 }
 
-fn skip_or_fail(why: &str) -> Option<Fixtures> {
-    if std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-        panic!("fixtures required (MODHOST_REQUIRE_FIXTURES=1): {why}");
-    }
-    eprintln!("skipping: {why}");
-    None
-}
-
 fn fixtures() -> Option<&'static Fixtures> {
     static F: OnceLock<Option<Fixtures>> = OnceLock::new();
     F.get_or_init(|| {
-        let Ok(text) = std::fs::read_to_string(ENV_FILE) else {
-            return skip_or_fail(&format!("{ENV_FILE} missing"));
+        let fx = match testkit::Fixtures::load() {
+            Ok(fx) => fx,
+            Err(why) => return testkit::skip(why),
         };
-        let vars: HashMap<&str, &str> = text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim(), v.trim().trim_matches('"').trim_matches('\'')))
-            .collect();
-        let (Some(release), Some(root)) = (vars.get("RELEASE"), vars.get("AMD64_ROOT")) else {
-            return skip_or_fail("RELEASE/AMD64_ROOT not set in the fixture env");
+        let Some((root, release)) = fx.tree("amd64") else {
+            return testkit::skip("RELEASE/AMD64_ROOT not set in the fixture env");
         };
         let symvers = PathBuf::from(format!("/usr/src/linux-headers-{release}/Module.symvers"));
         if !symvers.exists() {
-            return skip_or_fail(&format!("{} missing (apt-get install linux-headers-{release})", symvers.display()));
+            return testkit::skip(format!("{} missing (apt-get install linux-headers-{release})", symvers.display()));
         }
-        Some(Fixtures { release: release.to_string(), root: PathBuf::from(root), symvers })
+        Some(Fixtures { release, root, symvers })
     })
     .as_ref()
 }
@@ -71,19 +58,7 @@ fn profile() -> Option<&'static Profile> {
 }
 
 fn modules_dir(f: &Fixtures) -> PathBuf {
-    f.root.join("lib/modules").join(&f.release).join("kernel")
-}
-
-fn all_modules(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("read modules dir").map(|e| e.expect("dir entry").path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            all_modules(&p, out);
-        } else if p.extension().is_some_and(|e| e == "ko") {
-            out.push(p);
-        }
-    }
+    testkit::moddir(&f.root, &f.release).join("kernel")
 }
 
 fn crc7(f: &Fixtures) -> Vec<u8> {
@@ -354,8 +329,7 @@ fn malformed_profiles_are_rejected() {
 #[test]
 fn every_module_verifies() {
     let (Some(f), Some(p)) = (fixtures(), profile()) else { return };
-    let mut mods = Vec::new();
-    all_modules(&modules_dir(f), &mut mods);
+    let mut mods = testkit::ko_files(&modules_dir(f));
     assert!(!mods.is_empty());
     if f.release == SPEC_RELEASE {
         assert_eq!(mods.len(), 4023);

@@ -10,24 +10,9 @@
 use std::time::Instant;
 
 fn main() {
-    let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-    let env = std::fs::read_to_string(format!("{cache}/fixtures/current/env")).expect("run scripts/fixtures.sh");
-    let get = |k: &str| env.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).expect(k).to_string();
-    let rel = get("RELEASE");
-    let root = std::path::PathBuf::from(get("AMD64_ROOT")).join("lib/modules").join(&rel).join("kernel");
-    let mut files = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "ko") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let f = testkit::Fixtures::load().expect("run scripts/fixtures.sh");
+    let rel = f.var("RELEASE").to_string();
+    let files = testkit::ko_files(&testkit::moddir(f.var("AMD64_ROOT"), &rel).join("kernel"));
     let images: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let profile = kernel::boot::default_profile().expect("profile");
     let k = kernel::Kernel::new(kernel::Config::from_profile(&profile)).unwrap();

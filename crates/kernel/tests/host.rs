@@ -6,20 +6,6 @@ mod common;
 use common::{kernel, log_since, test_module, tree_module};
 use kernel::{Errno, Kernel, O_TRUNC};
 
-/// A small deterministic generator for test inputs.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 fn load(k: &Kernel, image: &[u8], args: &str) -> Result<(), Errno> {
     k.finit_module(image, args, 0)
 }
@@ -60,9 +46,9 @@ fn debian_crc_modules_link_and_compute() {
     use crc::{Crc, CRC_16_ARC, CRC_16_XMODEM, CRC_64_ECMA_182, CRC_7_MMC, CRC_8_SMBUS};
     let mut table = [0u8; 256];
     crc8_populate_msb(table.as_mut_ptr(), 0x07);
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = testkit::XorShift(0x1234_5678_9abc_def1);
     for _ in 0..500 {
-        let len = (rng.next() % 300) as usize;
+        let len = (rng.next_u64() % 300) as usize;
         let d = rng.bytes(len);
         assert_eq!(crc7_be(0, d.as_ptr(), d.len()) >> 1, Crc::<u8>::new(&CRC_7_MMC).checksum(&d));
         assert_eq!(crc_itu_t(0, d.as_ptr(), d.len()), Crc::<u16>::new(&CRC_16_XMODEM).checksum(&d));

@@ -3,26 +3,13 @@
 
 mod common;
 
-use common::{fixtures, kernel};
+use common::kernel;
 use kernel::Errno;
+use testkit::fixtures;
 
 fn tree_files() -> Vec<std::path::PathBuf> {
-    let f = fixtures().expect("fixtures");
-    let root = std::path::PathBuf::from(&f["AMD64_ROOT"]).join("lib/modules").join(&f["RELEASE"]).join("kernel");
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "ko") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    let dir = fixtures().expect("fixtures").moddir("amd64").expect("the amd64 tree");
+    testkit::ko_files(&dir.join("kernel"))
 }
 
 #[test]
@@ -48,13 +35,8 @@ fn every_debian_module_links() {
 fn mutated_images_never_break_the_loader() {
     let Some((k, _g)) = kernel() else { return };
     let files = tree_files();
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rnd = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = testkit::XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut rnd = move || rng.next_u64();
     let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
     for n in 0..60 {
         let f = &files[(rnd() as usize) % files.len()];

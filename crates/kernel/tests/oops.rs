@@ -26,7 +26,7 @@ fn has(log: &[String], pred: impl Fn(&str) -> bool, what: &str) {
 
 #[test]
 fn null_dereference_in_init() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = oops_for("null");
@@ -43,7 +43,7 @@ fn null_dereference_in_init() {
 
 #[test]
 fn bug_in_init() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = oops_for("bug");
@@ -57,7 +57,7 @@ fn bug_in_init() {
 
 #[test]
 fn stack_overflow_is_caught_by_the_canary() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = oops_for("stack");
@@ -66,7 +66,7 @@ fn stack_overflow_is_caught_by_the_canary() {
 
 #[test]
 fn write_to_rodata_is_caught_by_page_protection() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = oops_for("rodata");
@@ -77,7 +77,7 @@ fn write_to_rodata_is_caught_by_page_protection() {
 
 #[test]
 fn panic_ends_the_call() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = oops_for("panic");
@@ -136,7 +136,7 @@ fn count(log: &[String], pred: impl Fn(&str) -> bool) -> usize {
 
 #[test]
 fn warn_on_reports_and_goes_on() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = warn_for("warn");
@@ -154,7 +154,7 @@ fn warn_on_reports_and_goes_on() {
 
 #[test]
 fn warn_on_once_reports_once() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = warn_for("warn_once");
@@ -168,7 +168,7 @@ fn warn_on_once_reports_once() {
 
 #[test]
 fn warn_with_a_message() {
-    if common::require(common::test_modules(), "test modules").is_none() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
         return;
     }
     let log = warn_for("warn_msg");

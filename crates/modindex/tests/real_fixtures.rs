@@ -21,21 +21,14 @@ struct Fixture {
 
 fn fixture() -> Option<Fixture> {
     let Some((root, release)) = common::amd64_fixture() else {
-        common::missing(
-            "no amd64 fixture tree (set AMD64_ROOT/RELEASE or run scripts/fixtures.sh)",
-        );
-        return None;
+        return testkit::skip("no amd64 fixture tree (set AMD64_ROOT/RELEASE or run scripts/fixtures.sh)");
     };
     let dir = root.join("lib/modules").join(&release);
     Some(Fixture { root, release, dir })
 }
 
 fn tool(name: &str) -> Option<PathBuf> {
-    let t = common::kmod_tool(name);
-    if t.is_none() {
-        common::missing(&format!("kmod's {name} is not installed"));
-    }
-    t
+    testkit::require(common::kmod_tool(name), &format!("kmod's {name}"))
 }
 
 fn open(dir: &Path, name: &str) -> IndexFile {

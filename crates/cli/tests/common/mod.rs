@@ -1,7 +1,8 @@
 //! Shared helpers for the differential tests that run the real kmod 30 tools next to
 //! `modhost` and demand byte-identical stdout, stderr and exit status.
 //!
-//! * fixture discovery (`MODHOST_FIXTURES`, `MODHOST_REQUIRE_FIXTURES`),
+//! * the fixture trees (found through `testkit`; `MODHOST_REQUIRE_FIXTURES=1` makes
+//!   their absence fatal),
 //! * running both tools (concurrently, with a time limit, in a clean environment),
 //! * batching many arguments into one invocation and bisecting a mismatching batch down
 //!   to the arguments that differ,
@@ -42,7 +43,7 @@ pub struct Tree {
 
 impl Tree {
     pub fn moddir(&self) -> PathBuf {
-        self.root.join("lib/modules").join(&self.release)
+        testkit::moddir(&self.root, &self.release)
     }
 
     /// `-b ROOT -k RELEASE`.
@@ -57,8 +58,7 @@ impl Tree {
 
     /// Every module file under the tree (`*.ko`, `*.ko.xz`, `*.ko.zst`, ...), sorted.
     pub fn module_files(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        walk(&self.moddir(), &mut out);
+        let mut out = testkit::files_under(&self.moddir());
         out.retain(|p| {
             let n = p.file_name().unwrap().to_string_lossy();
             n.ends_with(".ko")
@@ -127,27 +127,6 @@ impl Tree {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(&p, out),
-            Ok(t) if t.is_file() => out.push(p),
-            _ => {}
-        }
-    }
-}
-
-/// Module name from a path: basename up to the first '.', '-' → '_'.
-pub fn modname_of(path: &str) -> String {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    let stem = base.split('.').next().unwrap_or(base);
-    stem.replace('-', "_")
-}
-
 /// Basename up to the first '.', unnormalised.
 pub fn stem_of(path: &str) -> String {
     let base = path.rsplit('/').next().unwrap_or(path);
@@ -165,12 +144,6 @@ impl Fixtures {
     }
 }
 
-fn require_fixtures() -> bool {
-    std::env::var("MODHOST_REQUIRE_FIXTURES")
-        .map(|v| v == "1")
-        .unwrap_or(false)
-}
-
 /// Fixture trees, or `None` (after printing a skip note) when they are not available.
 /// Panics instead when `MODHOST_REQUIRE_FIXTURES=1`.
 pub fn fixtures(test: &str) -> Option<Fixtures> {
@@ -178,76 +151,38 @@ pub fn fixtures(test: &str) -> Option<Fixtures> {
     let res = CACHE.get_or_init(load_fixtures);
     match res {
         Ok(f) => Some(f.clone()),
-        Err(why) => {
-            if require_fixtures() {
-                panic!(
-                    "{test}: fixtures required (MODHOST_REQUIRE_FIXTURES=1) but unavailable: {why}"
-                );
-            }
-            eprintln!("SKIP {test}: {why} (run scripts/fixtures.sh; set MODHOST_REQUIRE_FIXTURES=1 to make this fatal)");
-            None
-        }
+        Err(why) => testkit::skip(format!("{test}: {why}")),
     }
 }
 
 fn load_fixtures() -> Result<Fixtures, String> {
-    let env_path = std::env::var_os("MODHOST_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/modhost/fixtures/current/env"));
-    let text = std::fs::read_to_string(&env_path)
-        .map_err(|e| format!("fixture env file {} unreadable: {e}", env_path.display()))?;
+    let fx = testkit::Fixtures::load()?;
     if !Path::new(REAL_MODINFO).exists() {
         return Err(format!("{REAL_MODINFO} (real kmod) is not installed"));
     }
-    let mut vars = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim().trim_matches('"').trim_matches('\'');
-            vars.insert(k.trim().to_string(), v.to_string());
-        }
+    if fx.release().is_none() {
+        return Err("RELEASE missing from fixture env".into());
     }
-    let release = vars
-        .get("RELEASE")
-        .cloned()
-        .ok_or("RELEASE missing from fixture env")?;
-    let spec: [(&'static str, &str, Option<&str>); 5] = [
-        ("amd64", "AMD64_ROOT", None),
-        ("amd64-xz", "AMD64_XZ_ROOT", None),
-        ("amd64-zst", "AMD64_ZST_ROOT", None),
-        ("i386", "I386_ROOT", Some("I386_RELEASE")),
-        ("s390x", "S390X_ROOT", Some("S390X_RELEASE")),
-    ];
     let mut trees = Vec::new();
     let mut missing = Vec::new();
-    for (label, rootvar, relvar) in spec {
-        let root = vars.get(rootvar).map(PathBuf::from);
-        let rel = match relvar {
-            Some(v) => vars.get(v).cloned(),
-            None => Some(release.clone()),
-        };
-        match (root, rel) {
-            (Some(root), Some(rel))
-                if root
-                    .join("lib/modules")
-                    .join(&rel)
+    for (label, _, _) in testkit::TREES {
+        match fx.tree(label) {
+            Some((root, release))
+                if testkit::moddir(&root, &release)
                     .join("modules.dep.bin")
                     .is_file() =>
             {
                 trees.push(Tree {
                     label,
                     root,
-                    release: rel,
+                    release,
                 })
             }
             _ => missing.push(label),
         }
     }
     if !missing.is_empty() {
-        if require_fixtures() || trees.is_empty() {
+        if testkit::required() || trees.is_empty() {
             return Err(format!(
                 "fixture trees missing or incomplete: {}",
                 missing.join(", ")
@@ -603,21 +538,36 @@ pub fn first_diff(name: &str, want: &[u8], got: &[u8]) -> Option<String> {
     Some(s)
 }
 
+impl Out {
+    /// How `ours` differs from this (kmod's) outcome: status, then the first
+    /// differing lines of stdout and of stderr (empty when they agree).
+    pub fn diff(&self, ours: &Out) -> String {
+        let mut s = String::new();
+        if self.status != ours.status {
+            s.push_str(&format!(
+                "  status: kmod={} ours={}\n",
+                self.status, ours.status
+            ));
+        }
+        if let Some(d) = first_diff("stdout", &self.stdout, &ours.stdout) {
+            s.push_str(&d);
+        }
+        if let Some(d) = first_diff("stderr", &self.stderr, &ours.stderr) {
+            s.push_str(&d);
+        }
+        s
+    }
+}
+
 pub fn describe(label: &str, inv: &Inv, k: &Out, o: &Out) -> Option<String> {
     if k == o {
         return None;
     }
-    let mut s = format!("MISMATCH [{label}]\n  cmd: {}\n", render_cmd(inv, 12));
-    if k.status != o.status {
-        s.push_str(&format!("  status: kmod={} ours={}\n", k.status, o.status));
-    }
-    if let Some(d) = first_diff("stdout", &k.stdout, &o.stdout) {
-        s.push_str(&d);
-    }
-    if let Some(d) = first_diff("stderr", &k.stderr, &o.stderr) {
-        s.push_str(&d);
-    }
-    Some(s)
+    Some(format!(
+        "MISMATCH [{label}]\n  cmd: {}\n{}",
+        render_cmd(inv, 12),
+        k.diff(o)
+    ))
 }
 
 /// Collects the results of one test.
@@ -708,10 +658,15 @@ impl Report {
 
     /// Compare one invocation. Returns true when identical.
     pub fn check(&self, label: &str, inv: &Inv) -> bool {
+        let (k, o) = run_pair(inv);
+        self.compare(label, inv, &k, &o)
+    }
+
+    /// Account for one case run as `inv` with these outcomes. Returns true when identical.
+    fn compare(&self, label: &str, inv: &Inv, k: &Out, o: &Out) -> bool {
         self.cases.fetch_add(1, Ordering::Relaxed);
         self.invocations.fetch_add(1, Ordering::Relaxed);
-        let (k, o) = run_pair(inv);
-        match describe(label, inv, &k, &o) {
+        match describe(label, inv, k, o) {
             None => true,
             Some(d) => {
                 self.add_detail(label, 1, d);
@@ -736,15 +691,7 @@ impl Report {
             );
             return true;
         }
-        self.cases.fetch_add(1, Ordering::Relaxed);
-        self.invocations.fetch_add(1, Ordering::Relaxed);
-        match describe(label, inv, &k, &o) {
-            None => true,
-            Some(d) => {
-                self.add_detail(label, 1, d);
-                false
-            }
-        }
+        self.compare(label, inv, &k, &o)
     }
 
     /// Run `prefix ++ items[chunk] ++ suffix` for chunks of `items`, in parallel; every
@@ -763,15 +710,11 @@ impl Report {
         let workers = nproc();
         par_map(&chunks, workers, |c| {
             self.cases.fetch_add(c.len(), Ordering::Relaxed);
-            let inv = with_args(base, prefix, c, suffix);
-            self.invocations.fetch_add(1, Ordering::Relaxed);
-            let (k, o) = run_pair(&inv);
-            if k != o {
-                let _ = self.bisect(label, base, prefix, c, suffix, Some((inv, k, o)));
-            }
+            let _ = self.bisect(label, base, prefix, c, suffix);
         });
     }
 
+    /// Runs `prefix ++ items ++ suffix` and, if it mismatches, its halves in turn.
     /// Returns the number of mismatching cases found (items of a batch that is not
     /// bisected further because enough details were collected count whole).
     fn bisect(
@@ -781,17 +724,10 @@ impl Report {
         prefix: &[OsString],
         items: &[OsString],
         suffix: &[OsString],
-        known: Option<(Inv, Out, Out)>,
     ) -> usize {
-        let (inv, k, o) = match known {
-            Some(x) => x,
-            None => {
-                let inv = with_args(base, prefix, items, suffix);
-                self.invocations.fetch_add(1, Ordering::Relaxed);
-                let (k, o) = run_pair(&inv);
-                (inv, k, o)
-            }
-        };
+        let inv = with_args(base, prefix, items, suffix);
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        let (k, o) = run_pair(&inv);
         if k == o {
             return 0;
         }
@@ -803,8 +739,8 @@ impl Report {
             return n;
         }
         let (a, b) = items.split_at(items.len() / 2);
-        let found = self.bisect(label, base, prefix, a, suffix, None)
-            + self.bisect(label, base, prefix, b, suffix, None);
+        let found = self.bisect(label, base, prefix, a, suffix)
+            + self.bisect(label, base, prefix, b, suffix);
         if found == 0 {
             // Neither half differs on its own: an interaction between arguments.
             if let Some(d) = describe(&format!("{label} (batch only; halves agree)"), &inv, &k, &o)

@@ -1,9 +1,8 @@
-//! Shared helpers of kofile's integration tests: locating the real-module
-//! fixtures (scripts/fixtures.sh) and a tiny deterministic PRNG.
+//! Shared helpers of kofile's integration tests: the real-module trees of the
+//! fixtures (scripts/fixtures.sh, found through `testkit`) and a tiny
+//! deterministic PRNG.
 //!
-//! The fixtures are found through the shell-sourceable file named by
-//! `MODHOST_FIXTURES` (default `/var/cache/modhost/fixtures/current/env`).
-//! When they are missing a test prints a skip note and passes, unless
+//! When the fixtures are missing a test prints a skip note and passes, unless
 //! `MODHOST_REQUIRE_FIXTURES=1`, in which case it fails.
 
 #![allow(dead_code)]
@@ -11,9 +10,7 @@
 pub mod exercise;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-pub const DEFAULT_ENV: &str = "/var/cache/modhost/fixtures/current/env";
+use std::path::PathBuf;
 
 /// One module tree of the fixtures.
 #[derive(Debug, Clone)]
@@ -59,78 +56,32 @@ impl Tree {
     }
 }
 
-/// kmod's `path_to_modname`: the basename up to its first `.`, `-` -> `_`.
-pub fn path_to_modname(path: &str) -> String {
-    let base = path.rsplit('/').next().unwrap_or(path);
-    base.split('.').next().unwrap_or("").replace('-', "_")
-}
-
-/// The parsed fixture env file.
+/// The fixtures, with kofile's view of their trees.
 #[derive(Debug, Clone)]
-pub struct Fixtures {
-    pub vars: HashMap<String, String>,
-}
-
-fn require() -> bool {
-    std::env::var("MODHOST_REQUIRE_FIXTURES").is_ok_and(|v| v == "1")
-}
-
-/// Skips (returns `None` after a note) or fails (when required) for a missing fixture.
-pub fn missing<T>(what: &str) -> Option<T> {
-    if require() {
-        panic!("fixtures required (MODHOST_REQUIRE_FIXTURES=1) but {what}");
-    }
-    eprintln!("note: skipping: {what} (run scripts/fixtures.sh, or set MODHOST_FIXTURES)");
-    None
-}
+pub struct Fixtures(pub testkit::Fixtures);
 
 /// Loads the fixture env file, or returns `None` (skip) / panics (required).
 pub fn fixtures() -> Option<Fixtures> {
-    let path = std::env::var("MODHOST_FIXTURES").unwrap_or_else(|_| DEFAULT_ENV.to_string());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return missing(&format!("fixture env file {path} is absent"));
-    };
-    let mut vars = HashMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim_matches(|c| c == '"' || c == '\'');
-            vars.insert(k.trim().to_string(), v.to_string());
-        }
+    match testkit::Fixtures::load() {
+        Ok(f) => Some(Fixtures(f)),
+        Err(why) => testkit::skip(why),
     }
-    Some(Fixtures { vars })
 }
 
 impl Fixtures {
-    fn var(&self, k: &str) -> Option<&str> {
-        self.vars.get(k).map(String::as_str).filter(|s| !s.is_empty())
-    }
-
     /// A tree by label; `None` (after a skip note, or a panic when required)
     /// if its variables are unset or its depmod run has not finished yet.
     pub fn tree(&self, label: &'static str) -> Option<Tree> {
-        let (root_var, rel_var) = match label {
-            "amd64" => ("AMD64_ROOT", "RELEASE"),
-            "amd64-xz" => ("AMD64_XZ_ROOT", "RELEASE"),
-            "amd64-zst" => ("AMD64_ZST_ROOT", "RELEASE"),
-            "i386" => ("I386_ROOT", "I386_RELEASE"),
-            "s390x" => ("S390X_ROOT", "S390X_RELEASE"),
-            other => panic!("unknown tree {other}"),
+        let Some((root, release)) = self.0.tree(label) else {
+            let (root_var, rel_var) = testkit::tree_vars(label);
+            return testkit::skip(format!("{root_var}/{rel_var} not set in the fixture env"));
         };
-        let (Some(root), Some(release)) = (self.var(root_var), self.var(rel_var)) else {
-            return missing(&format!("{root_var}/{rel_var} not set in the fixture env"));
-        };
-        let root = Path::new(root);
-        let dir = root.join("lib/modules").join(release);
+        let dir = testkit::moddir(&root, &release);
         // scripts/fixtures.sh stamps a tree once depmod has run over it.
         if !root.join(".depmod-done").exists() || !dir.join("modules.dep").exists() {
-            return missing(&format!("tree {label} at {} is not ready yet", root.display()));
+            return testkit::skip(format!("tree {label} at {} is not ready yet", root.display()));
         }
-        Some(Tree { label, dir, release: release.to_string() })
+        Some(Tree { label, dir, release })
     }
 }
 

@@ -233,19 +233,6 @@ impl Rng {
     }
 }
 
-/// Whether tests that need external things must fail instead of skipping.
-pub fn require_fixtures() -> bool {
-    std::env::var("MODHOST_REQUIRE_FIXTURES").as_deref() == Ok("1")
-}
-
-/// Skip (with a note) or fail, depending on `MODHOST_REQUIRE_FIXTURES`.
-pub fn missing(what: &str) {
-    if require_fixtures() {
-        panic!("MODHOST_REQUIRE_FIXTURES=1 but {what}");
-    }
-    eprintln!("note: skipping: {what}");
-}
-
 /// The real kmod tool at `/sbin/<name>` (or `/usr/sbin/<name>`), if installed.
 pub fn kmod_tool(name: &str) -> Option<PathBuf> {
     ["/sbin", "/usr/sbin", "/usr/bin", "/bin"]
@@ -255,26 +242,15 @@ pub fn kmod_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// The real amd64 fixture tree: (root, release). From `AMD64_ROOT` and
-/// `RELEASE` in the environment, else from
-/// `${MODHOST_CACHE:-/var/cache/modhost}/fixtures/current/env`.
+/// `RELEASE` in the environment, else from the fixture env file (see `testkit`).
 pub fn amd64_fixture() -> Option<(PathBuf, String)> {
     let from_env = (std::env::var("AMD64_ROOT"), std::env::var("RELEASE"));
     let (root, release) = if let (Ok(root), Ok(release)) = from_env {
-        (root, release)
+        (PathBuf::from(root), release)
     } else {
-        let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-        let env =
-            std::fs::read_to_string(PathBuf::from(cache).join("fixtures/current/env")).ok()?;
-        let get = |name: &str| {
-            env.lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
-                .map(|v| v.trim().trim_matches('"').to_string())
-        };
-        (get("AMD64_ROOT")?, get("RELEASE")?)
+        testkit::fixtures()?.tree("amd64")?
     };
-    let root = PathBuf::from(root);
-    root.join("lib/modules")
-        .join(&release)
+    testkit::moddir(&root, &release)
         .join("modules.dep.bin")
         .exists()
         .then_some((root, release))
