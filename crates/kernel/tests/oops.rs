@@ -179,3 +179,23 @@ fn warn_with_a_message() {
     assert_eq!(count(&log, |l| l == "------------[ cut here ]------------"), 1, "{log:#?}");
     has(&log, |l| l == "oops: went on after 1 warning(s)", "resumed");
 }
+
+/// A crafted module whose `__bug_table` is not writable (Linux's is an "aw"
+/// section): the table lands in read-only memory, so WARN_ON_ONCE cannot be
+/// marked done — it reports every time instead of faulting in the trap.
+#[test]
+fn warn_once_with_a_read_only_bug_table() {
+    let Some((k, _g)) = kernel() else { return };
+    let Some(mut img) = test_module("oops") else { return };
+    let elf = kofile::elf::Elf::parse(&img).expect("oops.ko parses");
+    let (idx, _) = elf.find_section("__bug_table").expect("oops.ko has a __bug_table");
+    let shoff = elf.header().e_shoff as usize + idx * usize::from(elf.header().e_shentsize);
+    drop(elf);
+    img[shoff + 8] &= !1; // sh_flags: clear SHF_WRITE
+    let seq = kabi::log::next_seq();
+    k.finit_module(&img, "mode=warn_once", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    k.delete_module("oops", 0).unwrap();
+    let log = log_since(seq);
+    assert_eq!(count(&log, |l| l.starts_with("WARNING: CPU: ")), 3, "{log:#?}");
+    has(&log, |l| l == "oops: went on after 3 warning(s)", "resumed each time");
+}
