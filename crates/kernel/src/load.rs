@@ -102,6 +102,10 @@ pub struct LinkReport {
     pub placeholders: u64,
     pub core_size: u64,
     pub init_size: u64,
+    /// `jmp __x86_return_thunk` sites rewritten to `ret` (`.return_sites`).
+    pub patched_returns: usize,
+    /// `call __fentry__` sites rewritten to NOPs (`__mcount_loc`).
+    pub patched_mcount: usize,
 }
 
 /// Address placeholders resolve to (inside the host's low window, never mapped
@@ -361,6 +365,23 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         }
         b
     };
+    // module_finalize's return-thunk pass and ftrace_module_init
+    {
+        let inside = |a: u64, n: u64| bounds.iter().any(|&(lo, hi)| a >= lo && a.checked_add(n).is_some_and(|e| e <= hi));
+        let text = crate::arch::x86_64::patch::Text { inside: &inside };
+        let sec = |name: &str| {
+            (1..info.sections.len())
+                .find(|&i| info.secnames[i] == name && info.sections[i].flags & SHF_ALLOC != 0)
+                .map(|i| (addr_of(i), info.sections[i].size))
+        };
+        let target = |name: &str| k.ksyms.get(name).map(|s| s.value);
+        if let (Some((at, len)), Some(thunk)) = (sec(".return_sites"), target("__x86_return_thunk")) {
+            report.patched_returns = crate::arch::x86_64::patch::apply_returns(&text, at, len, thunk);
+        }
+        if let (Some((at, len)), Some(fentry)) = (sec("__mcount_loc"), target("__fentry__")) {
+            report.patched_mcount = crate::arch::x86_64::patch::nop_mcount(&text, at, len, fentry);
+        }
+    }
     let exports = read_exports(&info, &addr_of, &bounds);
     let params = read_params(&info, &addr_of);
     let sections: Vec<(String, u64)> = (1..info.sections.len())

@@ -19,16 +19,33 @@ fn every_debian_module_links() {
     assert!(files.len() > 4000, "{}", files.len());
     let mut failed = Vec::new();
     let mut relocs = 0u64;
+    let (mut returns, mut mcount) = ((0, 0), (0, 0)); // (patched, sites)
+    let mut unpatched = Vec::new();
     for f in &files {
         let img = std::fs::read(f).unwrap();
+        let elf = kofile::elf::Elf::parse(&img).unwrap();
+        let sites = |name: &str, size: u64| elf.find_section(name).map_or(0, |(_, d)| d.len() as u64 / size) as usize;
+        let (rs, ms) = (sites(".return_sites", 4), sites("__mcount_loc", 8));
         match k.link_only(&img, 0, true) {
-            Ok(r) => relocs += r.relocations,
+            Ok(r) => {
+                relocs += r.relocations;
+                returns = (returns.0 + r.patched_returns, returns.1 + rs);
+                mcount = (mcount.0 + r.patched_mcount, mcount.1 + ms);
+                if (r.patched_returns, r.patched_mcount) != (rs, ms) {
+                    unpatched.push(format!("{}: returns {}/{rs}, mcount {}/{ms}", f.display(), r.patched_returns, r.patched_mcount));
+                }
+            }
             Err(e) => failed.push(format!("{}: {e}", f.display())),
         }
         assert!(k.module_names().is_empty(), "{} left behind", f.display());
     }
     eprintln!("linked {} modules, {relocs} relocations", files.len() - failed.len());
+    eprintln!("patched {}/{} return sites, {}/{} mcount sites", returns.0, returns.1, mcount.0, mcount.1);
     assert!(failed.is_empty(), "{} failed:\n{}", failed.len(), failed[..failed.len().min(20)].join("\n"));
+    // Every site holds the instruction Linux expects there, aimed at the
+    // expected target, once relocated: all are patched.
+    assert!(returns.1 > 100_000 && mcount.1 > 100_000, "{returns:?} {mcount:?}");
+    assert!(unpatched.is_empty(), "{} modules with unpatched sites:\n{}", unpatched.len(), unpatched[..unpatched.len().min(20)].join("\n"));
 }
 
 #[test]

@@ -1,2 +1,3 @@
-//! x86_64: relocations.
+//! x86_64: relocations and load-time code patching.
+pub mod patch;
 pub mod reloc;
