@@ -39,6 +39,10 @@ impl BugEntry {
     pub fn is_warning(&self) -> bool {
         self.flags & BUGFLAG_WARNING != 0
     }
+    /// Whether the trap prints the "cut here" line (WARN() printed its own).
+    pub fn cuts_here(&self) -> bool {
+        self.flags & BUGFLAG_NO_CUT_HERE == 0
+    }
     /// `BUG_GET_TAINT`: the taint flag a WARNING adds.
     pub fn taint(&self) -> u32 {
         u32::from(self.flags >> 8)
@@ -125,7 +129,7 @@ pub fn trap(regs: &Regs, stack: &[u64]) -> TrapAction {
                 unsafe { ((bug.entry + 10) as *mut u16).write_unaligned(bug.flags | BUGFLAG_DONE) };
             }
         }
-        if bug.flags & BUGFLAG_NO_CUT_HERE == 0 {
+        if bug.cuts_here() {
             pr(crate::KERN_DEFAULT, kabi::abi::printk::CUT_HERE.to_string());
         }
         // __warn()

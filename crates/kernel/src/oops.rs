@@ -188,7 +188,7 @@ pub fn report(k: &Kernel, f: &Fault) {
         FaultKind::Signal { signo, .. } if signo == libc::SIGILL => {
             // handle_bug: a BUG() entry names its file and line
             if let Some(bug) = crate::bug::find_bug(&st, r.rip) {
-                if bug.flags & 8 == 0 {
+                if bug.cuts_here() {
                     lines.push((KERN_DEFAULT, kabi::abi::printk::CUT_HERE.to_string()));
                 }
                 match &bug.file {

@@ -13,13 +13,7 @@ pub fn module_flags(m: &Module) -> String {
     if m.taints == 0 {
         return String::new();
     }
-    let mut s = taint::module_letters(m.taints);
-    match m.state {
-        ModuleState::Coming => s.push('+'),
-        ModuleState::Going => s.push('-'),
-        _ => {}
-    }
-    format!(" ({s})")
+    format!(" {}", module_flags_with_state(m))
 }
 
 /// Linux's `module_flags(mod, buf, true)` as `print_modules` shows it:
