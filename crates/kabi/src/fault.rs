@@ -53,6 +53,10 @@ pub enum FaultKind {
     StackProtector,
     /// `panic()` was called (message in the log already).
     Panic,
+    /// Module code called an exported function the host does not implement
+    /// (its index in [`crate::unimplemented`]); `regs.rip` is the return
+    /// address into the caller.
+    Unimplemented { index: u32 },
 }
 
 /// What the oops report needs: kind, registers, stack words.
@@ -371,6 +375,15 @@ pub(crate) fn abandon(kind: FaultKind, rip: u64, rsp: u64) {
         (*g).faulted = 1;
         (*g).kind = kind;
         (*g).regs = Regs { rip, rsp, ..Regs::default() };
+        // The words between the caller's stack pointer and the guard's
+        // frame (this thread's own stack) for the call trace.
+        if rsp != 0 && rsp % 8 == 0 && rsp < (*g).rsp {
+            let n = (((*g).rsp - rsp) / 8).min(STACK_WORDS as u64) as usize;
+            for i in 0..n {
+                (*g).stack[i] = *((rsp + 8 * i as u64) as *const u64);
+            }
+            (*g).nstack = n;
+        }
         modhost_guard_unwind(g)
     }
 }

@@ -15,6 +15,7 @@ pub mod log;
 pub mod lowmem;
 pub mod printf;
 pub mod profile;
+pub mod unimplemented;
 pub mod vmlinux;
 
 use std::sync::RwLock;

@@ -77,6 +77,27 @@ pub struct KernelExport {
     pub gpl: bool,
     /// The symbol namespace, `""` if none.
     pub namespace: String,
+    /// What the symbol is in the image: its `nm` type letter from the
+    /// image's symbol table (`T`/`t` text, `D`/`d` data, `B`/`b` bss,
+    /// `R`/`r` read-only data, `A` absolute), `?` when unknown (an entry
+    /// parsed from `Module.symvers` alone).
+    pub kind: char,
+    /// The symbol's extent: the distance to the next symbol address in the
+    /// image (kallsyms has no sizes; this is what `find_kallsyms_symbol`
+    /// uses too), 0 when unknown.
+    pub size: u64,
+}
+
+impl KernelExport {
+    /// An export as `Module.symvers` describes it (kind and size unknown).
+    pub fn new(name: &str, crc: u32, gpl: bool, namespace: &str) -> KernelExport {
+        KernelExport { name: name.into(), crc, gpl, namespace: namespace.into(), kind: '?', size: 0 }
+    }
+
+    /// Whether the symbol is code (a function modules call).
+    pub fn is_text(&self) -> bool {
+        matches!(self.kind, 'T' | 't' | 'W' | 'w')
+    }
 }
 
 /// The kernel's static per-CPU area.
@@ -219,6 +240,8 @@ impl Profile {
             }
         };
         let percpu = percpu_layout(&symbols)?;
+        let mut exports = exports;
+        classify_exports(&mut exports, &symbols);
 
         // certificates
         let (signing_certs, cert_list_vaddr, cert_list_offset, cert_list_len) = match vm.certificate_list(&symbols) {
@@ -272,14 +295,14 @@ impl Profile {
     /// separated by single spaces; blank lines and lines starting with `#`
     /// are ignored.
     /// ```text
-    /// modhost-kabi-profile 2                     first record, exactly
+    /// modhost-kabi-profile 3                     first record, exactly
     /// release 6.1.0-56-amd64
     /// uts_version "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
     /// vermagic "6.1.0-56-amd64 SMP preempt mod_unload modversions "
     /// module_layout_crc 0x9060323f
     /// percpu_size 0x35000                        static per-CPU size
     /// percpu 0x199e8 A this_cpu_off              offset, type letter, name (repeated)
-    /// export 0x4c9d28b0 - phys_base              CRC, `-` or `G` (GPL), name, [namespace] (repeated)
+    /// export 0x4c9d28b0 - D 0x8 phys_base        CRC, `-` or `G` (GPL), type letter, extent, name, [namespace] (repeated)
     /// cert 3082052830820310…                     DER in lowercase hex (repeated)
     /// end exports=10503 percpu=383 certs=1       last record: counts, guards against truncation
     /// ```
@@ -306,7 +329,7 @@ impl Profile {
     /// The text [`save`](Self::save) writes.
     pub fn to_text(&self) -> String {
         let mut s = String::with_capacity(64 * self.exports.len() + 4096);
-        s.push_str("modhost-kabi-profile 2\n");
+        s.push_str("modhost-kabi-profile 3\n");
         s.push_str("# kernel ABI profile derived from Debian's vmlinuz, System.map/kallsyms and Module.symvers\n");
         let _ = writeln!(s, "release {}", self.release);
         let _ = writeln!(s, "uts_version {}", quote(&self.uts_version));
@@ -317,7 +340,7 @@ impl Profile {
             let _ = writeln!(s, "percpu {:#x} {} {}", p.offset, p.kind, p.name);
         }
         for e in &self.exports {
-            let _ = write!(s, "export {:#010x} {} {}", e.crc, if e.gpl { 'G' } else { '-' }, e.name);
+            let _ = write!(s, "export {:#010x} {} {} {:#x} {}", e.crc, if e.gpl { 'G' } else { '-' }, e.kind, e.size, e.name);
             if !e.namespace.is_empty() {
                 let _ = write!(s, " {}", e.namespace);
             }
@@ -370,8 +393,8 @@ impl Profile {
             }
             let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
             if !header {
-                if line != "modhost-kabi-profile 2" {
-                    return Err(err("not a modhost kabi profile (expected `modhost-kabi-profile 2`)".into()));
+                if line != "modhost-kabi-profile 3" {
+                    return Err(err("not a modhost kabi profile (expected `modhost-kabi-profile 3`)".into()));
                 }
                 header = true;
                 continue;
@@ -422,21 +445,27 @@ impl Profile {
                 }
                 "export" => {
                     let f: Vec<&str> = rest.split(' ').collect();
-                    let (c, g, name, ns) = match f[..] {
-                        [c, g, name] => (c, g, name, ""),
-                        [c, g, name, ns] => {
+                    let (c, g, kind, size, name, ns) = match f[..] {
+                        [c, g, k, sz, name] => (c, g, k, sz, name, ""),
+                        [c, g, k, sz, name, ns] => {
                             check_name(ns).map_err(|m| err(format!("export namespace: {m}")))?;
-                            (c, g, name, ns)
+                            (c, g, k, sz, name, ns)
                         }
-                        _ => return Err(err("export: expected `CRC G|- NAME [NAMESPACE]`".into())),
+                        _ => return Err(err("export: expected `CRC G|- TYPE SIZE NAME [NAMESPACE]`".into())),
                     };
+                    let mut kc = kind.chars();
+                    let kind = match (kc.next(), kc.next()) {
+                        (Some(k), None) if k.is_ascii_alphabetic() || k == '?' => k,
+                        _ => return Err(err(format!("export: bad type letter `{kind}`"))),
+                    };
+                    let size = parse_hex_u64(size).map_err(err)?;
                     let gpl = match g {
                         "G" => true,
                         "-" => false,
                         _ => return Err(err(format!("export: GPL flag must be `G` or `-`, not `{g}`"))),
                     };
                     check_name(name).map_err(|m| err(format!("export: {m}")))?;
-                    exports.push(KernelExport { name: name.into(), crc: parse_crc(c).map_err(err)?, gpl, namespace: ns.into() });
+                    exports.push(KernelExport { name: name.into(), crc: parse_crc(c).map_err(err)?, gpl, namespace: ns.into(), kind, size });
                 }
                 "cert" => {
                     let der = unhex(rest).map_err(|m| err(format!("cert: {m}")))?;
@@ -630,7 +659,7 @@ pub fn parse_symvers(text: &[u8]) -> Result<Vec<SymversEntry>, (usize, String)> 
         if !ns.is_empty() {
             check_name(ns).map_err(|m| (n, format!("namespace: {m}")))?;
         }
-        out.push(SymversEntry { export: KernelExport { name: name.into(), crc, gpl, namespace: ns.into() }, module: module.into() });
+        out.push(SymversEntry { export: KernelExport::new(name, crc, gpl, ns), module: module.into() });
     }
     Ok(out)
 }
@@ -680,6 +709,31 @@ pub fn check_exports_against_image(exports: &[KernelExport], image: &[ImageExpor
         }
     }
     Ok(())
+}
+
+/// Gives every export its type letter and extent from the image's symbol
+/// table (the first global symbol of that name; the extent runs to the
+/// next higher symbol address, capped at 16 MiB).
+pub fn classify_exports(exports: &mut [KernelExport], symbols: &[KernelSymbol]) {
+    let mut addrs: Vec<u64> = symbols.iter().map(|s| s.value).collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let mut by_name: HashMap<&str, &KernelSymbol> = HashMap::new();
+    for s in symbols {
+        let e = by_name.entry(s.name.as_str()).or_insert(s);
+        if e.kind.is_ascii_lowercase() && s.kind.is_ascii_uppercase() {
+            *e = s;
+        }
+    }
+    for e in exports {
+        let Some(s) = by_name.get(e.name.as_str()) else { continue };
+        e.kind = s.kind;
+        let next = match addrs.binary_search(&s.value) {
+            Ok(i) => addrs.get(i + 1),
+            Err(i) => addrs.get(i),
+        };
+        e.size = next.map_or(0, |n| (n - s.value).min(16 << 20));
+    }
 }
 
 /// The per-CPU layout from a symbol table.

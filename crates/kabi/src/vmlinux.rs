@@ -46,6 +46,30 @@ pub enum Stub {
     /// where `regs` holds rdi, rsi, rdx, rcx, r8, r9 and `stack` points at the
     /// caller's stack arguments.
     Variadic(usize),
+    /// The trap stub of an export the host does not implement (its index
+    /// in [`crate::unimplemented`]).
+    Trap(u32),
+}
+
+/// A kernel export the image must provide (from the ABI profile).
+#[derive(Debug, Clone, Copy)]
+pub struct ExportSpec<'a> {
+    pub name: &'a str,
+    /// Code (a function modules call) rather than a data object.
+    pub text: bool,
+    /// The object's extent in the real image (0: unknown).
+    pub size: u64,
+}
+
+/// How one export is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provision {
+    /// A host implementation (function or modelled data object).
+    Implemented,
+    /// A trap stub: calling it is reported and ends the module call.
+    Trapped,
+    /// Unmodelled data: inaccessible memory, the first access is reported.
+    Absent,
 }
 
 /// Where the per-CPU symbols of the profile live, and the static area size.
@@ -83,6 +107,7 @@ impl Builder {
                 v.extend_from_slice(&(target as u64).to_le_bytes());
                 v
             }
+            Stub::Trap(index) => crate::unimplemented::stub_code(index),
             Stub::Variadic(target) => {
                 let mut v = vec![0x49, 0xbb]; // movabs r11, target
                 v.extend_from_slice(&(target as u64).to_le_bytes());
@@ -128,7 +153,12 @@ pub struct Vmlinux {
     text: LowRegion,
     #[allow(dead_code)]
     data: LowRegion,
+    /// Inaccessible memory behind the unmodelled data exports.
+    #[allow(dead_code)]
+    absent: Option<LowRegion>,
     symbols: HashMap<String, u64>,
+    /// How each profile export is provided.
+    provision: HashMap<String, Provision>,
     /// Per-CPU blocks (index = CPU id).
     cpus: Vec<LowRegion>,
     percpu: PercpuSpec,
@@ -139,8 +169,13 @@ pub struct Vmlinux {
 
 static VMLINUX: OnceLock<Vmlinux> = OnceLock::new();
 
-/// Builds the image (once per process) and returns it.
-pub fn boot(spec: &PercpuSpec) -> Result<&'static Vmlinux, lowmem::LowMemError> {
+/// The most address space one unmodelled data object reserves.
+const ABSENT_MAX: u64 = 1 << 20;
+
+/// Builds the image (once per process) and returns it: the host's
+/// implementations, then for every other export of `exports` a trap stub
+/// (functions) or inaccessible memory of the object's extent (data).
+pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vmlinux, lowmem::LowMemError> {
     if let Some(v) = VMLINUX.get() {
         return Ok(v);
     }
@@ -191,10 +226,45 @@ pub fn boot(spec: &PercpuSpec) -> Result<&'static Vmlinux, lowmem::LowMemError> 
             }
         }
     }
+    // What the host does not implement: trap stubs and absent data.
+    let mut provision = HashMap::new();
+    let mut trapped = Vec::new();
+    let mut absent_objs = Vec::new();
+    for e in exports {
+        if b.symbols.contains_key(e.name) {
+            provision.insert(e.name.to_string(), Provision::Implemented);
+        } else if e.text {
+            let index = trapped.len() as u32;
+            trapped.push(e.name.to_string());
+            b.func(e.name, Stub::Trap(index));
+            provision.insert(e.name.to_string(), Provision::Trapped);
+        } else {
+            absent_objs.push((e.name, e.size.clamp(1, ABSENT_MAX).next_multiple_of(PAGE_SIZE), e.size));
+            provision.insert(e.name.to_string(), Provision::Absent);
+        }
+    }
+    let total: u64 = absent_objs.iter().map(|o| o.1).sum();
+    let mut absent_table = Vec::new();
+    let absent = if total > 0 {
+        let r = lowmem::alloc(total, VMLINUX_HINT)?;
+        r.protect(0, total, Prot::None)?;
+        let mut at = r.base();
+        for (name, len, extent) in absent_objs {
+            b.symbols.insert(name.to_string(), at);
+            absent_table.push((at, extent.clamp(1, len), name.to_string()));
+            at += len;
+        }
+        Some(r)
+    } else {
+        None
+    };
+    crate::unimplemented::set_tables(trapped, absent_table);
     b.text.protect(0, TEXT_SIZE, Prot::ReadExec)?;
     let v = Vmlinux {
         text: b.text,
         data: b.data,
+        absent,
+        provision,
         symbols: b.symbols,
         cpus,
         percpu: spec.clone(),
@@ -223,6 +293,11 @@ impl Vmlinux {
     /// The address (or per-CPU offset) of a symbol the host provides.
     pub fn symbol(&self, name: &str) -> Option<u64> {
         self.symbols.get(name).copied()
+    }
+
+    /// How a profile export is provided (None: not a profile export).
+    pub fn provision(&self, name: &str) -> Option<Provision> {
+        self.provision.get(name).copied()
     }
 
     /// All symbols the host provides.

@@ -248,8 +248,8 @@ fn synthetic() -> Profile {
         release: "6.1.0-0-test".into(),
         vermagic: "6.1.0-0-test SMP preempt mod_unload modversions ".into(),
         exports: vec![
-            KernelExport { name: "module_layout".into(), crc: 0x9060_323f, gpl: false, namespace: String::new() },
-            KernelExport { name: "cxl_thing".into(), crc: 0x1, gpl: true, namespace: "CXL".into() },
+            KernelExport { name: "module_layout".into(), crc: 0x9060_323f, gpl: false, namespace: String::new(), kind: 'T', size: 0x10 },
+            KernelExport { name: "cxl_thing".into(), crc: 0x1, gpl: true, namespace: "CXL".into(), kind: 'D', size: 0x8 },
         ],
         percpu: PercpuLayout {
             symbols: vec![
@@ -285,13 +285,16 @@ fn malformed_profiles_are_rejected() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("not a profile", b"hello\n".to_vec()),
-        ("old version", good.replacen("modhost-kabi-profile 2", "modhost-kabi-profile 1", 1).into_bytes()),
+        ("old version", good.replacen("modhost-kabi-profile 3", "modhost-kabi-profile 2", 1).into_bytes()),
         ("missing uts_version", with(&|l| (!l.starts_with("uts_version")).then(|| l.to_string())).into_bytes()),
         ("truncated (no end)", with(&|l| (!l.starts_with("end ")).then(|| l.to_string())).into_bytes()),
         ("truncated mid-line", good.as_bytes()[..good.len() - 3].to_vec()),
         ("bad crc", good.replace("export 0x00000001", "export 0xzz").into_bytes()),
         ("crc too long", good.replace("export 0x00000001", "export 0x123456789").into_bytes()),
-        ("bad gpl flag", good.replace(" G cxl_thing", " X cxl_thing").into_bytes()),
+        ("bad gpl flag", good.replace("0x00000001 G ", "0x00000001 X ").into_bytes()),
+        ("bad type letter", good.replace(" D 0x8 cxl_thing", " DD 0x8 cxl_thing").into_bytes()),
+        ("bad extent", good.replace(" D 0x8 cxl_thing", " D 8z cxl_thing").into_bytes()),
+        ("missing extent", good.replace(" D 0x8 cxl_thing", " D cxl_thing").into_bytes()),
         ("extra field", good.replace("cxl_thing CXL", "cxl_thing CXL more").into_bytes()),
         ("count mismatch", good.replace("exports=2", "exports=3").into_bytes()),
         ("duplicate release", good.replacen("release ", "release x\nrelease ", 1).into_bytes()),
@@ -581,7 +584,7 @@ fn system_map_and_symvers_parsers() {
         b"0x9060323f\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\t\n0x00000001\tx\tdrivers/foo\tEXPORT_SYMBOL_GPL\tNS\n",
     )
     .expect("symvers");
-    assert_eq!(s[0].export, KernelExport { name: "module_layout".into(), crc: 0x9060323f, gpl: false, namespace: String::new() });
+    assert_eq!(s[0].export, KernelExport::new("module_layout", 0x9060323f, false, ""));
     assert_eq!((s[1].module.as_str(), s[1].export.gpl, s[1].export.namespace.as_str()), ("drivers/foo", true, "NS"));
     for bad in [
         &b"0x1\tx\tvmlinux\tEXPORT_SYMBOL_GPL_FUTURE\t\n"[..],

@@ -29,7 +29,16 @@ impl Config {
             exports: profile
                 .exports
                 .iter()
-                .map(|e| ExportDecl { name: e.name.clone(), crc: e.crc, gpl: e.gpl, namespace: e.namespace.clone() })
+                .map(|e| ExportDecl {
+                    name: e.name.clone(),
+                    crc: e.crc,
+                    gpl: e.gpl,
+                    namespace: e.namespace.clone(),
+                    // an export of unknown type gets a trap stub, which is
+                    // harmless if it is data nobody calls
+                    text: e.is_text() || e.kind == '?',
+                    size: e.size,
+                })
                 .collect(),
             percpu: PercpuSpec {
                 symbols: profile.percpu.symbols.iter().map(|s| (s.name.clone(), s.offset)).collect(),

@@ -67,6 +67,10 @@ pub struct ExportDecl {
     pub crc: u32,
     pub gpl: bool,
     pub namespace: String,
+    /// Code rather than data (the image's symbol type).
+    pub text: bool,
+    /// The object's extent in the image (0: unknown).
+    pub size: u64,
 }
 
 /// Checks a module's appended signature (the keyring side of `mod_verify_sig`).
@@ -130,7 +134,9 @@ impl Kernel {
     /// Boots a host kernel: builds (or reuses) the process's vmlinux image
     /// and the kernel export table.
     pub fn new(config: Config) -> KResult<Kernel> {
-        let vmlinux = kabi::vmlinux::boot(&config.percpu).map_err(|_| Errno::ENOMEM)?;
+        let specs: Vec<kabi::vmlinux::ExportSpec<'_>> =
+            config.exports.iter().map(|e| kabi::vmlinux::ExportSpec { name: &e.name, text: e.text, size: e.size }).collect();
+        let vmlinux = kabi::vmlinux::boot(&config.percpu, &specs).map_err(|_| Errno::ENOMEM)?;
         let mut ksyms = HashMap::new();
         for e in &config.exports {
             if let Some(value) = vmlinux.symbol(&e.name) {

@@ -162,8 +162,72 @@ fn pf_lines(err: u64) -> [String; 2] {
     [format!("#PF: supervisor {access} in kernel mode"), format!("#PF: error_code(0x{err:04x}) - {why}")]
 }
 
-/// Logs the oops for `f` and taints the kernel D.
+/// The module that holds `addr`, for the unimplemented-call reports.
+fn module_at(addr: u64) -> String {
+    match crate::views::symbolize_global(addr) {
+        Some((_, _, _, Some(m))) => m,
+        _ => "kernel".to_string(),
+    }
+}
+
+/// The line that names what the host does not implement, if the fault is
+/// a call to a trapped export or an access to an unmodelled data object.
+pub fn unimplemented_line(f: &Fault) -> Option<String> {
+    match f.kind {
+        FaultKind::Unimplemented { index } => {
+            let name = kabi::unimplemented::function_name(index).unwrap_or("?");
+            Some(format!("{}: called {name}(), which the host kernel does not implement", module_at(f.regs.rip)))
+        }
+        FaultKind::Signal { signo, addr, .. } if signo == libc::SIGSEGV => {
+            let (name, off) = kabi::unimplemented::data_at(addr)?;
+            Some(format!("{}: accessed {name}+0x{off:x}, data which the host kernel does not implement", module_at(f.regs.rip)))
+        }
+        _ => None,
+    }
+}
+
+/// Reports a call of an unimplemented export (or an access to unmodelled
+/// data): the line naming it, the task line, where module code was, the
+/// call trace, the module list. The module did nothing wrong, so the
+/// kernel is not tainted D.
+fn report_unimplemented(k: &Kernel, f: &Fault, first: String) {
+    let st = k.lock();
+    let r = &f.regs;
+    let mut lines = vec![(crate::KERN_ERR, first)];
+    let cpu = kabi::vmlinux::Vmlinux::current_cpu().unwrap_or(0);
+    lines.push((
+        KERN_DEFAULT,
+        format!("CPU: {cpu} PID: {} Comm: modhost {} {} {}", std::process::id(), taint::print_tainted(st.taint), k.config.release, version_tag(&k.config.uts_version)),
+    ));
+    let called = matches!(f.kind, FaultKind::Unimplemented { .. });
+    if !called {
+        lines.push((KERN_DEFAULT, format!("RIP: 0010:{}", sym(r.rip))));
+    }
+    lines.push((KERN_DEFAULT, "Call Trace:".to_string()));
+    lines.push((KERN_DEFAULT, " <TASK>".to_string()));
+    if called {
+        // the call site: the return address the stub was given
+        lines.push((KERN_DEFAULT, format!(" {}", sym(r.rip))));
+    }
+    for w in &f.stack {
+        if let Some((_, _, _, Some(_))) = crate::views::symbolize_global(*w) {
+            lines.push((KERN_DEFAULT, format!(" ? {}", sym(*w))));
+        }
+    }
+    lines.push((KERN_DEFAULT, " </TASK>".to_string()));
+    lines.push((KERN_DEFAULT, print_modules(&st)));
+    lines.push((KERN_WARNING, END_TRACE.to_string()));
+    for (level, l) in lines {
+        pr(level, l);
+    }
+}
+
+/// Logs the oops for `f` and taints the kernel D (a call of an export the
+/// host does not implement is reported by name instead, untainted).
 pub fn report(k: &Kernel, f: &Fault) {
+    if let Some(first) = unimplemented_line(f) {
+        return report_unimplemented(k, f, first);
+    }
     let n = DIE_COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
     let mut st = k.lock();
     let r = &f.regs;
@@ -204,7 +268,7 @@ pub fn report(k: &Kernel, f: &Fault) {
         FaultKind::StackProtector => {
             lines.push((KERN_EMERG, "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in module code".to_string()));
         }
-        FaultKind::Panic => {}
+        FaultKind::Panic | FaultKind::Unimplemented { .. } => {}
     }
     if r.rip != 0 {
         lines.extend(show_regs(k, &st, st.taint, r, &f.stack).into_iter().map(|l| (KERN_DEFAULT, l)));

@@ -1,0 +1,98 @@
+//! Every export of the ABI profile links, as on Linux; what the host does
+//! not implement says so by name when module code uses it.
+
+mod common;
+
+use common::{kernel, log_since, test_module, tree_module};
+use kabi::vmlinux::Provision;
+use kernel::Errno;
+
+const FUNC: &str = "rdmsr_on_cpu";
+const DATA: &str = "acpi_gbl_FADT";
+
+/// The unimpl module's two exports must still be unimplemented for these
+/// tests to mean anything (if the host grows them, pick others).
+fn check_still_unimplemented() {
+    let v = kabi::vmlinux::get().expect("booted");
+    assert_eq!(v.provision(FUNC), Some(Provision::Trapped), "{FUNC} is implemented now: give tests/modules/unimpl another function");
+    assert_eq!(v.provision(DATA), Some(Provision::Absent), "{DATA} is modelled now: give tests/modules/unimpl another object");
+}
+
+fn load_failing(mode: &str) -> Vec<String> {
+    let (k, _g) = kernel().expect("kernel");
+    check_still_unimplemented();
+    let img = test_module("unimpl").expect("unimpl module");
+    let seq = kabi::log::next_seq();
+    let taint = k.taint();
+    assert_eq!(k.finit_module(&img, &format!("mode={mode}"), 0), Err(Errno::EFAULT), "{:#?}", log_since(seq));
+    assert!(k.module_names().is_empty(), "init unwound: {:?}", k.module_names());
+    // the module did nothing wrong: no D taint (only the out-of-tree/unsigned
+    // taints the load itself adds)
+    assert_eq!(k.taint() & (1 << kernel::taint::DIE), taint & (1 << kernel::taint::DIE));
+    // and the host goes on
+    k.finit_module(&tree_module("crc7.ko"), "", 0).unwrap();
+    k.delete_module("crc7", 0).unwrap();
+    log_since(seq)
+}
+
+#[test]
+fn every_profile_export_resolves() {
+    let Some((k, _g)) = kernel() else { return };
+    let v = kabi::vmlinux::get().expect("booted");
+    let exports = &k.config().exports;
+    assert!(exports.len() > 10_000, "{}", exports.len());
+    let mut counts = [0usize; 3];
+    for e in exports {
+        let p = v.provision(&e.name).unwrap_or_else(|| panic!("{} has no provision", e.name));
+        assert!(k.lookup_symbol(&e.name).is_some(), "{} does not resolve", e.name);
+        counts[p as usize] += 1;
+        // functions are never absent data, data never a trap stub
+        match p {
+            Provision::Trapped => assert!(e.text, "{} trapped but is data", e.name),
+            Provision::Absent => assert!(!e.text, "{} absent data but is text", e.name),
+            Provision::Implemented => {}
+        }
+    }
+    assert!(counts[0] > 100 && counts[1] > 5000 && counts[2] > 300, "implemented/trapped/absent: {counts:?}");
+    assert_eq!(kabi::unimplemented::function_count(), counts[1]);
+}
+
+#[test]
+fn module_importing_unimplemented_exports_links_and_runs() {
+    let Some((k, _g)) = kernel() else { return };
+    check_still_unimplemented();
+    let Some(img) = test_module("unimpl") else { return };
+    k.finit_module(&img, "", 0).expect("links like on Linux; init never touches the exports");
+    k.delete_module("unimpl", 0).unwrap();
+}
+
+#[test]
+fn calling_an_unimplemented_function_is_reported_by_name() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = load_failing("call");
+    let at = log
+        .iter()
+        .position(|l| l == "unimpl: called rdmsr_on_cpu(), which the host kernel does not implement")
+        .unwrap_or_else(|| panic!("the report line is missing: {log:#?}"));
+    let trace = &log[at..];
+    let ct = trace.iter().position(|l| l == "Call Trace:").expect("call trace");
+    // the call site first, symbolized in the module
+    assert!(trace[ct + 2].starts_with(" unimpl_call+0x") && trace[ct + 2].ends_with(" [unimpl]"), "{trace:#?}");
+    assert!(trace.iter().any(|l| l.starts_with("Modules linked in: unimpl(OE+)")), "{trace:#?}");
+    assert!(!log.iter().any(|l| l.contains("rdmsr_on_cpu returned")), "the call must not return: {log:#?}");
+}
+
+#[test]
+fn touching_unmodelled_data_is_reported_by_name() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = load_failing("data");
+    let line = log.iter().find(|l| l.contains("which the host kernel does not implement")).unwrap_or_else(|| panic!("{log:#?}"));
+    // header.length is at offset 4 of the FADT
+    assert_eq!(line, "unimpl: accessed acpi_gbl_FADT+0x4, data which the host kernel does not implement");
+    assert!(log.iter().any(|l| l.starts_with("RIP: 0010:unimpl_data+0x") && l.ends_with(" [unimpl]")), "{log:#?}");
+    assert!(!log.iter().any(|l| l.contains("FADT length")), "{log:#?}");
+}
