@@ -3,6 +3,7 @@
 //! Invoked as `modhost <tool> [args]`, or through a link whose name is the
 //! tool (`modinfo`, ...), as kmod's single binary is.
 
+mod census;
 mod depmod;
 mod getopt;
 mod host;
@@ -47,6 +48,8 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
     ("cat", views::cat),
     ("ls", views::ls),
     ("write", views::write),
+    ("census", census::run),
+    ("census-one", census::run_one),
 ];
 
 fn usage(prog: &str) -> String {
