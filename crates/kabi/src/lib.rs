@@ -8,9 +8,19 @@
 //! - [`vmlinux`]: the image modules link against, below 2 GiB ([`lowmem`]):
 //!   stubs for the functions of [`abi`], data objects, per-CPU blocks.
 //! - [`log`]: printk's ring buffer.
+//! - [`export`]: the one way an export is defined; the exports themselves
+//!   live where Linux defines them: [`lib_`] (`lib/`), [`mm`], [`kernel`],
+//!   [`arch`] (`arch/x86`), and so on.
+//! - [`unimplemented`]: trap stubs and absent data for the rest.
 
 pub mod abi;
+pub mod arch;
+pub mod export;
 pub mod fault;
+pub mod kernel;
+#[path = "lib/mod.rs"]
+pub mod lib_;
+pub mod mm;
 pub mod log;
 pub mod lowmem;
 pub mod printf;

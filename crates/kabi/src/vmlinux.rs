@@ -191,7 +191,7 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
     for (name, off) in &spec.symbols {
         b.symbols.insert(name.clone(), *off);
     }
-    crate::abi::install(&mut b);
+    crate::export::install(&mut b);
     // Per-CPU contents every module relies on.
     let per_cpu_offset = b.data("__per_cpu_offset", (NR_CPUS_ARRAY * 8) as u64, 64);
     let off_of = |n: &str| spec.symbols.iter().find(|(s, _)| s == n).map(|(_, o)| *o);

@@ -10,7 +10,7 @@
 
 use std::sync::Mutex;
 
-use super::c_str;
+use crate::abi::c_str;
 use crate::vmlinux::Builder;
 
 const EINVAL: i32 = 22;
@@ -23,56 +23,74 @@ const KP_ARG: u64 = 32;
 type SetFn = extern "C" fn(u64, u64) -> i32;
 type GetFn = extern "C" fn(u64, u64) -> i32;
 
-pub(crate) fn install(b: &mut Builder) {
-    macro_rules! ops {
-        ($name:literal, $set:ident, $get:ident, $flags:expr, $free:expr) => {{
-            let set = b.func(concat!("param_set_", $name), crate::vmlinux::Stub::Call($set as *const () as usize));
-            let get = b.func(concat!("param_get_", $name), crate::vmlinux::Stub::Call($get as *const () as usize));
-            let free: u64 = $free;
-            let ops = b.data(concat!("param_ops_", $name), 32, 8);
+/// Exports `param_set_<set>`/`param_get_<get>` and the ops object
+/// `param_ops_<name>` (`struct kernel_param_ops`: flags @0, set @8, get @16,
+/// free @24) pointing at them.
+macro_rules! param_ops {
+    ($init:ident, $ops:literal, set $set:literal, get $get:literal, flags $flags:expr, free $free:expr) => {
+        crate::export_data!($ops, size 32, align 8, init = $init);
+        fn $init(ops: u64, b: &Builder) {
+            let f = |n: &str| b.symbol(n).unwrap_or_else(|| panic!("{n} not exported"));
+            let free: Option<&str> = $free;
             // SAFETY: a fresh 32-byte object in the read-write data area.
             unsafe {
                 (ops as *mut u32).write($flags);
-                ((ops + 8) as *mut u64).write(set);
-                ((ops + 16) as *mut u64).write(get);
-                ((ops + 24) as *mut u64).write(free);
+                ((ops + 8) as *mut u64).write(f($set));
+                ((ops + 16) as *mut u64).write(f($get));
+                ((ops + 24) as *mut u64).write(free.map_or(0, f));
             }
-        }};
-    }
-    ops!("byte", set_byte, get_byte, 0, 0);
-    ops!("short", set_short, get_short, 0, 0);
-    ops!("ushort", set_ushort, get_ushort, 0, 0);
-    ops!("int", set_int, get_int, 0, 0);
-    ops!("uint", set_uint, get_uint, 0, 0);
-    ops!("long", set_long, get_long, 0, 0);
-    ops!("ulong", set_ulong, get_ulong, 0, 0);
-    ops!("ullong", set_ullong, get_ullong, 0, 0);
-    ops!("hexint", set_uint, get_hexint, 0, 0);
-    ops!("bool", set_bool, get_bool, NOARG, 0);
-    ops!("bool_enable_only", set_bool_enable_only, get_bool, NOARG, 0);
-    ops!("invbool", set_invbool, get_invbool, 0, 0);
-    ops!("bint", set_bint, get_int, NOARG, 0);
-    let free_charp = b.func("param_free_charp", crate::vmlinux::Stub::Call(free_charp as *const () as usize));
-    ops!("charp", set_charp, get_charp, 0, free_charp);
-    let set = b.func("param_set_copystring", crate::vmlinux::Stub::Call(set_copystring as *const () as usize));
-    let get = b.func("param_get_string", crate::vmlinux::Stub::Call(get_string as *const () as usize));
-    let ops = b.data("param_ops_string", 32, 8);
-    // SAFETY: as above.
-    unsafe {
-        ((ops + 8) as *mut u64).write(set);
-        ((ops + 16) as *mut u64).write(get);
-    }
-    let set = b.func("param_array_set", crate::vmlinux::Stub::Call(array_set as *const () as usize));
-    let get = b.func("param_array_get", crate::vmlinux::Stub::Call(array_get as *const () as usize));
-    let free = b.func("param_array_free", crate::vmlinux::Stub::Call(array_free as *const () as usize));
-    let ops = b.data("param_array_ops", 32, 8);
-    // SAFETY: as above.
-    unsafe {
-        ((ops + 8) as *mut u64).write(set);
-        ((ops + 16) as *mut u64).write(get);
-        ((ops + 24) as *mut u64).write(free);
-    }
+        }
+    };
 }
+
+macro_rules! set_get {
+    ($($name:literal: $set:ident, $get:ident;)*) => {
+        $(
+            crate::export_fn!(concat!("param_set_", $name) => $set);
+            crate::export_fn!(concat!("param_get_", $name) => $get);
+        )*
+    };
+}
+
+set_get! {
+    "byte": set_byte, get_byte;
+    "short": set_short, get_short;
+    "ushort": set_ushort, get_ushort;
+    "int": set_int, get_int;
+    "uint": set_uint, get_uint;
+    "long": set_long, get_long;
+    "ulong": set_ulong, get_ulong;
+    "ullong": set_ullong, get_ullong;
+    "hexint": set_uint, get_hexint;
+    "bool": set_bool, get_bool;
+    "invbool": set_invbool, get_invbool;
+    "charp": set_charp, get_charp;
+}
+crate::export_fn!("param_set_bool_enable_only" => set_bool_enable_only);
+crate::export_fn!("param_set_bint" => set_bint);
+crate::export_fn!("param_free_charp" => free_charp);
+crate::export_fn!("param_set_copystring" => set_copystring);
+crate::export_fn!("param_get_string" => get_string);
+crate::export_fn!("param_array_set" => array_set);
+crate::export_fn!("param_array_get" => array_get);
+crate::export_fn!("param_array_free" => array_free);
+
+param_ops!(init_byte, "param_ops_byte", set "param_set_byte", get "param_get_byte", flags 0, free None);
+param_ops!(init_short, "param_ops_short", set "param_set_short", get "param_get_short", flags 0, free None);
+param_ops!(init_ushort, "param_ops_ushort", set "param_set_ushort", get "param_get_ushort", flags 0, free None);
+param_ops!(init_int, "param_ops_int", set "param_set_int", get "param_get_int", flags 0, free None);
+param_ops!(init_uint, "param_ops_uint", set "param_set_uint", get "param_get_uint", flags 0, free None);
+param_ops!(init_long, "param_ops_long", set "param_set_long", get "param_get_long", flags 0, free None);
+param_ops!(init_ulong, "param_ops_ulong", set "param_set_ulong", get "param_get_ulong", flags 0, free None);
+param_ops!(init_ullong, "param_ops_ullong", set "param_set_ullong", get "param_get_ullong", flags 0, free None);
+param_ops!(init_hexint, "param_ops_hexint", set "param_set_hexint", get "param_get_hexint", flags 0, free None);
+param_ops!(init_bool, "param_ops_bool", set "param_set_bool", get "param_get_bool", flags NOARG, free None);
+param_ops!(init_bool_eo, "param_ops_bool_enable_only", set "param_set_bool_enable_only", get "param_get_bool", flags NOARG, free None);
+param_ops!(init_invbool, "param_ops_invbool", set "param_set_invbool", get "param_get_invbool", flags 0, free None);
+param_ops!(init_bint, "param_ops_bint", set "param_set_bint", get "param_get_int", flags NOARG, free None);
+param_ops!(init_charp, "param_ops_charp", set "param_set_charp", get "param_get_charp", flags 0, free Some("param_free_charp"));
+param_ops!(init_string, "param_ops_string", set "param_set_copystring", get "param_get_string", flags 0, free None);
+param_ops!(init_array, "param_array_ops", set "param_array_set", get "param_array_get", flags 0, free Some("param_array_free"));
 
 /// Reads a word of a kernel_param (or any module structure).
 fn rd(addr: u64) -> u64 {

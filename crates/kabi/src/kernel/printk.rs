@@ -4,25 +4,22 @@
 
 use crate::abi::{c_str, RegArgs};
 use crate::printf::{self, Args, VaListArgs};
-use crate::vmlinux::Builder;
 
 /// Longest printk record Linux 6.1 keeps (PRINTKRB_RECORD_MAX-ish; the
 /// rest of a longer message is cut).
 const PRINTK_LINE_MAX: usize = 1024 - 32;
 
-pub(crate) fn install(b: &mut Builder) {
-    super::variadic(b, "_printk", printk as *const () as usize);
-    super::variadic(b, "__warn_printk", warn_printk as *const () as usize);
-    super::variadic(b, "sprintf", sprintf as *const () as usize);
-    super::variadic(b, "snprintf", snprintf as *const () as usize);
-    super::variadic(b, "scnprintf", scnprintf as *const () as usize);
-    super::variadic(b, "kasprintf", kasprintf as *const () as usize);
-    super::call(b, "vprintk", vprintk as *const () as usize);
-    super::call(b, "vsnprintf", vsnprintf as *const () as usize);
-    super::call(b, "vscnprintf", vscnprintf as *const () as usize);
-    super::call(b, "vsprintf", vsprintf as *const () as usize);
-    super::call(b, "kvasprintf", kvasprintf as *const () as usize);
-}
+crate::export_variadic!("_printk" => printk);
+crate::export_variadic!("__warn_printk" => warn_printk);
+crate::export_variadic!("sprintf" => sprintf);
+crate::export_variadic!("snprintf" => snprintf);
+crate::export_variadic!("scnprintf" => scnprintf);
+crate::export_variadic!("kasprintf" => kasprintf);
+crate::export_fn!("vprintk" => vprintk);
+crate::export_fn!("vsnprintf" => vsnprintf);
+crate::export_fn!("vscnprintf" => vscnprintf);
+crate::export_fn!("vsprintf" => vsprintf);
+crate::export_fn!("kvasprintf" => kvasprintf);
 
 /// Module memory as the formatter sees it.
 pub(crate) struct ModuleMemory;

@@ -1,34 +1,30 @@
-//! Memory allocation: kmalloc, kfree, krealloc, vmalloc, ...
+//! mm/slab_common.c and friends: kmalloc, kfree, krealloc, vmalloc, ...
 //!
 //! kmalloc memory comes from the C allocator with kmalloc's alignment
 //! guarantees (at least 8 bytes; power-of-two sizes naturally aligned up to
 //! a page). Modules reach it only through pointers, so it need not be below
 //! 2 GiB.
 
-use crate::vmlinux::Builder;
-
 /// `___GFP_ZERO` in Linux 6.1.
 const GFP_ZERO: u32 = 0x100;
 
-pub(crate) fn install(b: &mut Builder) {
-    super::call(b, "__kmalloc", kmalloc as *const () as usize);
-    super::call(b, "kmalloc_trace", kmalloc_trace as *const () as usize);
-    super::call(b, "__kmalloc_node", kmalloc_node as *const () as usize);
-    super::call(b, "kmalloc_node_trace", kmalloc_node_trace as *const () as usize);
-    super::call(b, "kmalloc_large", kmalloc as *const () as usize);
-    super::call(b, "kfree", kfree as *const () as usize);
-    super::call(b, "kvfree", kfree as *const () as usize);
-    super::call(b, "kfree_sensitive", kfree as *const () as usize);
-    super::call(b, "krealloc", krealloc as *const () as usize);
-    super::call(b, "ksize", ksize as *const () as usize);
-    super::call(b, "vmalloc", vmalloc as *const () as usize);
-    super::call(b, "vzalloc", vzalloc as *const () as usize);
-    super::call(b, "vfree", kfree as *const () as usize);
-    super::call(b, "kvmalloc_node", kmalloc_node as *const () as usize);
-    // kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1]; the pointers
-    // are only passed back to kmalloc_trace, which goes by size.
-    b.data("kmalloc_caches", 4 * 14 * 8, 64);
-}
+crate::export_fn!("__kmalloc" => kmalloc);
+crate::export_fn!("kmalloc_trace" => kmalloc_trace);
+crate::export_fn!("__kmalloc_node" => kmalloc_node);
+crate::export_fn!("kmalloc_node_trace" => kmalloc_node_trace);
+crate::export_fn!("kmalloc_large" => kmalloc);
+crate::export_fn!("kfree" => kfree);
+crate::export_fn!("kvfree" => kfree);
+crate::export_fn!("kfree_sensitive" => kfree);
+crate::export_fn!("krealloc" => krealloc);
+crate::export_fn!("ksize" => ksize);
+crate::export_fn!("vmalloc" => vmalloc);
+crate::export_fn!("vzalloc" => vzalloc);
+crate::export_fn!("vfree" => kfree);
+crate::export_fn!("kvmalloc_node" => kmalloc_node);
+// kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1]; the pointers
+// are only passed back to kmalloc_trace, which goes by size.
+crate::export_data!("kmalloc_caches", size 4 * 14 * 8, align 64);
 
 fn alloc(size: usize, zero: bool) -> *mut u8 {
     if size == 0 {

@@ -5,19 +5,15 @@
 
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
-use crate::vmlinux::Builder;
-
 /// Offsets in Debian 6.1's `struct module`.
 pub const MODULE_STATE_OFFSET: u64 = 0;
 pub const MODULE_NAME_OFFSET: u64 = 24;
 pub const MODULE_REFCNT_OFFSET: u64 = 856;
 pub const MODULE_STATE_GOING: u32 = 2;
 
-pub(crate) fn install(b: &mut Builder) {
-    super::call(b, "try_module_get", try_module_get as *const () as usize);
-    super::call(b, "module_put", module_put as *const () as usize);
-    super::call(b, "__module_get", module_get as *const () as usize);
-}
+crate::export_fn!("try_module_get" => try_module_get);
+crate::export_fn!("module_put" => module_put);
+crate::export_fn!("__module_get" => module_get);
 
 fn refcnt<'a>(m: u64) -> &'a AtomicI32 {
     // SAFETY: `m` is a module's `struct module`, which lives in its core

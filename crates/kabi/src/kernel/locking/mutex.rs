@@ -7,26 +7,22 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use crate::vmlinux::Builder;
-
-pub(crate) fn install(b: &mut Builder) {
-    super::call(b, "__mutex_init", mutex_init as *const () as usize);
-    super::call(b, "mutex_lock", mutex_lock as *const () as usize);
-    super::call(b, "mutex_lock_interruptible", mutex_lock_int as *const () as usize);
-    super::call(b, "mutex_lock_killable", mutex_lock_int as *const () as usize);
-    super::call(b, "mutex_trylock", mutex_trylock as *const () as usize);
-    super::call(b, "mutex_unlock", mutex_unlock as *const () as usize);
-    super::call(b, "mutex_is_locked", mutex_is_locked as *const () as usize);
-    for n in ["_raw_spin_lock", "_raw_spin_lock_bh", "_raw_spin_lock_irq"] {
-        super::call(b, n, spin_lock as *const () as usize);
-    }
-    super::call(b, "_raw_spin_lock_irqsave", spin_lock_irqsave as *const () as usize);
-    for n in ["_raw_spin_unlock", "_raw_spin_unlock_bh", "_raw_spin_unlock_irq"] {
-        super::call(b, n, spin_unlock as *const () as usize);
-    }
-    super::call(b, "_raw_spin_unlock_irqrestore", spin_unlock_irqrestore as *const () as usize);
-    super::call(b, "_raw_spin_trylock", spin_trylock as *const () as usize);
-}
+crate::export_fn!("__mutex_init" => mutex_init);
+crate::export_fn!("mutex_lock" => mutex_lock);
+crate::export_fn!("mutex_lock_interruptible" => mutex_lock_int);
+crate::export_fn!("mutex_lock_killable" => mutex_lock_int);
+crate::export_fn!("mutex_trylock" => mutex_trylock);
+crate::export_fn!("mutex_unlock" => mutex_unlock);
+crate::export_fn!("mutex_is_locked" => mutex_is_locked);
+crate::export_fn!("_raw_spin_lock" => spin_lock);
+crate::export_fn!("_raw_spin_lock_bh" => spin_lock);
+crate::export_fn!("_raw_spin_lock_irq" => spin_lock);
+crate::export_fn!("_raw_spin_lock_irqsave" => spin_lock_irqsave);
+crate::export_fn!("_raw_spin_unlock" => spin_unlock);
+crate::export_fn!("_raw_spin_unlock_bh" => spin_unlock);
+crate::export_fn!("_raw_spin_unlock_irq" => spin_unlock);
+crate::export_fn!("_raw_spin_unlock_irqrestore" => spin_unlock_irqrestore);
+crate::export_fn!("_raw_spin_trylock" => spin_trylock);
 
 fn owner_token() -> u64 {
     thread_local!(static T: u8 = const { 0 });

@@ -1,22 +1,11 @@
-//! The functions and data modules call.
-//!
-//! Each submodule installs its part into the [`Builder`]; every function is
-//! an `extern "C"` Rust function reached through a low stub (see
-//! [`crate::vmlinux`]). Pointers from modules are raw addresses in this
-//! process; the `unsafe` blocks here trust them exactly as Linux trusts a
-//! module's pointers.
+//! How module code and the host's implementations meet: the varargs
+//! convention, the per-CPU GS base, reading C strings from module memory.
+//! The exports themselves live in the Linux-shaped tree of this crate
+//! (`lib/`, `mm/`, `kernel/`, `arch/x86/`, `drivers/`, `fs/`, `net/`,
+//! `crypto/`), declared with the macros of [`crate::export`].
 
-use crate::vmlinux::{Builder, Stub};
-
-mod core;
-mod mm;
-pub mod modref;
-pub mod params;
-
-pub use modref::{module_get, module_put, try_module_get};
-pub mod printk;
-mod string;
-mod sync;
+pub use crate::kernel::module::{module_get, module_put, try_module_get};
+pub use crate::kernel::{params, printk};
 
 /// Varargs: the words of a variadic call, register arguments first, then
 /// the caller's stack arguments.
@@ -95,25 +84,6 @@ pub fn set_gs_base(base: u64) -> std::io::Result<()> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
-}
-
-pub(crate) fn install(b: &mut Builder) {
-    core::install(b);
-    mm::install(b);
-    modref::install(b);
-    params::install(b);
-    printk::install(b);
-    string::install(b);
-    sync::install(b);
-}
-
-/// Shorthands for submodules.
-pub(crate) fn call(b: &mut Builder, name: &str, f: usize) {
-    b.func(name, Stub::Call(f));
-}
-
-pub(crate) fn variadic(b: &mut Builder, name: &str, f: usize) {
-    b.func(name, Stub::Variadic(f));
 }
 
 /// Reads a NUL-terminated string from module memory (bounded).

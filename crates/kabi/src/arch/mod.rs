@@ -1,0 +1,3 @@
+//! arch/: architecture code.
+
+pub mod x86;

@@ -1,0 +1,3 @@
+//! kernel/locking: mutexes, spinlocks.
+
+mod mutex;

@@ -1,0 +1,3 @@
+//! kernel/time: jiffies, timers, delays.
+
+pub mod jiffies;

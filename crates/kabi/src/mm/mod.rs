@@ -1,0 +1,4 @@
+//! mm/: memory allocation.
+
+pub mod slab;
+mod util;
