@@ -154,6 +154,7 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let profile = kernel::boot::default_profile().map_err(io::Error::other)?;
     kabi::set_request_module_handler(request_module);
     let k: &'static Kernel = Box::leak(Box::new(Kernel::new(Config::from_profile(&profile)).map_err(|e| io::Error::other(e.to_string()))?));
+    k.make_current();
     let _ = ONE.set((k, dir.clone()));
     let seq = kabi::log::next_seq();
     let insert = modprobe(name, false, false);

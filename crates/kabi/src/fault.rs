@@ -120,30 +120,35 @@ thread_local! {
 }
 
 std::arch::global_asm!(
-    // u64 modhost_guarded_call(u64 target, u64 a0, u64 a1, Guard *g)
-    // Calls target(a0, a1) and returns its rax. On a fault, the handler (or
-    // modhost_guard_unwind) resumes at 1: with rdi = g; every register the
-    // caller relies on is reloaded from g.
+    // u64 modhost_guarded_call(u64 target, const u64 args[6], Guard *g)
+    // Calls target(args[0..6]) and returns its rax. On a fault, the handler
+    // (or modhost_guard_unwind) resumes at 1: with rdi = g; every register
+    // the caller relies on is reloaded from g.
     ".globl modhost_guarded_call",
     ".p2align 4",
     "modhost_guarded_call:",
-    "mov [rcx + 24], rbx",
-    "mov [rcx + 32], rbp",
-    "mov [rcx + 40], r12",
-    "mov [rcx + 48], r13",
-    "mov [rcx + 56], r14",
-    "mov [rcx + 64], r15",
+    "mov [rdx + 24], rbx",
+    "mov [rdx + 32], rbp",
+    "mov [rdx + 40], r12",
+    "mov [rdx + 48], r13",
+    "mov [rdx + 56], r14",
+    "mov [rdx + 64], r15",
     "mov rax, [rsp]",
-    "mov [rcx + 72], rax",
-    "mov [rcx], rsp",
+    "mov [rdx + 72], rax",
+    "mov [rdx], rsp",
     "lea rax, [rip + 1f]",
-    "mov [rcx + 8], rax",
-    "mov rbx, rcx",
+    "mov [rdx + 8], rax",
+    "mov rbx, rdx",
     "sub rsp, 8",
-    "mov rax, rdi",
-    "mov rdi, rsi",
-    "mov rsi, rdx",
-    "call rax",
+    "mov r11, rdi",
+    "mov rax, rsi",
+    "mov rdi, [rax]",
+    "mov rsi, [rax + 8]",
+    "mov rdx, [rax + 16]",
+    "mov rcx, [rax + 24]",
+    "mov r8, [rax + 32]",
+    "mov r9, [rax + 40]",
+    "call r11",
     "mov rdi, rbx",
     "jmp 2f",
     "1:",
@@ -201,7 +206,7 @@ std::arch::global_asm!(
 );
 
 extern "C" {
-    fn modhost_guarded_call(target: u64, a0: u64, a1: u64, g: *mut Guard) -> u64;
+    fn modhost_guarded_call(target: u64, args: *const [u64; 6], g: *mut Guard) -> u64;
     fn modhost_guard_unwind(g: *mut Guard) -> !;
     fn modhost_trap_entry();
 }
@@ -336,6 +341,11 @@ extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_
 /// Calls module code `target(a0, a1)` on this thread. `Ok(rax)` when it
 /// returns, `Err(fault)` when it faulted (its frames are abandoned).
 pub fn guarded_call(target: u64, a0: u64, a1: u64) -> Result<u64, Fault> {
+    guarded_call_args(target, [a0, a1, 0, 0, 0, 0])
+}
+
+/// [`guarded_call`] with six integer arguments.
+pub fn guarded_call_args(target: u64, args: [u64; 6]) -> Result<u64, Fault> {
     install_handlers();
     ensure_altstack();
     let mut g = Box::new(Guard {
@@ -353,7 +363,7 @@ pub fn guarded_call(target: u64, a0: u64, a1: u64) -> Result<u64, Fault> {
     let prev = CURRENT.with(|c| c.replace(&mut *g));
     // SAFETY: `target` is module code of a loaded module (the caller's
     // contract); the guard lives until after the call.
-    let rax = unsafe { modhost_guarded_call(target, a0, a1, &mut *g) };
+    let rax = unsafe { modhost_guarded_call(target, &args, &mut *g) };
     CURRENT.with(|c| c.set(prev));
     if g.faulted != 0 {
         return Err(Fault { kind: g.kind, regs: g.regs, stack: g.stack[..g.nstack].to_vec() });
@@ -407,3 +417,59 @@ const _: () = {
     assert!(std::mem::offset_of!(Regs, r11) == 104);
     assert!(std::mem::offset_of!(Regs, r15) == 136);
 };
+
+/// Reports a fault in module code that ran outside any module call the
+/// host kernel made itself (a work item, a timer, a callback on a host
+/// thread): the host kernel installs its oops report here.
+pub type FaultReporter = fn(&Fault);
+
+static REPORTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Installs the host kernel's report for faults on host threads.
+pub fn set_fault_reporter(f: FaultReporter) {
+    REPORTER.store(f as usize, std::sync::atomic::Ordering::Release);
+}
+
+fn report_elsewhere(f: &Fault) {
+    let r = REPORTER.load(std::sync::atomic::Ordering::Acquire);
+    if r == 0 {
+        crate::log::kernel_msg(1, &format!("fault in module code at {:#x} (no host kernel to report it)", f.regs.rip));
+        return;
+    }
+    // SAFETY: only ever set from a `FaultReporter`.
+    let r: FaultReporter = unsafe { std::mem::transmute::<usize, FaultReporter>(r) };
+    r(f)
+}
+
+/// Calls module code (a callback: ops->init, a notifier, a work function,
+/// a probe) with up to six integer arguments, from a host implementation.
+///
+/// - Inside a module call (the usual case: module code called the host,
+///   which calls back), the callback runs directly: if it faults, the fault
+///   ends the whole module call, as an oops ends the task on Linux. The
+///   frames in between are abandoned, so the caller must hold no lock and
+///   own nothing that needs dropping across this call.
+/// - On a host thread (workqueue worker, timer), the thread becomes a host
+///   CPU and the call is guarded: a fault is reported by the host kernel
+///   (oops, taint D) and `None` is returned.
+pub fn call_module(target: u64, args: [u64; 6]) -> Option<u64> {
+    if in_guarded_call() {
+        type F = extern "C" fn(u64, u64, u64, u64, u64, u64) -> u64;
+        // SAFETY: `target` is module code the module handed to the host as
+        // a function of this shape; the calling thread is a host CPU.
+        let f: F = unsafe { std::mem::transmute::<u64, F>(target) };
+        return Some(f(args[0], args[1], args[2], args[3], args[4], args[5]));
+    }
+    let v = crate::vmlinux::get()?;
+    if v.enter_cpu().is_err() {
+        crate::log::kernel_msg(3, "no host CPU free to run module code");
+        return None;
+    }
+    match guarded_call_args(target, args) {
+        Ok(r) => Some(r),
+        Err(f) => {
+            report_elsewhere(&f);
+            None
+        }
+    }
+}

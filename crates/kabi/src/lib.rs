@@ -17,6 +17,7 @@ pub mod abi;
 pub mod arch;
 pub mod export;
 pub mod fault;
+pub mod fs;
 pub mod kernel;
 #[path = "lib/mod.rs"]
 pub mod lib_;
@@ -60,4 +61,34 @@ pub fn set_request_module_handler(f: RequestModule) {
 
 pub fn request_module_handler() -> Option<RequestModule> {
     *REQUEST_MODULE.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a registry of the host does when module memory goes away: drop
+/// every object it holds that lies in `[start, end)` (a driver, notifier,
+/// filesystem type, ... that a module registered and did not unregister —
+/// after an init that faulted or called something unimplemented, say), so
+/// that nothing refers to freed memory.
+pub type Purge = fn(start: u64, end: u64);
+
+/// Every registry's purge function, collected at link time.
+#[linkme::distributed_slice]
+pub static PURGES: [Purge];
+
+/// Registers a purge function: `kabi::purge_on_module_free!(my_purge);`.
+#[macro_export]
+macro_rules! purge_on_module_free {
+    ($f:path) => {
+        const _: () = {
+            #[$crate::export::linkme::distributed_slice($crate::PURGES)]
+            #[linkme(crate = $crate::export::linkme)]
+            static P: $crate::Purge = $f;
+        };
+    };
+}
+
+/// The host kernel calls this for each image of a module it frees.
+pub fn module_memory_freed(start: u64, len: u64) {
+    for p in PURGES.iter() {
+        p(start, start + len);
+    }
 }

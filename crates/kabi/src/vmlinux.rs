@@ -180,6 +180,7 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
         return Ok(v);
     }
     crate::log::boot();
+    crate::fs::kernfs::init();
     let text = lowmem::alloc(TEXT_SIZE, VMLINUX_HINT)?;
     let data = lowmem::alloc(DATA_SIZE, VMLINUX_HINT)?;
     let percpu_size = (spec.static_size + PERCPU_MODULE_RESERVE).next_multiple_of(PAGE_SIZE);

@@ -156,6 +156,14 @@ impl Kernel {
         })
     }
 
+    /// Makes this kernel the one that reports faults in module code run on
+    /// host threads (work items, timers) — the process's kernel. The
+    /// daemon, the census and the tests each have one.
+    pub fn make_current(&'static self) {
+        CURRENT.get_or_init(|| self as *const Kernel as usize);
+        kabi::fault::set_fault_reporter(report_on_current);
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -240,6 +248,21 @@ impl Kernel {
     /// The kernel log, as records.
     pub fn log(&self) -> Vec<kabi::log::Record> {
         kabi::log::records()
+    }
+}
+
+static CURRENT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// The process's kernel (see [`Kernel::make_current`]).
+pub fn current() -> Option<&'static Kernel> {
+    // SAFETY: only a `&'static Kernel` is ever stored.
+    CURRENT.get().map(|&p| unsafe { &*(p as *const Kernel) })
+}
+
+fn report_on_current(f: &kabi::fault::Fault) {
+    match current() {
+        Some(k) => oops::report(k, f),
+        None => pr(KERN_ALERT, format!("fault in module code at {:#x}", f.regs.rip)),
     }
 }
 

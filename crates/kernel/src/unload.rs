@@ -93,6 +93,11 @@ pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this
     if let Some((off, _)) = m.percpu {
         k.vmlinux.percpu_free(off);
     }
+    // Registries of the host forget what lives in the module's memory.
+    let images: Vec<(u64, u64)> = [Some(&m.core), m.init.as_ref()].into_iter().flatten().map(|r| (r.base(), r.len())).collect();
     drop(m);
+    for (start, len) in images {
+        kabi::module_memory_freed(start, len);
+    }
     k.module_wq.notify_all();
 }

@@ -74,7 +74,14 @@ impl Kernel {
             "/proc/sys/kernel/tainted" => return Ok(format!("{}\n", self.taint()).into_bytes()),
             _ => {}
         }
-        let rest = path.strip_prefix("/sys/module/").ok_or(Errno::ENOENT)?;
+        let Some(rest) = path.strip_prefix("/sys/module/") else {
+            // what module code registered: buses, drivers, classes, ...
+            return match kabi::fs::kernfs::read(path) {
+                Some(b) => Ok(b),
+                None if kabi::fs::kernfs::is_dir(path) => Err(Errno::EISDIR),
+                None => Err(Errno::ENOENT),
+            };
+        };
         let (name, attr) = rest.split_once('/').ok_or(Errno::EISDIR_OR_ENOENT)?;
         let st = self.lock();
         let m = st.modules.iter().find(|m| m.name == name && m.state != ModuleState::Unformed).ok_or(Errno::ENOENT)?;
@@ -116,7 +123,18 @@ impl Kernel {
             v.sort();
             return Ok(v);
         }
-        let rest = p.strip_prefix("/sys/module/").ok_or(Errno::ENOENT)?;
+        let Some(rest) = p.strip_prefix("/sys/module/") else {
+            let mut v = kabi::fs::kernfs::list(p).ok_or(Errno::ENOENT)?;
+            // the fixed views appear in their parents' listings
+            let fixed: &[(&str, &str)] = &[("/", "proc"), ("/", "sys"), ("/proc", "modules"), ("/proc", "kallsyms"), ("/sys", "module")];
+            for (dir, name) in fixed {
+                if *dir == p && !v.iter().any(|e| e == name) {
+                    v.push(name.to_string());
+                }
+            }
+            v.sort();
+            return Ok(v);
+        };
         let (name, sub) = rest.split_once('/').unwrap_or((rest, ""));
         let m = formed().find(|m| m.name == name).ok_or(Errno::ENOENT)?;
         let mut v: Vec<String> = match sub {

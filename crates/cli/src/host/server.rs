@@ -41,6 +41,9 @@ pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> 
     });
     kabi::set_request_module_handler(request_module);
     let k = Arc::new(Kernel::new(config).map_err(|e| io::Error::other(e.to_string()))?);
+    // The daemon's kernel lives as long as the process.
+    let forever: &'static Kernel = Box::leak(Box::new(Arc::clone(&k)));
+    forever.make_current();
     let sock = socket_path();
     let _ = fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock)?;

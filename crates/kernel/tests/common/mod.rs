@@ -35,6 +35,9 @@ static SERIAL: Mutex<()> = Mutex::new(());
 pub fn kernel() -> Option<(&'static Kernel, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let k = KERNEL.get_or_init(|| profile().map(|p| Kernel::new(Config::from_profile(&p)).expect("host kernel boots")));
+    if let Some(k) = k.as_ref() {
+        k.make_current();
+    }
     require(k.as_ref(), "the ABI profile (fixtures + kernel headers)").map(|k| (k, guard))
 }
 

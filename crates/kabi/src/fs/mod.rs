@@ -1,0 +1,3 @@
+//! fs/: the pseudo file systems' views ([`kernfs`]).
+
+pub mod kernfs;
