@@ -19,6 +19,8 @@ pub mod export;
 pub mod fault;
 pub mod fs;
 pub mod kernel;
+pub mod layout;
+pub mod layout_gen;
 #[path = "lib/mod.rs"]
 pub mod lib_;
 pub mod mm;

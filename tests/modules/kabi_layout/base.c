@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/* drivers/base: the driver core. */
+#include <linux/device.h>
+#include <linux/device/bus.h>
+#include <linux/device/class.h>
+#include <linux/device/driver.h>
+#include <linux/kobject.h>
+#include <linux/platform_device.h>
+#include "layout.h"
+
+S(kobject)
+F(kobject, name)
+F(kobject, entry)
+F(kobject, parent)
+F(kobject, kset)
+F(kobject, ktype)
+F(kobject, kref)
+S(kset)
+S(kobj_type)
+S(device)
+F(device, kobj)
+F(device, parent)
+F(device, init_name)
+F(device, type)
+F(device, bus)
+F(device, driver)
+F(device, platform_data)
+F(device, driver_data)
+F(device, devt)
+F(device, class)
+F(device, release)
+S(device_driver)
+F(device_driver, name)
+F(device_driver, bus)
+F(device_driver, owner)
+F(device_driver, mod_name)
+F(device_driver, probe)
+F(device_driver, remove)
+F(device_driver, p)
+S(bus_type)
+F(bus_type, name)
+F(bus_type, dev_name)
+F(bus_type, match)
+F(bus_type, probe)
+F(bus_type, p)
+S(class)
+F(class, name)
+F(class, owner)
+F(class, p)
+S(platform_driver)
+F(platform_driver, probe)
+F(platform_driver, driver)
+S(platform_device)
+F(platform_device, name)
+F(platform_device, id)
+F(platform_device, dev)

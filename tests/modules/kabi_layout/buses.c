@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/* drivers/pci, usb, i2c, spi, hid, serio, input, misc. */
+#include <linux/pci.h>
+#include <linux/usb.h>
+#include <linux/i2c.h>
+#include <linux/spi/spi.h>
+#include <linux/hid.h>
+#include <linux/serio.h>
+#include <linux/input.h>
+#include <linux/miscdevice.h>
+#include "layout.h"
+
+S(pci_driver)
+F(pci_driver, name)
+F(pci_driver, id_table)
+F(pci_driver, driver)
+S(usb_driver)
+F(usb_driver, name)
+F(usb_driver, driver)
+S(i2c_driver)
+F(i2c_driver, driver)
+S(spi_driver)
+F(spi_driver, driver)
+S(hid_driver)
+F(hid_driver, name)
+F(hid_driver, driver)
+S(serio_driver)
+F(serio_driver, driver)
+S(input_handler)
+F(input_handler, name)
+S(miscdevice)
+F(miscdevice, minor)
+F(miscdevice, name)
+F(miscdevice, fops)
+F(miscdevice, list)
+F(miscdevice, this_device)
