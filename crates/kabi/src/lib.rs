@@ -15,6 +15,9 @@
 
 pub mod abi;
 pub mod arch;
+pub mod block;
+pub mod crypto;
+pub mod drivers;
 pub mod export;
 pub mod fault;
 pub mod fs;
@@ -24,6 +27,7 @@ pub mod layout_gen;
 #[path = "lib/mod.rs"]
 pub mod lib_;
 pub mod mm;
+pub mod net;
 pub mod log;
 pub mod lowmem;
 pub mod printf;

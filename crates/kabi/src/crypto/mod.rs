@@ -1,0 +1,1 @@
+//! crypto/: the kernel crypto API (issue 10).

@@ -1,0 +1,1 @@
+//! drivers/base: buses, drivers, devices, classes, kobjects.

@@ -1,0 +1,3 @@
+//! drivers/: the driver core (`base`) and the buses.
+
+pub mod base;

@@ -1,0 +1,1 @@
+//! net/core: namespaces, devices, links.

@@ -1,0 +1,3 @@
+//! net/: networking registration.
+
+pub mod core;
