@@ -321,6 +321,32 @@ extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_
             }
             (*g).nstack = n;
         }
+        // Port I/O (`in`/`out`) in module code: the host has no ISA or
+        // PCI I/O space, so every port is absent. Reads see the floating
+        // bus (all ones), writes go nowhere — what Linux sees on a machine
+        // without that device. (In user mode these instructions raise #GP,
+        // delivered as SIGSEGV.)
+        if signo == libc::SIGSEGV && crate::lowmem::in_window(regs.rip) {
+            if let Some((len, read_width)) = decode_port_io(regs.rip) {
+                if let Some(w) = read_width {
+                    let ones: u64 = match w {
+                        1 => 0xff,
+                        2 => 0xffff,
+                        _ => 0xffff_ffff,
+                    };
+                    let rax = gr[libc::REG_RAX as usize] as u64;
+                    // 8- and 16-bit reads keep the rest of rax; 32-bit ones zero-extend.
+                    let v = match w {
+                        1 => (rax & !0xff) | ones,
+                        2 => (rax & !0xffff) | ones,
+                        _ => ones,
+                    };
+                    gr[libc::REG_RAX as usize] = v as i64;
+                }
+                gr[libc::REG_RIP as usize] = (regs.rip + len) as i64;
+                return;
+            }
+        }
         // A `ud2` (WARN/BUG) in module code: let the trap hook decide, in
         // normal context, on the module's own stack (see modhost_trap_entry).
         // The instruction was just fetched, so its two bytes are readable.
@@ -335,6 +361,28 @@ extern "C" fn handler(signo: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_
         gr[libc::REG_RSP as usize] = (*g).rsp as i64;
         gr[libc::REG_RDI as usize] = g as i64;
         gr[libc::REG_RIP as usize] = (*g).resume as i64;
+    }
+}
+
+/// An `in`/`out` instruction at `rip` (module code, readable: it was just
+/// fetched): its length and, for `in`, the width read (1, 2 or 4 bytes).
+/// The string forms (`ins`/`outs`) are not decoded.
+///
+/// # Safety
+/// `rip` must point at readable code.
+unsafe fn decode_port_io(rip: u64) -> Option<(u64, Option<u8>)> {
+    // SAFETY: per the contract; at most 3 bytes of one instruction.
+    let b = |i: u64| unsafe { *((rip + i) as *const u8) };
+    let (prefix, op) = if b(0) == 0x66 { (1, b(1)) } else { (0, b(0)) };
+    let wide = if prefix == 1 { 2 } else { 4 };
+    match op {
+        0xe4 => Some((prefix + 2, Some(1))),
+        0xe5 => Some((prefix + 2, Some(wide))),
+        0xec => Some((prefix + 1, Some(1))),
+        0xed => Some((prefix + 1, Some(wide))),
+        0xe6 | 0xe7 => Some((prefix + 2, None)),
+        0xee | 0xef => Some((prefix + 1, None)),
+        _ => None,
     }
 }
 

@@ -234,6 +234,11 @@ pub fn report(k: &Kernel, f: &Fault) {
     let mut lines: Vec<(u8, String)> = Vec::new();
     let mut cr2 = None;
     match f.kind {
+        FaultKind::Signal { signo, code, .. } if signo == libc::SIGSEGV && code == 0x80 => {
+            // SI_KERNEL: a general protection fault (a privileged
+            // instruction, a non-canonical address), not a page fault.
+            lines.push((KERN_DEFAULT, format!("general protection fault: 0000 [#{n}] PREEMPT SMP NOPTI")));
+        }
         FaultKind::Signal { signo, addr, err, .. } if signo == libc::SIGSEGV || signo == libc::SIGBUS => {
             // The CPU ran in user mode: drop the user bit (2) from the code.
             let err = err & !0x4;

@@ -199,3 +199,17 @@ fn warn_once_with_a_read_only_bug_table() {
     assert_eq!(count(&log, |l| l.starts_with("WARNING: CPU: ")), 3, "{log:#?}");
     has(&log, |l| l == "oops: went on after 3 warning(s)", "resumed each time");
 }
+
+/// Port I/O in module code meets an absent bus, as on a machine without the
+/// device: Debian's ct82c710 (a PS/2 mouse port on an ISA chipset) probes
+/// its port with inb(), reads 0xff and returns -ENODEV — no oops.
+#[test]
+fn port_io_reads_an_absent_bus() {
+    let Some((k, _g)) = kernel() else { return };
+    let seq = kabi::log::next_seq();
+    let taint = k.taint();
+    assert_eq!(k.finit_module(&tree_module("ct82c710.ko"), "", 0), Err(Errno::ENODEV));
+    let log = log_since(seq);
+    assert!(!log.iter().any(|l| l.contains("general protection") || l.starts_with("BUG:")), "{log:#?}");
+    assert_eq!(k.taint() & (1 << kernel::taint::DIE), taint & (1 << kernel::taint::DIE));
+}
