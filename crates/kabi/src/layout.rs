@@ -28,10 +28,19 @@ pub mod bus_type {
 
 pub mod cdev {
     pub const SIZE: u64 = 0x68;
+    pub const count: u64 = 0x64;
+    pub const dev: u64 = 0x60;
+    pub const kobj: u64 = 0x0;
+    pub const list: u64 = 0x50;
+    pub const ops: u64 = 0x48;
+    pub const owner: u64 = 0x40;
 }
 
 pub mod class {
     pub const SIZE: u64 = 0x78;
+    pub const class_release: u64 = 0x38;
+    pub const dev_kobj: u64 = 0x20;
+    pub const dev_release: u64 = 0x40;
     pub const name: u64 = 0x0;
     pub const owner: u64 = 0x8;
     pub const p: u64 = 0x70;
@@ -44,18 +53,41 @@ pub mod completion {
 }
 
 pub mod consts {
+    pub const CPUHP_AP_OFFLINE: u64 = 0x5d;
+    pub const CPUHP_AP_ONLINE_DYN: u64 = 0xc9;
+    pub const CPUHP_BP_PREPARE_DYN: u64 = 0x46;
+    pub const CPUHP_ONLINE: u64 = 0xec;
     pub const NCAPINTS: u64 = 0x16;
     pub const NR_CPUS: u64 = 0x2000;
     pub const PAGE_OFFSET_BASE_DEFAULT: u64 = 0xffff888000000000;
     pub const STRUCT_PAGE_MAX_SHIFT: u64 = 0x6;
+    pub const TASK_INTERRUPTIBLE: u64 = 0x1;
+    pub const TASK_NORMAL: u64 = 0x3;
+    pub const TASK_UNINTERRUPTIBLE: u64 = 0x2;
+    pub const TIMER_DEFERRABLE: u64 = 0x80000;
+    pub const TIMER_IRQSAFE: u64 = 0x200000;
+    pub const WORK_OFFQ_FLAG_BASE: u64 = 0x4;
+    pub const WORK_STRUCT_INACTIVE_BIT: u64 = 0x1;
+    pub const WORK_STRUCT_NO_POOL: u64 = 0xfffffffe0;
+    pub const WORK_STRUCT_PENDING_BIT: u64 = 0x0;
+    pub const WQ_FLAG_EXCLUSIVE: u64 = 0x1;
+    pub const WQ_FLAG_WOKEN: u64 = 0x2;
+    pub const WQ_FREEZABLE: u64 = 0x4;
+    pub const WQ_HIGHPRI: u64 = 0x10;
+    pub const WQ_MEM_RECLAIM: u64 = 0x8;
+    pub const WQ_UNBOUND: u64 = 0x2;
+    pub const __WQ_ORDERED: u64 = 0x20000;
 }
 
 pub mod cpuinfo_x86 {
     pub const SIZE: u64 = 0x120;
+    pub const booted_cores: u64 = 0x108;
     pub const cpuid_level: u64 = 0x24;
+    pub const extended_cpuid_level: u64 = 0x20;
     pub const loops_per_jiffy: u64 = 0xf0;
     pub const x86: u64 = 0x0;
     pub const x86_cache_alignment: u64 = 0xdc;
+    pub const x86_cache_bits: u64 = 0x11c;
     pub const x86_cache_size: u64 = 0xd8;
     pub const x86_capability: u64 = 0x28;
     pub const x86_clflush_size: u64 = 0x106;
@@ -63,10 +95,28 @@ pub mod cpuinfo_x86 {
     pub const x86_model: u64 = 0x2;
     pub const x86_model_id: u64 = 0x98;
     pub const x86_phys_bits: u64 = 0x1d;
+    pub const x86_power: u64 = 0xec;
     pub const x86_stepping: u64 = 0x3;
+    pub const x86_tlbsize: u64 = 0x4;
     pub const x86_vendor: u64 = 0x1;
     pub const x86_vendor_id: u64 = 0x88;
     pub const x86_virt_bits: u64 = 0x1c;
+}
+
+pub mod cpumask {
+    pub const SIZE: u64 = 0x400;
+}
+
+pub mod debugfs_blob_wrapper {
+    pub const SIZE: u64 = 0x10;
+    pub const data: u64 = 0x0;
+    pub const size: u64 = 0x8;
+}
+
+pub mod debugfs_u32_array {
+    pub const SIZE: u64 = 0x10;
+    pub const array: u64 = 0x0;
+    pub const n_elements: u64 = 0x8;
 }
 
 pub mod delayed_work {
@@ -77,11 +127,19 @@ pub mod delayed_work {
     pub const wq: u64 = 0x48;
 }
 
+pub mod dentry {
+    pub const SIZE: u64 = 0xc0;
+    pub const d_inode: u64 = 0x30;
+    pub const d_name: u64 = 0x20;
+    pub const d_parent: u64 = 0x18;
+}
+
 pub mod device {
     pub const SIZE: u64 = 0x2f0;
     pub const bus: u64 = 0x60;
     pub const class: u64 = 0x2b0;
     pub const devt: u64 = 0x294;
+    pub const dma_mask: u64 = 0x240;
     pub const driver: u64 = 0x68;
     pub const driver_data: u64 = 0x78;
     pub const init_name: u64 = 0x50;
@@ -94,13 +152,18 @@ pub mod device {
 
 pub mod device_driver {
     pub const SIZE: u64 = 0x90;
+    pub const acpi_match_table: u64 = 0x30;
     pub const bus: u64 = 0x8;
+    pub const groups: u64 = 0x68;
     pub const mod_name: u64 = 0x18;
     pub const name: u64 = 0x0;
+    pub const of_match_table: u64 = 0x28;
     pub const owner: u64 = 0x10;
     pub const p: u64 = 0x88;
     pub const probe: u64 = 0x38;
+    pub const probe_type: u64 = 0x24;
     pub const remove: u64 = 0x48;
+    pub const suppress_bind_attrs: u64 = 0x20;
 }
 
 pub mod file_operations {
@@ -114,6 +177,10 @@ pub mod file_system_type {
     pub const name: u64 = 0x0;
     pub const next: u64 = 0x38;
     pub const owner: u64 = 0x30;
+}
+
+pub mod fs_consts {
+    pub const FS_REQUIRES_DEV: u64 = 0x1;
 }
 
 pub mod hid_driver {
@@ -135,11 +202,16 @@ pub mod hrtimer {
     pub const _softexpires: u64 = 0x20;
     pub const base: u64 = 0x30;
     pub const function: u64 = 0x28;
+    pub const is_hard: u64 = 0x3b;
+    pub const is_rel: u64 = 0x39;
+    pub const is_soft: u64 = 0x3a;
+    pub const node: u64 = 0x0;
     pub const state: u64 = 0x38;
 }
 
 pub mod i2c_driver {
     pub const SIZE: u64 = 0xf8;
+    pub const clients: u64 = 0xe0;
     pub const driver: u64 = 0x38;
 }
 
@@ -149,6 +221,12 @@ pub mod ida {
 
 pub mod idr {
     pub const SIZE: u64 = 0x18;
+}
+
+pub mod inode {
+    pub const SIZE: u64 = 0x278;
+    pub const i_mode: u64 = 0x0;
+    pub const i_private: u64 = 0x270;
 }
 
 pub mod input_handler {
@@ -187,6 +265,17 @@ pub mod kset {
     pub const SIZE: u64 = 0x60;
 }
 
+pub mod kthread_work {
+    pub const SIZE: u64 = 0x28;
+    pub const func: u64 = 0x10;
+    pub const node: u64 = 0x0;
+    pub const worker: u64 = 0x18;
+}
+
+pub mod kthread_worker {
+    pub const SIZE: u64 = 0x38;
+}
+
 pub mod list_head {
     pub const SIZE: u64 = 0x10;
     pub const next: u64 = 0x0;
@@ -196,9 +285,13 @@ pub mod list_head {
 pub mod miscdevice {
     pub const SIZE: u64 = 0x50;
     pub const fops: u64 = 0x10;
+    pub const groups: u64 = 0x38;
     pub const list: u64 = 0x18;
     pub const minor: u64 = 0x0;
+    pub const mode: u64 = 0x48;
     pub const name: u64 = 0x8;
+    pub const nodename: u64 = 0x40;
+    pub const parent: u64 = 0x28;
     pub const this_device: u64 = 0x30;
 }
 
@@ -219,6 +312,22 @@ pub mod mutex {
 
 pub mod net {
     pub const SIZE: u64 = 0x1180;
+    pub const dev_base_head: u64 = 0x98;
+    pub const exit_list: u64 = 0x30;
+    pub const gen: u64 = 0xc48;
+    pub const ifindex: u64 = 0x10;
+    pub const list: u64 = 0x20;
+    pub const ns: u64 = 0x80;
+    pub const ns_count: u64 = 0x94;
+    pub const ns_inum: u64 = 0x90;
+    pub const passive: u64 = 0x0;
+    pub const proc_net: u64 = 0xa8;
+    pub const rules_ops: u64 = 0x158;
+    pub const user_ns: u64 = 0x58;
+}
+
+pub mod net_consts {
+    pub const NPROTO: u64 = 0x2e;
 }
 
 pub mod net_device {
@@ -226,10 +335,16 @@ pub mod net_device {
     pub const name: u64 = 0x0;
 }
 
+pub mod net_generic {
+    pub const SIZE: u64 = 0x18;
+    pub const ptr: u64 = 0x0;
+}
+
 pub mod net_proto_family {
     pub const SIZE: u64 = 0x18;
     pub const create: u64 = 0x8;
     pub const family: u64 = 0x0;
+    pub const owner: u64 = 0x10;
 }
 
 pub mod nls_table {
@@ -246,6 +361,11 @@ pub mod notifier_block {
     pub const priority: u64 = 0x10;
 }
 
+pub mod of_device_id {
+    pub const SIZE: u64 = 0xc8;
+    pub const compatible: u64 = 0x40;
+}
+
 pub mod page {
     pub const SIZE: u64 = 0x40;
     pub const flags: u64 = 0x0;
@@ -253,7 +373,10 @@ pub mod page {
 
 pub mod pci_driver {
     pub const SIZE: u64 = 0x128;
+    pub const dev_groups: u64 = 0x70;
     pub const driver: u64 = 0x78;
+    pub const dynids: u64 = 0x108;
+    pub const groups: u64 = 0x68;
     pub const id_table: u64 = 0x18;
     pub const name: u64 = 0x10;
 }
@@ -261,9 +384,12 @@ pub mod pci_driver {
 pub mod pernet_operations {
     pub const SIZE: u64 = 0x48;
     pub const exit: u64 = 0x20;
+    pub const exit_batch: u64 = 0x28;
+    pub const exit_batch_rtnl: u64 = 0x30;
     pub const id: u64 = 0x38;
     pub const init: u64 = 0x10;
     pub const list: u64 = 0x0;
+    pub const pre_exit: u64 = 0x18;
     pub const size: u64 = 0x40;
 }
 
@@ -271,23 +397,58 @@ pub mod platform_device {
     pub const SIZE: u64 = 0x340;
     pub const dev: u64 = 0x10;
     pub const id: u64 = 0x8;
+    pub const id_auto: u64 = 0xc;
     pub const name: u64 = 0x0;
+    pub const num_resources: u64 = 0x318;
+    pub const resource: u64 = 0x320;
 }
 
 pub mod platform_driver {
     pub const SIZE: u64 = 0xd0;
     pub const driver: u64 = 0x30;
+    pub const prevent_deferred_probe: u64 = 0xc8;
     pub const probe: u64 = 0x0;
+    pub const remove: u64 = 0x8;
 }
 
 pub mod proto {
     pub const SIZE: u64 = 0x1d0;
+    pub const memory_allocated: u64 = 0x110;
     pub const name: u64 = 0x198;
+    pub const node: u64 = 0x1b8;
     pub const obj_size: u64 = 0x160;
+    pub const per_cpu_fw_alloc: u64 = 0x118;
+    pub const slab: u64 = 0x158;
+    pub const sysctl_mem: u64 = 0x130;
+}
+
+pub mod qstr {
+    pub const SIZE: u64 = 0x10;
+    pub const hash_len: u64 = 0x0;
+    pub const name: u64 = 0x8;
 }
 
 pub mod raw_notifier_head {
     pub const SIZE: u64 = 0x8;
+    pub const head: u64 = 0x0;
+}
+
+pub mod rcu_head {
+    pub const SIZE: u64 = 0x10;
+    pub const func: u64 = 0x8;
+    pub const next: u64 = 0x0;
+}
+
+pub mod resource {
+    pub const SIZE: u64 = 0x40;
+    pub const child: u64 = 0x38;
+    pub const desc: u64 = 0x20;
+    pub const end: u64 = 0x8;
+    pub const flags: u64 = 0x18;
+    pub const name: u64 = 0x10;
+    pub const parent: u64 = 0x28;
+    pub const sibling: u64 = 0x30;
+    pub const start: u64 = 0x0;
 }
 
 pub mod rtnl_link_ops {
@@ -300,16 +461,26 @@ pub mod rw_semaphore {
     pub const SIZE: u64 = 0x28;
     pub const count: u64 = 0x0;
     pub const owner: u64 = 0x8;
+    pub const wait_list: u64 = 0x18;
+    pub const wait_lock: u64 = 0x14;
 }
 
 pub mod serio_driver {
     pub const SIZE: u64 = 0xe0;
+    pub const description: u64 = 0x0;
     pub const driver: u64 = 0x50;
+    pub const manual_bind: u64 = 0x10;
+}
+
+pub mod spi_device_id {
+    pub const SIZE: u64 = 0x28;
+    pub const name: u64 = 0x0;
 }
 
 pub mod spi_driver {
     pub const SIZE: u64 = 0xb0;
     pub const driver: u64 = 0x20;
+    pub const id_table: u64 = 0x0;
 }
 
 pub mod spinlock {
@@ -321,8 +492,16 @@ pub mod srcu_notifier_head {
     pub const head: u64 = 0x1a8;
 }
 
+pub mod swait_queue {
+    pub const SIZE: u64 = 0x18;
+    pub const task: u64 = 0x0;
+    pub const task_list: u64 = 0x8;
+}
+
 pub mod swait_queue_head {
     pub const SIZE: u64 = 0x18;
+    pub const lock: u64 = 0x0;
+    pub const task_list: u64 = 0x8;
 }
 
 pub mod task_struct {
