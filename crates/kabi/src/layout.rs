@@ -20,10 +20,13 @@ pub mod blocking_notifier_head {
 pub mod bus_type {
     pub const SIZE: u64 = 0xb8;
     pub const dev_name: u64 = 0x8;
+    pub const drv_groups: u64 = 0x28;
     pub const r#match: u64 = 0x30;
     pub const name: u64 = 0x0;
     pub const p: u64 = 0xa8;
     pub const probe: u64 = 0x40;
+    pub const remove: u64 = 0x50;
+    pub const shutdown: u64 = 0x58;
 }
 
 pub mod cdev {
@@ -154,6 +157,7 @@ pub mod device_driver {
     pub const SIZE: u64 = 0x90;
     pub const acpi_match_table: u64 = 0x30;
     pub const bus: u64 = 0x8;
+    pub const dev_groups: u64 = 0x70;
     pub const groups: u64 = 0x68;
     pub const mod_name: u64 = 0x18;
     pub const name: u64 = 0x0;
@@ -163,6 +167,7 @@ pub mod device_driver {
     pub const probe: u64 = 0x38;
     pub const probe_type: u64 = 0x24;
     pub const remove: u64 = 0x48;
+    pub const shutdown: u64 = 0x50;
     pub const suppress_bind_attrs: u64 = 0x20;
 }
 
@@ -366,6 +371,14 @@ pub mod of_device_id {
     pub const compatible: u64 = 0x40;
 }
 
+pub mod packet_type {
+    pub const SIZE: u64 = 0x48;
+    pub const dev: u64 = 0x8;
+    pub const func: u64 = 0x10;
+    pub const list: u64 = 0x38;
+    pub const r#type: u64 = 0x0;
+}
+
 pub mod page {
     pub const SIZE: u64 = 0x40;
     pub const flags: u64 = 0x0;
@@ -379,6 +392,12 @@ pub mod pci_driver {
     pub const groups: u64 = 0x68;
     pub const id_table: u64 = 0x18;
     pub const name: u64 = 0x10;
+}
+
+pub mod pci_dynids {
+    pub const SIZE: u64 = 0x18;
+    pub const list: u64 = 0x8;
+    pub const lock: u64 = 0x0;
 }
 
 pub mod pernet_operations {
@@ -453,8 +472,13 @@ pub mod resource {
 
 pub mod rtnl_link_ops {
     pub const SIZE: u64 = 0xd0;
+    pub const alloc: u64 = 0x20;
+    pub const dellink: u64 = 0x58;
     pub const kind: u64 = 0x10;
     pub const list: u64 = 0x0;
+    pub const maxtype: u64 = 0x34;
+    pub const setup: u64 = 0x28;
+    pub const slave_maxtype: u64 = 0x90;
 }
 
 pub mod rw_semaphore {
