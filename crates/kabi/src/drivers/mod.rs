@@ -1,3 +1,9 @@
 //! drivers/: the driver core (`base`) and the buses.
 
+pub mod acpi;
 pub mod base;
+pub mod char;
+pub mod i2c;
+pub mod input;
+pub mod pci;
+pub mod spi;

@@ -1,0 +1,175 @@
+//! drivers/base/bus.c: `bus_register`, `bus_unregister`, and the bus
+//! registry the driver core keeps (which buses exist, which drivers are on
+//! them). The buses built into Debian's kernel (platform, pci, i2c, spi,
+//! serio) are data objects of the host's vmlinux, registered at boot.
+
+use std::sync::{Mutex, MutexGuard};
+
+use super::{cstr, kfree, kzalloc, rd64, wr64};
+use crate::fs::kernfs;
+use crate::layout::bus_type;
+
+/// A registered bus.
+pub(crate) struct Bus {
+    /// The `struct bus_type`.
+    pub addr: u64,
+    pub name: String,
+    /// What `bus->p` points at (the kernel's private part).
+    pub p: u64,
+    /// Built into the kernel (never unregistered).
+    pub builtin: bool,
+    /// For built-in buses: whether the bus has probe/remove/shutdown
+    /// methods (all of Linux's built-in buses modelled here have them).
+    pub builtin_methods: bool,
+    /// Files the bus adds to each driver's directory (its `drv_groups`).
+    pub drv_files: &'static [&'static str],
+}
+
+/// A driver registered on a bus.
+pub(crate) struct Driver {
+    /// The `struct device_driver`.
+    pub addr: u64,
+    pub name: String,
+    /// The bus's `struct bus_type`.
+    pub bus: u64,
+    /// What `drv->p` points at.
+    pub p: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub buses: Vec<Bus>,
+    pub drivers: Vec<Driver>,
+}
+
+static REG: Mutex<Registry> = Mutex::new(Registry {
+    buses: Vec::new(),
+    drivers: Vec::new(),
+});
+
+pub(crate) fn reg() -> MutexGuard<'static, Registry> {
+    REG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The size of the private block behind `bus->p` / `drv->p` (the kernel's
+/// `subsys_private`/`driver_private` are private to drivers/base; modules
+/// only test the pointer).
+pub(crate) const PRIVATE_SIZE: u64 = 0x100;
+
+fn bus_views(name: &str) {
+    let d = format!("/sys/bus/{name}");
+    kernfs::add_dir(&format!("{d}/devices"));
+    kernfs::add_dir(&format!("{d}/drivers"));
+    kernfs::add_text(&format!("{d}/drivers_autoprobe"), "1\n");
+    // write-only attributes: reading them gives nothing
+    kernfs::add_text(&format!("{d}/drivers_probe"), "");
+    kernfs::add_text(&format!("{d}/uevent"), "");
+}
+
+/// Registers a built-in bus at boot: its `struct bus_type` at `addr` gets
+/// its name and private pointer as Linux's initcalls give them.
+pub(crate) fn register_builtin(
+    addr: u64,
+    name: &'static std::ffi::CStr,
+    drv_files: &'static [&'static str],
+) {
+    wr64(addr + bus_type::name, name.as_ptr() as u64);
+    let p = kzalloc(PRIVATE_SIZE);
+    wr64(addr + bus_type::p, p);
+    let name = name.to_string_lossy().into_owned();
+    bus_views(&name);
+    reg().buses.push(Bus {
+        addr,
+        name,
+        p,
+        builtin: true,
+        builtin_methods: true,
+        drv_files,
+    });
+}
+
+crate::kfn! {
+    /// `bus_register(bus)`: drivers/base/bus.c. The bus appears as
+    /// `/sys/bus/<name>` with `devices/`, `drivers/`, `drivers_autoprobe`,
+    /// `drivers_probe` and `uevent`. A second bus of the same name fails
+    /// with -EEXIST (and sysfs's duplicate-name messages) and leaves
+    /// `bus->p` NULL.
+    fn bus_register(bus: u64) -> i32 {
+        let name = cstr(rd64(bus + bus_type::name)).unwrap_or_else(|| "(null)".into());
+        let mut r = reg();
+        if r.buses.iter().any(|b| b.name == name) {
+            drop(r);
+            wr64(bus + bus_type::p, 0);
+            super::warn_dup(&format!("/bus/{name}"), &name);
+            return super::EEXIST;
+        }
+        let p = kzalloc(PRIVATE_SIZE);
+        if p == 0 {
+            return super::ENOMEM;
+        }
+        wr64(bus + bus_type::p, p);
+        r.buses.push(Bus { addr: bus, name: name.clone(), p, builtin: false, builtin_methods: false, drv_files: &[] });
+        drop(r);
+        bus_views(&name);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `bus_unregister(bus)`: removes `/sys/bus/<name>` and what is under
+    /// it, frees the private part and clears `bus->p`.
+    fn bus_unregister(bus: u64) {
+        let mut r = reg();
+        let Some(i) = r.buses.iter().position(|b| b.addr == bus && !b.builtin) else { return };
+        let b = r.buses.remove(i);
+        let gone: Vec<u64> = r.drivers.iter().filter(|d| d.bus == bus).map(|d| d.p).collect();
+        r.drivers.retain(|d| d.bus != bus);
+        drop(r);
+        for p in gone {
+            kfree(p);
+        }
+        kernfs::remove(&format!("/sys/bus/{}", b.name));
+        kfree(b.p);
+        wr64(bus + bus_type::p, 0);
+    }
+}
+
+/// Forgets buses and drivers that lived in freed module memory.
+fn purge(start: u64, end: u64) {
+    let inside = |a: u64| a >= start && a < end;
+    let mut r = reg();
+    let mut paths = Vec::new();
+    let buses: Vec<(u64, String)> = r
+        .buses
+        .iter()
+        .filter(|b| inside(b.addr))
+        .map(|b| (b.addr, b.name.clone()))
+        .collect();
+    for (addr, name) in &buses {
+        paths.push(format!("/sys/bus/{name}"));
+        r.buses.retain(|b| b.addr != *addr);
+    }
+    let bus_name =
+        |r: &Registry, a: u64| r.buses.iter().find(|b| b.addr == a).map(|b| b.name.clone());
+    let mut gone = Vec::new();
+    for d in r
+        .drivers
+        .iter()
+        .filter(|d| inside(d.addr) || buses.iter().any(|b| b.0 == d.bus))
+    {
+        if let Some(bn) = bus_name(&r, d.bus) {
+            paths.push(format!("/sys/bus/{bn}/drivers/{}", d.name));
+        }
+        gone.push(d.p);
+    }
+    r.drivers
+        .retain(|d| !(inside(d.addr) || buses.iter().any(|b| b.0 == d.bus)));
+    drop(r);
+    for p in paths {
+        kernfs::remove(&p);
+    }
+    for p in gone {
+        kfree(p);
+    }
+}
+crate::purge_on_module_free!(purge);

@@ -1,0 +1,159 @@
+//! drivers/base/class.c: `__class_register`, `class_unregister`,
+//! `__class_create`, `class_destroy`. A class appears as
+//! `/sys/class/<name>`; the built-in `misc` class exists from boot.
+
+use std::sync::{Mutex, MutexGuard};
+
+use super::{cstr, is_err_or_null, kfree, kzalloc, rd64, wr64};
+use crate::fs::kernfs;
+use crate::layout::{class, kobject};
+
+pub(crate) struct Class {
+    /// The `struct class`.
+    pub addr: u64,
+    pub name: String,
+    /// What `cls->p` points at.
+    pub p: u64,
+    /// Allocated by `__class_create` (freed by the kernel at unregister).
+    pub created: bool,
+    pub builtin: bool,
+}
+
+static CLASSES: Mutex<Vec<Class>> = Mutex::new(Vec::new());
+
+pub(crate) fn classes() -> MutexGuard<'static, Vec<Class>> {
+    CLASSES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The class's name, if registered.
+pub(crate) fn class_name(cls: u64) -> Option<String> {
+    classes()
+        .iter()
+        .find(|c| c.addr == cls)
+        .map(|c| c.name.clone())
+}
+
+/// `sysfs_dev_char_kobj`: the kobject of `/sys/dev/char`, which classes
+/// without their own `dev_kobj` get.
+fn dev_char_kobj() -> u64 {
+    static K: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *K.get_or_init(|| {
+        let k = kzalloc(kobject::SIZE);
+        wr64(k + kobject::name, c"char".as_ptr() as u64);
+        k
+    })
+}
+
+fn register(cls: u64, created: bool, builtin: bool) -> i32 {
+    let name = cstr(rd64(cls + class::name)).unwrap_or_else(|| "(null)".into());
+    let mut c = classes();
+    if c.iter().any(|x| x.name == name) {
+        drop(c);
+        super::warn_dup(&format!("/class/{name}"), &name);
+        wr64(cls + class::p, 0);
+        return super::EEXIST;
+    }
+    let p = kzalloc(super::bus::PRIVATE_SIZE);
+    if p == 0 {
+        return super::ENOMEM;
+    }
+    wr64(cls + class::p, p);
+    if rd64(cls + class::dev_kobj) == 0 {
+        wr64(cls + class::dev_kobj, dev_char_kobj());
+    }
+    c.push(Class {
+        addr: cls,
+        name: name.clone(),
+        p,
+        created,
+        builtin,
+    });
+    drop(c);
+    kernfs::add_dir(&format!("/sys/class/{name}"));
+    0
+}
+
+/// Registers a class built into the kernel (at boot).
+pub(crate) fn register_builtin(name: &'static std::ffi::CStr) -> u64 {
+    let cls = kzalloc(class::SIZE);
+    wr64(cls + class::name, name.as_ptr() as u64);
+    register(cls, false, true);
+    cls
+}
+
+crate::kfn! {
+    /// `__class_register(cls, key)`: -EEXIST (with sysfs's duplicate-name
+    /// messages) when a class of that name exists.
+    fn __class_register(cls: u64, _key: u64) -> i32 {
+        register(cls, false, false)
+    }
+}
+
+crate::kfn! {
+    /// `__class_create(owner, name, key)`: a new class, or ERR_PTR.
+    fn __class_create(owner: u64, name: u64, _key: u64) -> u64 {
+        let cls = kzalloc(class::SIZE);
+        if cls == 0 {
+            return super::err_ptr(super::ENOMEM);
+        }
+        wr64(cls + class::name, name);
+        wr64(cls + class::owner, owner);
+        let r = register(cls, true, false);
+        if r != 0 {
+            kfree(cls);
+            return super::err_ptr(r);
+        }
+        cls
+    }
+}
+
+crate::kfn! {
+    /// `class_unregister(cls)`: removes `/sys/class/<name>` and releases
+    /// the class: its `class_release`, or for a class of `__class_create`
+    /// the memory.
+    fn class_unregister(cls: u64) {
+        let mut c = classes();
+        let Some(i) = c.iter().position(|x| x.addr == cls && !x.builtin) else { return };
+        let k = c.remove(i);
+        drop(c);
+        super::core::forget_class(cls);
+        kernfs::remove(&format!("/sys/class/{}", k.name));
+        kfree(k.p);
+        wr64(cls + class::p, 0);
+        if k.created {
+            kfree(cls);
+            return;
+        }
+        let release = rd64(cls + class::class_release);
+        if release != 0 {
+            crate::fault::call_module(release, [cls, 0, 0, 0, 0, 0]);
+        }
+    }
+}
+
+crate::kfn! {
+    /// `class_destroy(cls)`: `class_unregister` unless `cls` is NULL or an
+    /// error pointer.
+    fn class_destroy(cls: u64) {
+        if !is_err_or_null(cls) {
+            class_unregister(cls);
+        }
+    }
+}
+
+fn purge(start: u64, end: u64) {
+    let inside = |a: u64| a >= start && a < end;
+    let mut c = classes();
+    let gone: Vec<(u64, String)> = c
+        .iter()
+        .filter(|x| inside(x.addr))
+        .map(|x| (x.addr, x.name.clone()))
+        .collect();
+    c.retain(|x| !inside(x.addr));
+    drop(c);
+    for (addr, name) in gone {
+        super::core::forget_class(addr);
+        kernfs::remove(&format!("/sys/class/{name}"));
+    }
+}
+crate::purge_on_module_free!(purge);

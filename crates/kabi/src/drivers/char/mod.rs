@@ -1,0 +1,3 @@
+//! drivers/char: the misc devices.
+
+pub mod misc;

@@ -1,0 +1,3 @@
+//! drivers/input: the serio bus (`serio`).
+
+pub mod serio;

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvtest: registers a bus, a driver on it and on each built-in bus (pci,
+ * i2c, platform, spi, serio), a class with a device, char device numbers
+ * and a misc device; checks Linux's errors for duplicates; exit undoes it.
+ */
+#include <linux/module.h>
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/i2c.h>
+#include <linux/platform_device.h>
+#include <linux/spi/spi.h>
+#include <linux/serio.h>
+#include <linux/fs.h>
+#include <linux/cdev.h>
+#include <linux/miscdevice.h>
+
+static struct bus_type drvtest_bus = { .name = "drvtest" };
+static struct bus_type drvtest_bus2 = { .name = "drvtest" };
+static struct device_driver drvtest_drv = { .name = "drvtest_drv", .bus = &drvtest_bus, .owner = THIS_MODULE };
+static struct device_driver drvtest_drv2 = { .name = "drvtest_drv", .bus = &drvtest_bus, .owner = THIS_MODULE };
+
+static const struct pci_device_id drvtest_pci_ids[] = { { PCI_DEVICE(0x1234, 0x5678) }, { } };
+static int drvtest_pci_probe(struct pci_dev *d, const struct pci_device_id *id) { return 0; }
+static struct pci_driver drvtest_pci = { .name = "drvtest_pci", .id_table = drvtest_pci_ids, .probe = drvtest_pci_probe };
+
+static struct i2c_driver drvtest_i2c = { .driver = { .name = "drvtest_i2c" } };
+static struct platform_driver drvtest_plat = { .driver = { .name = "drvtest_plat" } };
+static int drvtest_plat_probe(struct platform_device *p) { return 0; }
+static struct platform_driver drvtest_probe = { .driver = { .name = "drvtest_probe" } };
+static struct spi_driver drvtest_spi = { .driver = { .name = "drvtest_spi" } };
+static struct serio_driver drvtest_serio = { .driver = { .name = "drvtest_serio" }, .description = "drvtest serio driver" };
+
+static struct class *drvtest_class;
+static dev_t drvtest_devt;
+static struct cdev drvtest_cdev;
+static const struct file_operations drvtest_fops = { .owner = THIS_MODULE };
+static struct miscdevice drvtest_misc = { .minor = MISC_DYNAMIC_MINOR, .name = "drvtest_misc", .fops = &drvtest_fops };
+static int drvtest_static_major;
+
+static int __init drvtest_init(void)
+{
+	int err, bus_dup, drv_dup, probe, chr_dup, plat_dup;
+	struct class *dup;
+	struct device *dev;
+
+	err = bus_register(&drvtest_bus);
+	if (err)
+		return err;
+	bus_dup = bus_register(&drvtest_bus2);
+	err = driver_register(&drvtest_drv);
+	if (err)
+		return err;
+	drv_dup = driver_register(&drvtest_drv2);
+	err = pci_register_driver(&drvtest_pci);
+	if (err)
+		return err;
+	err = i2c_add_driver(&drvtest_i2c);
+	if (err)
+		return err;
+	err = platform_driver_register(&drvtest_plat);
+	if (err)
+		return err;
+	plat_dup = platform_driver_register(&drvtest_plat);
+	probe = platform_driver_probe(&drvtest_probe, drvtest_plat_probe);
+	err = spi_register_driver(&drvtest_spi);
+	if (err)
+		return err;
+	err = serio_register_driver(&drvtest_serio);
+	if (err)
+		return err;
+
+	drvtest_class = class_create(THIS_MODULE, "drvtest");
+	if (IS_ERR(drvtest_class))
+		return PTR_ERR(drvtest_class);
+	dup = class_create(THIS_MODULE, "drvtest");
+
+	err = alloc_chrdev_region(&drvtest_devt, 0, 2, "drvtest");
+	if (err)
+		return err;
+	chr_dup = register_chrdev_region(drvtest_devt + 1, 1, "drvtest_dup");
+	cdev_init(&drvtest_cdev, &drvtest_fops);
+	err = cdev_add(&drvtest_cdev, drvtest_devt, 2);
+	if (err)
+		return err;
+	dev = device_create(drvtest_class, NULL, drvtest_devt, NULL, "drvtest%d", 0);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	drvtest_static_major = register_chrdev(0, "drvtest_static", &drvtest_fops);
+	err = misc_register(&drvtest_misc);
+	if (err)
+		return err;
+
+	pr_info("drvtest: bus_dup=%d drv_dup=%d plat_dup=%d probe=%d class_dup=%ld chr_dup=%d\n",
+		bus_dup, drv_dup, plat_dup, probe, PTR_ERR(dup), chr_dup);
+	pr_info("drvtest: major=%d minor=%d dev=%s drvdata=%d static_major=%d misc_minor=%d\n",
+		MAJOR(drvtest_devt), MINOR(drvtest_devt), dev_name(dev), dev_get_drvdata(dev) == NULL,
+		drvtest_static_major, drvtest_misc.minor);
+	return 0;
+}
+
+static void __exit drvtest_exit(void)
+{
+	misc_deregister(&drvtest_misc);
+	unregister_chrdev(drvtest_static_major, "drvtest_static");
+	device_destroy(drvtest_class, drvtest_devt);
+	cdev_del(&drvtest_cdev);
+	unregister_chrdev_region(drvtest_devt, 2);
+	class_destroy(drvtest_class);
+	serio_unregister_driver(&drvtest_serio);
+	spi_unregister_driver(&drvtest_spi);
+	platform_driver_unregister(&drvtest_plat);
+	i2c_del_driver(&drvtest_i2c);
+	pci_unregister_driver(&drvtest_pci);
+	driver_unregister(&drvtest_drv);
+	bus_unregister(&drvtest_bus);
+	pr_info("drvtest: unloaded\n");
+}
+
+module_init(drvtest_init);
+module_exit(drvtest_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("modhost test: the driver core without hardware");
