@@ -457,6 +457,11 @@ crate::kfn! {
     }
 }
 
+/// Creates debugfs's root and its built-in entries (at boot).
+pub fn init() {
+    with(|_| ());
+}
+
 /// The path of a live debugfs dentry (for tests and other views).
 pub fn dentry_path(d: u64) -> Option<String> {
     with(|s| s.by_addr.get(&d).filter(|e| e.alive).map(|e| e.path.clone()))

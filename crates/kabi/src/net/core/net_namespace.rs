@@ -66,6 +66,12 @@ fn setup_init_net(net: u64, b: &crate::vmlinux::Builder) {
         put64(net + n_l::proc_net, crate::fs::proc::proc_net());
     }
     let _ = b;
+    // The boot of the registries whose views exist from the start
+    // (/proc/filesystems, /proc/net/ptype, debugfs's built-in entries):
+    // init_net's set-up is the one boot-time hook of fs/ and net/.
+    crate::fs::filesystems::init();
+    crate::fs::debugfs::init();
+    crate::net::core::dev::init();
     let _ = INIT_NET.set(net);
 }
 crate::export_data!("init_net", size crate::layout::net::SIZE, align 64, init = setup_init_net);
