@@ -188,6 +188,15 @@ pub mod fs_consts {
     pub const FS_REQUIRES_DEV: u64 = 0x1;
 }
 
+pub mod gfp {
+    pub const COMP: u64 = 0x40000;
+    pub const DMA: u64 = 0x1;
+    pub const DMA32: u64 = 0x4;
+    pub const HIGHMEM: u64 = 0x2;
+    pub const NOWARN: u64 = 0x2000;
+    pub const ZERO: u64 = 0x100;
+}
+
 pub mod hid_driver {
     pub const SIZE: u64 = 0x138;
     pub const driver: u64 = 0xa8;
@@ -300,6 +309,27 @@ pub mod miscdevice {
     pub const this_device: u64 = 0x30;
 }
 
+pub mod mm {
+    pub const ARCH_KMALLOC_MINALIGN: u64 = 0x8;
+    pub const COMPOUND_PAGE_DTOR: u64 = 0x1;
+    pub const KMALLOC_MAX_CACHE_SIZE: u64 = 0x2000;
+    pub const KMALLOC_MAX_SIZE: u64 = 0x400000;
+    pub const KMALLOC_SHIFT_HIGH: u64 = 0xd;
+    pub const L1_CACHE_BYTES: u64 = 0x40;
+    pub const MAX_ORDER: u64 = 0xb;
+    pub const NODES_PGSHIFT: u64 = 0x36;
+    pub const NR_KMALLOC_TYPES: u64 = 0x4;
+    pub const PCPU_MIN_UNIT_SIZE: u64 = 0x8000;
+    pub const PG_head: u64 = 0x10;
+    pub const PG_reserved: u64 = 0xc;
+    pub const PG_slab: u64 = 0x9;
+    pub const SLAB_HWCACHE_ALIGN: u64 = 0x2000;
+    pub const SLAB_PANIC: u64 = 0x40000;
+    pub const SLAB_TYPESAFE_BY_RCU: u64 = 0x80000;
+    pub const ZONES_PGSHIFT: u64 = 0x33;
+    pub const ZONE_NORMAL: u64 = 0x2;
+}
+
 pub mod module {
     pub const SIZE: u64 = 0x380;
     pub const exit: u64 = 0x350;
@@ -381,7 +411,18 @@ pub mod packet_type {
 
 pub mod page {
     pub const SIZE: u64 = 0x40;
+    pub const _mapcount: u64 = 0x30;
+    pub const _refcount: u64 = 0x34;
+    pub const compound_dtor: u64 = 0x10;
+    pub const compound_head: u64 = 0x8;
+    pub const compound_mapcount: u64 = 0x14;
+    pub const compound_nr: u64 = 0x1c;
+    pub const compound_order: u64 = 0x11;
+    pub const compound_pincount: u64 = 0x18;
     pub const flags: u64 = 0x0;
+    pub const index: u64 = 0x20;
+    pub const mapping: u64 = 0x18;
+    pub const private: u64 = 0x28;
 }
 
 pub mod pci_driver {

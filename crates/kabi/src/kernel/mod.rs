@@ -1,10 +1,14 @@
 //! kernel/: printk, panics, modules and their parameters, locking, time,
-//! the usermode helper.
+//! the usermode helper, CPUs, sleeping and waking, workqueues.
 
+pub mod cpu;
+pub mod notifier;
 mod kmod;
 pub mod locking;
 pub mod module;
 mod panic;
 pub mod params;
 pub mod printk;
+pub mod sched;
 pub mod time;
+pub mod workqueue;

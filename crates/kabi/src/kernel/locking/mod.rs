@@ -1,3 +1,4 @@
-//! kernel/locking: mutexes, spinlocks.
+//! kernel/locking: mutexes, spinlocks, rw-semaphores, semaphores.
 
-mod mutex;
+pub(crate) mod mutex;
+mod rwsem;

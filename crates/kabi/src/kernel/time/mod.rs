@@ -1,3 +1,5 @@
-//! kernel/time: jiffies, timers, delays.
+//! kernel/time: jiffies, timers, delays, the clocks.
 
 pub mod jiffies;
+pub mod timekeeping;
+pub mod timer;

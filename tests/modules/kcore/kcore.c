@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* modhost test: CPU facts, wait queues, completions, timers, workqueues. */
+#include <linux/module.h>
+#include <linux/workqueue.h>
+#include <linux/completion.h>
+#include <linux/timer.h>
+#include <linux/wait.h>
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/cpumask.h>
+#include <asm/cpu_device_id.h>
+#include <asm/processor.h>
+
+static const struct x86_cpu_id sse2_ids[] = {
+	X86_MATCH_FEATURE(X86_FEATURE_XMM2, 42),
+	{}
+};
+static const struct x86_cpu_id none_ids[] = {
+	X86_MATCH_VENDOR_FAM(INTEL, 3, 1),
+	X86_MATCH_VENDOR_FAM(AMD, 4, 2),
+	{}
+};
+
+static DECLARE_COMPLETION(work_done);
+static DECLARE_WAIT_QUEUE_HEAD(timer_wq);
+static struct work_struct w1;
+static struct delayed_work dw;
+static struct timer_list t;
+static struct workqueue_struct *wq;
+static int w1_ran, dw_ran, timer_fired, count;
+static struct work_struct many[8];
+
+static void w1_fn(struct work_struct *w) { w1_ran = 1; complete(&work_done); }
+static void dw_fn(struct work_struct *w) { dw_ran = 1; }
+static void many_fn(struct work_struct *w) { msleep(1); count++; }
+static void t_fn(struct timer_list *tl) { timer_fired = 1; wake_up(&timer_wq); }
+
+static int __init kcore_init(void)
+{
+	const struct x86_cpu_id *m = x86_match_cpu(sse2_ids), *n = x86_match_cpu(none_ids);
+	unsigned long left;
+	ktime_t t0;
+	int i;
+
+	pr_info("kcore: cpu vendor=%u family=%u model=%u stepping=%u sse2=%d avx2=%d aes=%d level=%d id=%s\n",
+		boot_cpu_data.x86_vendor, boot_cpu_data.x86, boot_cpu_data.x86_model,
+		boot_cpu_data.x86_stepping, boot_cpu_has(X86_FEATURE_XMM2),
+		boot_cpu_has(X86_FEATURE_AVX2), boot_cpu_has(X86_FEATURE_AES),
+		boot_cpu_data.cpuid_level, boot_cpu_data.x86_vendor_id);
+	pr_info("kcore: match sse2=%ld none=%d cpus=%u online=%u\n",
+		m ? (long)m->driver_data : -1L, n == NULL, nr_cpu_ids, num_online_cpus());
+
+	INIT_WORK(&w1, w1_fn);
+	queue_work(system_wq, &w1);
+	left = wait_for_completion_timeout(&work_done, HZ);
+	pr_info("kcore: system_wq ran=%d left=%d pending=%d\n", w1_ran, left > 0, work_pending(&w1));
+
+	wq = alloc_workqueue("kcore_wq%d", 0, 0, 7);
+	if (!wq)
+		return -ENOMEM;
+	for (i = 0; i < 8; i++) {
+		INIT_WORK(&many[i], many_fn);
+		queue_work(wq, &many[i]);
+	}
+	i = queue_work(wq, &many[7]) ? 0 : 1; /* already pending or ran */
+	flush_workqueue(wq);
+	pr_info("kcore: wq count=%d\n", count);
+
+	INIT_DELAYED_WORK(&dw, dw_fn);
+	queue_delayed_work(wq, &dw, 3);
+	pr_info("kcore: dwork pending=%d\n", delayed_work_pending(&dw));
+	flush_delayed_work(&dw);
+	pr_info("kcore: dwork ran=%d pending=%d\n", dw_ran, delayed_work_pending(&dw));
+
+	timer_setup(&t, t_fn, 0);
+	mod_timer(&t, jiffies + 2);
+	pr_info("kcore: timer pending=%d\n", timer_pending(&t));
+	left = wait_event_timeout(timer_wq, timer_fired, HZ);
+	pr_info("kcore: timer fired=%d left=%d pending=%d\n", timer_fired, left > 0, timer_pending(&t));
+	mod_timer(&t, jiffies + HZ * 100);
+	i = del_timer_sync(&t);
+	pr_info("kcore: del_timer=%d again=%d\n", i, del_timer(&t));
+
+	t0 = ktime_get();
+	msleep(20);
+	pr_info("kcore: msleep20 ok=%d\n", ktime_to_ms(ktime_sub(ktime_get(), t0)) >= 20);
+	pr_info("kcore: jiffies msecs=%u j=%lu\n", jiffies_to_msecs(25), msecs_to_jiffies(10));
+	return 0;
+}
+
+static void __exit kcore_exit(void)
+{
+	destroy_workqueue(wq);
+	pr_info("kcore: exit\n");
+}
+
+module_init(kcore_init);
+module_exit(kcore_exit);
+MODULE_LICENSE("GPL");
