@@ -3,3 +3,45 @@
 #include <linux/mm_types.h>
 #include "layout.h"
 
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/page-flags.h>
+#include <linux/mmzone.h>
+#include <linux/percpu.h>
+#include <linux/mm.h>
+
+F(page, compound_head)
+F(page, mapping)
+F(page, index)
+F(page, private)
+F(page, _mapcount)
+F(page, _refcount)
+F(page, compound_dtor)
+F(page, compound_order)
+F(page, compound_mapcount)
+F(page, compound_pincount)
+F(page, compound_nr)
+V(mm, PG_head, PG_head)
+V(mm, PG_slab, PG_slab)
+V(mm, PG_reserved, PG_reserved)
+V(mm, ZONES_PGSHIFT, ZONES_PGSHIFT)
+V(mm, ZONE_NORMAL, ZONE_NORMAL)
+V(mm, NODES_PGSHIFT, NODES_PGSHIFT)
+V(mm, MAX_ORDER, MAX_ORDER)
+V(mm, COMPOUND_PAGE_DTOR, COMPOUND_PAGE_DTOR)
+V(mm, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_CACHE_SIZE)
+V(mm, KMALLOC_MAX_SIZE, KMALLOC_MAX_SIZE)
+V(mm, KMALLOC_SHIFT_HIGH, KMALLOC_SHIFT_HIGH)
+V(mm, NR_KMALLOC_TYPES, NR_KMALLOC_TYPES)
+V(mm, ARCH_KMALLOC_MINALIGN, ARCH_KMALLOC_MINALIGN)
+V(mm, SLAB_HWCACHE_ALIGN, (unsigned long)SLAB_HWCACHE_ALIGN)
+V(mm, SLAB_PANIC, (unsigned long)SLAB_PANIC)
+V(mm, SLAB_TYPESAFE_BY_RCU, (unsigned long)SLAB_TYPESAFE_BY_RCU)
+V(mm, L1_CACHE_BYTES, L1_CACHE_BYTES)
+V(gfp, ZERO, (unsigned long)__GFP_ZERO)
+V(gfp, COMP, (unsigned long)__GFP_COMP)
+V(gfp, NOWARN, (unsigned long)__GFP_NOWARN)
+V(gfp, DMA, (unsigned long)__GFP_DMA)
+V(gfp, DMA32, (unsigned long)__GFP_DMA32)
+V(gfp, HIGHMEM, (unsigned long)__GFP_HIGHMEM)
+V(mm, PCPU_MIN_UNIT_SIZE, PCPU_MIN_UNIT_SIZE)

@@ -1,6 +1,14 @@
 //! lib/: strings, character classes, text search, and the kernel's other
 //! library routines.
 
+mod bitmap;
+mod bug;
 mod ctype;
+mod find_bit;
+mod hexdump;
+mod kstrtox;
+mod list_debug;
+mod sort;
 pub mod string;
+mod string_helpers;
 mod textsearch;

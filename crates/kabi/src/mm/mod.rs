@@ -1,4 +1,7 @@
 //! mm/: memory allocation.
 
+pub mod page_alloc;
+mod percpu;
 pub mod slab;
 mod util;
+mod vmalloc;
