@@ -71,6 +71,27 @@ do_reset() {
 	[ ! -s /tmp/rs ]
 }
 
+# "view PATH [WORD]": a directory's entries or a file's contents (only the
+# lines holding WORD, if given) — the same as `modhost view` on the host.
+do_view() {
+	: > /tmp/err
+	if [ -d "$1" ]; then
+		ls "$1" > /tmp/raw
+	elif [ -e "$1" ]; then
+		cat "$1" > /tmp/raw
+	else
+		: > /tmp/out
+		echo "$1: No such file or directory" > /tmp/err
+		return 1
+	fi
+	if [ -n "$2" ]; then
+		grep -w -- "$2" /tmp/raw > /tmp/out
+	else
+		cp /tmp/raw /tmp/out
+	fi
+	return 0
+}
+
 dmesg -c > /dev/null
 echo "@@BOOT $(uname -r) $(cat /proc/sys/kernel/tainted)" >&3
 set -f
@@ -80,6 +101,7 @@ while read -r line; do
 	shift
 	case "$1" in
 	reset) do_reset; rc=$? ;;
+	view) shift; do_view "$@"; rc=$? ;;
 	insmod|rmmod)
 		c=$1
 		shift

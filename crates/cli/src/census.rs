@@ -155,6 +155,8 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     kabi::set_request_module_handler(request_module);
     let k: &'static Kernel = Box::leak(Box::new(Kernel::new(Config::from_profile(&profile)).map_err(|e| io::Error::other(e.to_string()))?));
     k.make_current();
+    let trace = std::env::var("MODHOST_TRACE").as_deref() == Ok("1");
+    kabi::trace::enable(trace);
     let _ = ONE.set((k, dir.clone()));
     let seq = kabi::log::next_seq();
     let insert = modprobe(name, false, false);
@@ -165,6 +167,12 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     writeln!(out, "@@RESULT {}\t{}\t{}", o.class, clean(&o.detail), clean(&o.note))?;
     for l in &log {
         writeln!(out, "{l}")?;
+    }
+    if trace {
+        writeln!(out, "@@TRACE")?;
+        for l in kabi::trace::records() {
+            writeln!(out, "{l}")?;
+        }
     }
     out.flush()?;
     Ok(0)
@@ -257,6 +265,8 @@ Options:
   -o FILE          where to write the TSV (default $MODHOST_CACHE/census/<release>/host.tsv)
   --linux FILE     Linux's results (default .../census/<release>/linux.tsv, else linux-sample.tsv)
   -q               no progress lines
+  --trace          record each module's calls into the host (the module API
+                   trace) in its log under host-logs/
 ";
 
 fn parse(tool: &Tool, args: &[String]) -> Option<Opts> {
@@ -293,6 +303,7 @@ fn parse(tool: &Tool, args: &[String]) -> Option<Opts> {
             "-o" => o.out = Some(PathBuf::from(val("-o")?)),
             "--linux" => o.linux = Some(PathBuf::from(val("--linux")?)),
             "-q" => o.quiet = true,
+            "--trace" => std::env::set_var("MODHOST_TRACE", "1"),
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return None;

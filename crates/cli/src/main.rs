@@ -48,6 +48,8 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
     ("cat", views::cat),
     ("ls", views::ls),
     ("write", views::write),
+    ("trace", views::trace),
+    ("view", views::view),
     ("census", census::run),
     ("census-one", census::run_one),
 ];

@@ -80,22 +80,109 @@ pub fn write(tool: &Tool, args: &[String]) -> io::Result<i32> {
 pub fn serve(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let mut profile = None;
     let mut sig_enforce = false;
+    let mut trace = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--profile" if profile.is_none() => profile = it.next().map(String::as_str),
             "--sig-enforce" => sig_enforce = true,
+            "--trace" => trace = true,
             _ => {
-                eprintln!("Usage: {} serve [--profile PATH] [--sig-enforce]", tool.name);
+                eprintln!("Usage: {} serve [--profile PATH] [--sig-enforce] [--trace]", tool.name);
                 return Ok(1);
             }
         }
     }
-    match crate::host::server::serve(profile, sig_enforce)? {
+    match crate::host::server::serve(profile, sig_enforce, trace)? {
         true => Ok(0),
         false => {
             eprintln!("{}: a host kernel already serves {}", tool.name, crate::host::runtime_dir().display());
             Ok(0)
         }
     }
+}
+
+const TRACE_USAGE: &str = "Usage: modhost trace [on | off | clear | MODULE...]
+The module API trace: every call from module code into the host kernel's
+functions, with the six argument registers and the return value.
+  on, off      start or stop recording (or start the daemon with serve --trace)
+  clear        forget what was recorded
+  MODULE...    print the records of these modules (default: all)
+";
+
+/// `modhost trace [on|off|clear|MODULE...]`
+pub fn trace(tool: &Tool, args: &[String]) -> io::Result<i32> {
+    const ENABLED: &str = "/sys/kernel/debug/modhost/trace_enabled";
+    const RECORD: &str = "/sys/kernel/debug/modhost/trace";
+    let write = |path: &str, value: &str| -> io::Result<i32> {
+        let mut c = Client::connect()?;
+        match c.call(&Request::Write { path: path.to_string(), value: value.to_string() }, &[])?.0 {
+            Reply::Ok => Ok(0),
+            Reply::Err { errno } => Ok(errno_exit(tool, path, errno)),
+            other => Err(io::Error::other(format!("unexpected reply {other:?}"))),
+        }
+    };
+    match args.first().map(String::as_str) {
+        Some("-h" | "--help") => {
+            print!("{TRACE_USAGE}");
+            Ok(0)
+        }
+        Some("on") => write(ENABLED, "1"),
+        Some("off") => write(ENABLED, "0"),
+        Some("clear") => write(RECORD, ""),
+        _ => {
+            let mut c = Client::connect()?;
+            let text = match c.read(RECORD)? {
+                Ok(b) => b,
+                Err(e) => return Ok(errno_exit(tool, RECORD, e)),
+            };
+            let mut out = io::stdout().lock();
+            for line in String::from_utf8_lossy(&text).lines() {
+                // "<seq> <>|<> <module> ..."
+                let module = line.split(' ').nth(2).unwrap_or("");
+                if args.is_empty() || args.iter().any(|m| m == module) {
+                    writeln!(out, "{line}")?;
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `modhost view PATH [WORD]`: a directory's entries (one a line) or a
+/// file's contents, only the lines holding WORD (a whole word, as
+/// `grep -w`) if given. What the differential harness compares with
+/// `ls`/`cat`/`grep -w` in the Linux guest.
+pub fn view(tool: &Tool, args: &[String]) -> io::Result<i32> {
+    let (Some(path), word) = (args.first(), args.get(1)) else {
+        eprintln!("Usage: {} view PATH [WORD]", tool.name);
+        return Ok(1);
+    };
+    let mut c = Client::connect()?;
+    let text: Vec<u8> = match c.list(path)? {
+        Ok(names) => names.iter().flat_map(|n| format!("{n}\n").into_bytes()).collect(),
+        Err(_) => match c.read(path)? {
+            Ok(b) => b,
+            Err(_) => {
+                eprintln!("{path}: No such file or directory");
+                return Ok(1);
+            }
+        },
+    };
+    let mut out = io::stdout().lock();
+    match word {
+        None => out.write_all(&text)?,
+        Some(w) => {
+            let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            for line in text.split_inclusive(|&b| b == b'\n') {
+                let hit = line.windows(w.len()).enumerate().any(|(i, win)| {
+                    win == w.as_bytes() && (i == 0 || !is_word(line[i - 1])) && line.get(i + w.len()).is_none_or(|&b| !is_word(b))
+                });
+                if hit {
+                    out.write_all(line)?;
+                }
+            }
+        }
+    }
+    Ok(0)
 }

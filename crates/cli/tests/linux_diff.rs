@@ -127,6 +127,9 @@ enum Cmd {
     /// rmmod arguments (options and names).
     Rmmod(Vec<String>),
     Reset,
+    /// A view: a directory's entries or a file's contents, optionally only
+    /// the lines holding a word (`view /proc/filesystems minix`).
+    View(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +172,7 @@ fn parse_scenario(name: &str, text: &str) -> Result<(String, Vec<(String, Cmd)>)
             }
             "rmmod" => Cmd::Rmmod(w[1..].to_vec()),
             "reset" if w.len() == 1 => Cmd::Reset,
+            "view" if (2..=3).contains(&w.len()) => Cmd::View(w[1..].to_vec()),
             _ => return Err(format!("{name}:{}: unknown step {line:?}", n + 1)),
         };
         out.push((line.to_string(), cmd));
@@ -793,7 +797,7 @@ fn build_initramfs(plan: &str, files: &[(String, Vec<u8>)]) -> Vec<u8> {
     c.entry("dev/console", 0o020600, &[], (5, 1));
     c.file("bin/busybox", &std::fs::read("/bin/busybox").unwrap(), true);
     // the applets the init script uses (kmod's tools are in /sbin, called by full path)
-    for a in ["sh", "mount", "stty", "cat", "ls", "tr", "dmesg", "base64", "uname", "poweroff"] {
+    for a in ["sh", "mount", "stty", "cat", "ls", "tr", "dmesg", "base64", "uname", "poweroff", "grep", "cp"] {
         c.symlink(&format!("bin/{a}"), "busybox");
     }
     c.file("bin/kmod", &std::fs::read("/bin/kmod").unwrap(), true);
@@ -1397,6 +1401,7 @@ fn host_kernel_matches_linux() {
                 }
                 Cmd::Rmmod(a) => (std::iter::once("rmmod".to_string()).chain(a.iter().cloned()).collect(), false, None),
                 Cmd::Reset => (vec!["reset".to_string()], true, None),
+                Cmd::View(a) => (std::iter::once("view".to_string()).chain(a.iter().cloned()).collect(), false, None),
             };
             steps.push(Step { scenario: scen.clone(), boot: boot.clone(), text: line, argv, is_reset, note });
         }

@@ -88,6 +88,8 @@ pub struct Builder {
     data: LowRegion,
     data_off: u64,
     symbols: HashMap<String, u64>,
+    /// The trace enable byte (see crate::trace).
+    trace_flag: u64,
 }
 
 impl Builder {
@@ -96,15 +98,29 @@ impl Builder {
         let code: Vec<u8> = match stub {
             Stub::Code(c) => c.to_vec(),
             Stub::Call(target) => {
-                let mut v = vec![
+                // Tests the trace byte first (see crate::trace): when it is
+                // set, the call goes through the trace trampoline with the
+                // stub's id in r11.
+                let at = self.text.base() + self.text_off.next_multiple_of(16);
+                let disp = self.trace_flag as i64 - (at as i64 + 7);
+                let id = crate::trace::register(name, target);
+                let mut v = vec![0x80, 0x3d]; // cmp byte [rip+disp32], 0
+                v.extend_from_slice(&(disp as i32).to_le_bytes());
+                v.extend_from_slice(&[
+                    0x00, //
+                    0x75, 0x10, // jne traced
                     0x55, // push rbp
                     0x48, 0x89, 0xe5, // mov rbp, rsp
                     0x48, 0x83, 0xe4, 0xf0, // and rsp, -16
-                    0xff, 0x15, 0x02, 0x00, 0x00, 0x00, // call [rip+2]
+                    0xff, 0x15, 0x0e, 0x00, 0x00, 0x00, // call [rip+14] (target)
                     0xc9, // leave
                     0xc3, // ret
-                ];
+                    0x41, 0xbb, // traced: mov r11d, id
+                ]);
+                v.extend_from_slice(&id.to_le_bytes());
+                v.extend_from_slice(&[0xff, 0x25, 0x08, 0x00, 0x00, 0x00]); // jmp [rip+8] (trampoline)
                 v.extend_from_slice(&(target as u64).to_le_bytes());
+                v.extend_from_slice(&crate::trace::trampoline().to_le_bytes());
                 v
             }
             Stub::Trap(index) => crate::unimplemented::stub_code(index),
@@ -188,7 +204,8 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
     for _ in 0..NR_POSSIBLE_CPUS {
         cpus.push(lowmem::alloc(percpu_size, VMLINUX_HINT)?);
     }
-    let mut b = Builder { text, text_off: 0, data, data_off: 0, symbols: HashMap::new() };
+    let mut b = Builder { text, text_off: 0, data, data_off: 0, symbols: HashMap::new(), trace_flag: 0 };
+    b.trace_flag = b.data("__modhost_trace_enabled", 1, 64);
     for (name, off) in &spec.symbols {
         b.symbols.insert(name.clone(), *off);
     }
@@ -260,6 +277,7 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
         None
     };
     crate::unimplemented::set_tables(trapped, absent_table);
+    crate::trace::seal(b.trace_flag);
     b.text.protect(0, TEXT_SIZE, Prot::ReadExec)?;
     let v = Vmlinux {
         text: b.text,

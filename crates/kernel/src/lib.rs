@@ -25,6 +25,7 @@ pub mod bug;
 pub mod check;
 pub mod cpu;
 pub mod errno;
+pub mod exports_doc;
 pub mod layout;
 pub mod load;
 pub mod module;

@@ -164,6 +164,22 @@ impl Kernel {
     /// Writes a parameter (`/sys/module/<m>/parameters/<p>`), if its
     /// permissions allow writing.
     pub fn write_view(&self, path: &str, value: &str) -> KResult<()> {
+        // the module API trace (kabi::trace): on/off, and clearing its record
+        match path.trim_end_matches('/') {
+            "/sys/kernel/debug/modhost/trace_enabled" => {
+                match value.trim() {
+                    "1" => kabi::trace::enable(true),
+                    "0" => kabi::trace::enable(false),
+                    _ => return Err(Errno::EINVAL),
+                }
+                return Ok(());
+            }
+            "/sys/kernel/debug/modhost/trace" => {
+                kabi::trace::clear();
+                return Ok(());
+            }
+            _ => {}
+        }
         let rest = path.strip_prefix("/sys/module/").ok_or(Errno::ENOENT)?;
         let (name, attr) = rest.split_once("/parameters/").ok_or(Errno::EPERM)?;
         let p = self

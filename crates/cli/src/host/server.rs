@@ -18,7 +18,7 @@ use super::{runtime_dir, socket_path};
 
 /// Runs the daemon until killed. Returns Ok(false) when another daemon
 /// already serves this runtime directory.
-pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> {
+pub fn serve(profile_path: Option<&str>, sig_enforce: bool, trace: bool) -> io::Result<bool> {
     let dir = runtime_dir();
     fs::create_dir_all(&dir)?;
     let lock = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("serve.lock"))?;
@@ -44,6 +44,9 @@ pub fn serve(profile_path: Option<&str>, sig_enforce: bool) -> io::Result<bool> 
     // The daemon's kernel lives as long as the process.
     let forever: &'static Kernel = Box::leak(Box::new(Arc::clone(&k)));
     forever.make_current();
+    if trace || std::env::var("MODHOST_TRACE").as_deref() == Ok("1") {
+        kabi::trace::enable(true);
+    }
     let sock = socket_path();
     let _ = fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock)?;

@@ -34,7 +34,9 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// The test binary's host kernel, and exclusive use of it.
 pub fn kernel() -> Option<(&'static Kernel, MutexGuard<'static, ()>)> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let k = KERNEL.get_or_init(|| profile().map(|p| Kernel::new(Config::from_profile(&p)).expect("host kernel boots")));
+    let k = KERNEL.get_or_init(|| {
+        profile().map(|p| Kernel::new(Config::from_profile(&p)).expect("host kernel boots"))
+    });
     if let Some(k) = k.as_ref() {
         k.make_current();
     }
@@ -43,19 +45,28 @@ pub fn kernel() -> Option<(&'static Kernel, MutexGuard<'static, ()>)> {
 
 /// A module of the fixture tree by its file name (e.g. "crc7.ko").
 pub fn tree_module(file: &str) -> Vec<u8> {
-    let dir = fixtures().expect("fixtures").moddir("amd64").expect("the amd64 tree");
-    let path = testkit::find_file(&dir, file).unwrap_or_else(|| panic!("{file} not in the fixture tree"));
+    let dir = fixtures()
+        .expect("fixtures")
+        .moddir("amd64")
+        .expect("the amd64 tree");
+    let path =
+        testkit::find_file(&dir, file).unwrap_or_else(|| panic!("{file} not in the fixture tree"));
     std::fs::read(path).expect("read module")
 }
 
 /// A C test module's bytes by its index name (e.g. "hello").
 pub fn test_module(name: &str) -> Option<Vec<u8>> {
     let idx = require(test_modules(), "the C test modules")?;
-    let path = idx.get(name).unwrap_or_else(|| panic!("test module {name} not built"));
+    let path = idx
+        .get(name)
+        .unwrap_or_else(|| panic!("test module {name} not built"));
     Some(std::fs::read(path).expect("read test module"))
 }
 
 /// Log lines printed since `seq`.
 pub fn log_since(seq: u64) -> Vec<String> {
-    kabi::log::records_since(seq).into_iter().map(|r| r.text).collect()
+    kabi::log::records_since(seq)
+        .into_iter()
+        .map(|r| r.text)
+        .collect()
 }
