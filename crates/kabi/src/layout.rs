@@ -279,8 +279,14 @@ pub mod kset {
     pub const SIZE: u64 = 0x60;
 }
 
+pub mod kthread_delayed_work {
+    pub const SIZE: u64 = 0x50;
+    pub const timer: u64 = 0x28;
+}
+
 pub mod kthread_work {
     pub const SIZE: u64 = 0x28;
+    pub const canceling: u64 = 0x20;
     pub const func: u64 = 0x10;
     pub const node: u64 = 0x0;
     pub const worker: u64 = 0x18;
@@ -288,6 +294,21 @@ pub mod kthread_work {
 
 pub mod kthread_worker {
     pub const SIZE: u64 = 0x38;
+    pub const current_work: u64 = 0x30;
+    pub const delayed_work_list: u64 = 0x18;
+    pub const flags: u64 = 0x0;
+    pub const lock: u64 = 0x4;
+    pub const task: u64 = 0x28;
+    pub const work_list: u64 = 0x8;
+}
+
+pub mod led_trigger {
+    pub const SIZE: u64 = 0x58;
+    pub const led_cdevs: u64 = 0x30;
+    pub const leddev_list_lock: u64 = 0x28;
+    pub const name: u64 = 0x0;
+    pub const next_trig: u64 = 0x40;
+    pub const trigger_type: u64 = 0x20;
 }
 
 pub mod list_head {
@@ -323,6 +344,9 @@ pub mod mm {
     pub const PG_head: u64 = 0x10;
     pub const PG_reserved: u64 = 0xc;
     pub const PG_slab: u64 = 0x9;
+    pub const SG_CHAIN: u64 = 0x1;
+    pub const SG_END: u64 = 0x2;
+    pub const SG_MAX_SINGLE_ALLOC: u64 = 0x80;
     pub const SLAB_HWCACHE_ALIGN: u64 = 0x2000;
     pub const SLAB_PANIC: u64 = 0x40000;
     pub const SLAB_TYPESAFE_BY_RCU: u64 = 0x80000;
@@ -530,11 +554,27 @@ pub mod rw_semaphore {
     pub const wait_lock: u64 = 0x14;
 }
 
+pub mod scatterlist {
+    pub const SIZE: u64 = 0x20;
+    pub const dma_address: u64 = 0x10;
+    pub const dma_length: u64 = 0x18;
+    pub const length: u64 = 0xc;
+    pub const offset: u64 = 0x8;
+    pub const page_link: u64 = 0x0;
+}
+
 pub mod serio_driver {
     pub const SIZE: u64 = 0xe0;
     pub const description: u64 = 0x0;
     pub const driver: u64 = 0x50;
     pub const manual_bind: u64 = 0x10;
+}
+
+pub mod sg_table {
+    pub const SIZE: u64 = 0x10;
+    pub const nents: u64 = 0x8;
+    pub const orig_nents: u64 = 0xc;
+    pub const sgl: u64 = 0x0;
 }
 
 pub mod spi_device_id {

@@ -123,3 +123,62 @@ fn kcore_runs_on_real_threads_and_sees_this_cpu() {
     k.delete_module("kcore", 0).expect("rmmod kcore");
     assert!(log_since(seq).iter().any(|l| l == "kcore: exit"));
 }
+
+#[test]
+fn kcore_kthreads_notifiers_rwsem() {
+    let Some((k, _g)) = kernel() else { return };
+    let Some(image) = test_module("kcore") else {
+        return;
+    };
+    let seq = kabi::log::next_seq();
+    k.finit_module(&image, "", 0)
+        .unwrap_or_else(|e| panic!("kcore: {e}; log: {:?}", log_since(seq)));
+    let log: Vec<String> = log_since(seq)
+        .into_iter()
+        .filter(|l| l.starts_with("kcore: "))
+        .collect();
+    let line = |p: &str| {
+        log.iter()
+            .find(|l| l.starts_with(p))
+            .unwrap_or_else(|| panic!("{p} in {log:?}"))
+            .clone()
+    };
+    // kthread_run ran the function until kthread_stop, which returned its value.
+    let t = line("kcore: kthread ");
+    assert_eq!((field(&t, "ret"), field(&t, "looped")), ("7", "1"), "{t}");
+    // A kthread worker ran the 3 works; re-queueing a queued/ran work... the
+    // third was still queued or already done: flush waited for all of them.
+    let w = line("kcore: kworker ");
+    assert_eq!(field(&w, "count"), "3", "{w}");
+    // Priority order 9, 5, 1 (NOTIFY_STOP ends the walk, its value returned).
+    let c = line("kcore: chain ");
+    assert_eq!(
+        (field(&c, "order"), field(&c, "ret")),
+        ("951", "8001"),
+        "{c}"
+    );
+    let c2 = line("kcore: chain2 ");
+    assert_eq!(
+        (
+            field(&c2, "order"),
+            field(&c2, "ret"),
+            field(&c2, "missing")
+        ),
+        ("950", "1", "-2"),
+        "{c2}"
+    );
+    let r = line("kcore: rwsem w_while_r");
+    assert_eq!(
+        (
+            field(&r, "w_while_r"),
+            field(&r, "w"),
+            field(&r, "locked"),
+            field(&r, "r_while_w"),
+            field(&r, "r_after_down")
+        ),
+        ("0", "1", "1", "0", "1"),
+        "{r}"
+    );
+    assert_eq!(field(&line("kcore: rwsem unlocked"), "unlocked"), "1");
+    k.delete_module("kcore", 0).expect("rmmod kcore");
+}

@@ -8,6 +8,10 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/notifier.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <asm/cpu_device_id.h>
 #include <asm/processor.h>
 
@@ -34,6 +38,37 @@ static void w1_fn(struct work_struct *w) { w1_ran = 1; complete(&work_done); }
 static void dw_fn(struct work_struct *w) { dw_ran = 1; }
 static void many_fn(struct work_struct *w) { msleep(1); count++; }
 static void t_fn(struct timer_list *tl) { timer_fired = 1; wake_up(&timer_wq); }
+
+static int kt_loops;
+static int kt_fn(void *data)
+{
+	while (!kthread_should_stop()) {
+		kt_loops++;
+		schedule_timeout_interruptible(1);
+	}
+	return *(int *)data;
+}
+static int kt_ret = 7;
+
+static int kw_count;
+static void kw_fn(struct kthread_work *w) { msleep(1); kw_count++; }
+static struct kthread_work kws[3];
+
+static char order[8];
+static int norder;
+static int nb_fn(struct notifier_block *nb, unsigned long val, void *v)
+{
+	order[norder++] = '0' + nb->priority;
+	return nb->priority == 1 ? NOTIFY_STOP : NOTIFY_OK;
+}
+static struct notifier_block nbs[4] = {
+	{ .notifier_call = nb_fn, .priority = 5 },
+	{ .notifier_call = nb_fn, .priority = 9 },
+	{ .notifier_call = nb_fn, .priority = 1 },
+	{ .notifier_call = nb_fn, .priority = 0 },
+};
+static BLOCKING_NOTIFIER_HEAD(chain);
+static DECLARE_RWSEM(sem);
 
 static int __init kcore_init(void)
 {
@@ -80,6 +115,64 @@ static int __init kcore_init(void)
 	mod_timer(&t, jiffies + HZ * 100);
 	i = del_timer_sync(&t);
 	pr_info("kcore: del_timer=%d again=%d\n", i, del_timer(&t));
+
+	{
+		struct task_struct *k = kthread_run(kt_fn, &kt_ret, "kcore_kt%d", 3);
+		struct kthread_worker *kw;
+		int r;
+
+		if (IS_ERR(k))
+			return PTR_ERR(k);
+		msleep(20);
+		r = kthread_stop(k);
+		pr_info("kcore: kthread ret=%d looped=%d\n", r, kt_loops > 1);
+		kw = kthread_create_worker(0, "kcore_kw");
+		if (IS_ERR(kw))
+			return PTR_ERR(kw);
+		for (i = 0; i < 3; i++) {
+			kthread_init_work(&kws[i], kw_fn);
+			kthread_queue_work(kw, &kws[i]);
+		}
+		r = kthread_queue_work(kw, &kws[2]);
+		kthread_flush_worker(kw);
+		pr_info("kcore: kworker count=%d requeue=%d\n", kw_count, r);
+		kthread_destroy_worker(kw);
+	}
+	{
+		int r;
+
+		for (i = 0; i < 4; i++)
+			blocking_notifier_chain_register(&chain, &nbs[i]);
+		r = blocking_notifier_call_chain(&chain, 0, NULL);
+		order[norder] = 0;
+		pr_info("kcore: chain order=%s ret=%x\n", order, r);
+		blocking_notifier_chain_unregister(&chain, &nbs[2]);
+		norder = 0;
+		r = blocking_notifier_call_chain(&chain, 0, NULL);
+		order[norder] = 0;
+		pr_info("kcore: chain2 order=%s ret=%x missing=%d\n", order, r,
+			blocking_notifier_chain_unregister(&chain, &nbs[2]));
+		for (i = 0; i < 4; i++)
+			blocking_notifier_chain_unregister(&chain, &nbs[i]);
+	}
+	{
+		int a, b, c, d;
+
+		down_read(&sem);
+		down_read(&sem);
+		a = down_write_trylock(&sem);
+		up_read(&sem);
+		up_read(&sem);
+		b = down_write_trylock(&sem);
+		c = rwsem_is_locked(&sem);
+		d = down_read_trylock(&sem);
+		downgrade_write(&sem);
+		i = down_read_trylock(&sem);
+		pr_info("kcore: rwsem w_while_r=%d w=%d locked=%d r_while_w=%d r_after_down=%d\n", a, b, c, d, i);
+		up_read(&sem);
+		up_read(&sem);
+		pr_info("kcore: rwsem unlocked=%d\n", !rwsem_is_locked(&sem));
+	}
 
 	t0 = ktime_get();
 	msleep(20);

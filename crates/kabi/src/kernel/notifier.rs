@@ -257,6 +257,20 @@ fn head(name: &str) -> u64 {
 crate::export_data!("__modhost_reboot_chain", size bnh::SIZE, align 64, init = init_blocking_head);
 crate::export_data!("__modhost_die_chain", size anh::SIZE, align 64);
 crate::export_data!("panic_notifier_list", size anh::SIZE, align 64);
+crate::export_data!("__modhost_pm_chain", size bnh::SIZE, align 64, init = init_blocking_head);
+
+crate::kfn! {
+    /// `register_pm_notifier(nb)`: kernel/power/main.c's blocking
+    /// pm_chain_head (the host never suspends, so it is never called).
+    fn register_pm_notifier(n: u64) -> i32 {
+        kernel_chain("__modhost_pm_chain", bnh::head, |h| blocking_notifier_chain_register(h, n))
+    }
+}
+crate::kfn! {
+    fn unregister_pm_notifier(n: u64) -> i32 {
+        kernel_chain("__modhost_pm_chain", bnh::head, |h| blocking_notifier_chain_unregister(h, n))
+    }
+}
 
 /// Runs a change on one of the kernel's chains and refreshes its shadow.
 fn kernel_chain(name: &str, off: u64, f: impl FnOnce(u64) -> i32) -> i32 {

@@ -126,41 +126,42 @@ fn take(st: &mut State) -> Option<(u64, u64, u64)> {
 }
 
 fn worker() {
-    let mut entered = false;
+    // Become a host CPU first (waiting while all are held by others), so an
+    // item once taken always runs.
+    loop {
+        match crate::vmlinux::get() {
+            Some(v) if v.enter_cpu().is_ok() => break,
+            Some(_) => std::thread::sleep(Duration::from_millis(2)),
+            None => {
+                if let Some(st) = lock().as_mut() {
+                    st.workers -= 1;
+                }
+                return;
+            }
+        }
+    }
     let mut g = lock();
     loop {
         let st = g.get_or_insert_with(State::default);
         let Some((wq, work, seq)) = take(st) else {
             st.idle += 1;
-            let (g2, to) = CV
-                .wait_timeout(g, Duration::from_millis(200))
-                .unwrap_or_else(|e| e.into_inner());
+            let (g2, to) = CV.wait_timeout(g, IDLE).unwrap_or_else(|e| e.into_inner());
             g = g2;
             let st = g.get_or_insert_with(State::default);
             st.idle -= 1;
-            if to.timed_out() && take_peek(st) {
-                continue;
-            }
-            if to.timed_out() {
+            if to.timed_out() && !take_peek(st) {
                 st.workers -= 1;
                 return;
             }
             continue;
         };
         drop(g);
-        if !entered {
-            entered = crate::vmlinux::get().is_some_and(|v| v.enter_cpu().is_ok());
-        }
         // Linux clears PENDING (set_work_pool_and_clear_pending) before the call.
         data(work).fetch_and(!PENDING, Ordering::SeqCst);
         let func = rd64(work + ws::func);
-        if entered {
-            CURRENT.with(|c| c.set(work));
-            crate::fault::call_module(func, [work, 0, 0, 0, 0, 0]);
-            CURRENT.with(|c| c.set(0));
-        } else {
-            crate::log::kernel_msg(3, "workqueue: no host CPU free to run a work item");
-        }
+        CURRENT.with(|c| c.set(work));
+        crate::fault::call_module(func, [work, 0, 0, 0, 0, 0]);
+        CURRENT.with(|c| c.set(0));
         g = lock();
         if let Some(q) = g.as_mut().and_then(|s| s.wqs.get_mut(&wq)) {
             q.running.retain(|&(w, s)| !(w == work && s == seq));
@@ -168,6 +169,10 @@ fn worker() {
         CV.notify_all();
     }
 }
+
+/// How long an idle worker waits for work before it ends (and gives its
+/// host CPU back).
+const IDLE: Duration = Duration::from_millis(50);
 
 fn take_peek(st: &State) -> bool {
     st.wqs

@@ -381,3 +381,17 @@ crate::kfn! {
         }
     }
 }
+
+// arch/x86/xen/enlighten.c: enum xen_domain_type { XEN_NATIVE, XEN_PV_DOMAIN,
+// XEN_HVM_DOMAIN }: an HVM guest when the hypervisor leaf says Xen.
+crate::export_data!("xen_domain_type", size 4, align 4, init = init_xen_domain_type);
+
+fn init_xen_domain_type(addr: u64, _b: &crate::vmlinux::Builder) {
+    let t = if hyper_type() == 4 { 2 } else { 0 };
+    // SAFETY: a fresh 4-byte object in the vmlinux data area.
+    unsafe { (addr as *mut u32).write(t) };
+}
+
+// arch/x86/kernel/cpu/bugs.c: `bool itlb_multihit_kvm_mitigation`, false
+// until KVM turns its mitigation on.
+crate::export_data!("itlb_multihit_kvm_mitigation", size 1, align 1);

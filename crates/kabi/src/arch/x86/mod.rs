@@ -3,3 +3,4 @@
 pub mod cpu;
 mod paravirt;
 mod thunks;
+pub mod xstate;
