@@ -3,7 +3,7 @@
 pub mod char_dev;
 pub mod debugfs;
 pub mod filesystems;
-mod hostobj;
+pub(crate) mod hostobj;
 pub mod kernfs;
 pub mod nls;
 pub mod proc;
