@@ -12,3 +12,4 @@ mod sort;
 pub mod string;
 mod string_helpers;
 mod textsearch;
+mod scatterlist;

@@ -11,12 +11,15 @@
 
 use std::sync::Mutex;
 
-/// Bytes of dynamic per-CPU space per CPU.
-const WINDOW: u64 = 1 << 20;
+/// Most and least bytes of dynamic per-CPU space per CPU.
+const MAX_WINDOW: u64 = 1 << 20;
+const MIN_WINDOW: u64 = 64 << 10;
 
 struct Percpu {
     /// The common distance from each CPU's block to its window.
     delta: u64,
+    /// Bytes per CPU window.
+    window: u64,
     /// CPU block bases.
     cpus: Vec<u64>,
     /// Allocated (offset in window, size), sorted.
@@ -48,25 +51,26 @@ fn map_fixed(addr: u64, len: u64) -> bool {
     true
 }
 
-/// Maps a window for every CPU at one common distance from its block.
+/// Maps a window for every CPU at one common distance from its block: one
+/// mapping spans them all, and a window is no longer than the distance
+/// between two blocks, so no two CPUs' windows overlap.
 fn setup() -> Option<Percpu> {
     let v = crate::vmlinux::get()?;
-    let cpus: Vec<u64> = (0..v.nr_cpus()).filter_map(|i| v.cpu_base(i)).collect();
+    let mut cpus: Vec<u64> = (0..v.nr_cpus()).filter_map(|i| v.cpu_base(i)).collect();
+    let mut sorted = cpus.clone();
+    sorted.sort_unstable();
+    let gap = sorted.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(MAX_WINDOW);
+    let window = gap.min(MAX_WINDOW) & !0xfff;
+    if window < MIN_WINDOW {
+        return None;
+    }
+    let (lo, hi) = (*sorted.first()?, *sorted.last()?);
+    let span = hi - lo + window;
     for k in 1..64u64 {
         let delta = k << 32;
-        let mut mapped = Vec::new();
-        for &b in &cpus {
-            if !map_fixed(b + delta, WINDOW) {
-                break;
-            }
-            mapped.push(b + delta);
-        }
-        if mapped.len() == cpus.len() {
-            return Some(Percpu { delta, cpus, used: Vec::new() });
-        }
-        for a in mapped {
-            // SAFETY: our own mapping from just above.
-            unsafe { libc::munmap(a as *mut libc::c_void, WINDOW as usize) };
+        if map_fixed(lo + delta, span) {
+            cpus.shrink_to_fit();
+            return Some(Percpu { delta, window, cpus, used: Vec::new() });
         }
     }
     None
@@ -92,7 +96,7 @@ fn alloc(size: u64, align: u64) -> u64 {
         }
         at = (o + s).next_multiple_of(align).max(at);
     }
-    if at + size > WINDOW {
+    if at + size > p.window {
         return 0;
     }
     p.used.push((at, size));

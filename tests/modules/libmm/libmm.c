@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exercises lib/ and mm/ of the host kernel. mode=0 (default) runs every
+ * check and prints the results ("libmm: <what> ..."); mode=1 corrupts a
+ * list before list_add (CONFIG_DEBUG_LIST), mode=2 overflows a fortified
+ * memcpy, mode=3 a fortified strscpy.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/percpu.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/bitmap.h>
+#include <linux/list.h>
+#include <linux/kstrtox.h>
+#include <linux/scatterlist.h>
+
+static int mode;
+module_param(mode, int, 0444);
+static int len = 16;
+module_param(len, int, 0444);
+
+static int ctor_calls;
+static void obj_ctor(void *p)
+{
+	ctor_calls++;
+	memset(p, 0x5a, 40);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void kstrto_checks(void)
+{
+	static const char *const in[] = { "0x1f", "017", "42\n", "+7", "-5", "18446744073709551615",
+					   "18446744073709551616", "12a", "", "0x", "4294967296", "-2147483648" };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(in); i++) {
+		unsigned long long ull = 0;
+		long long ll = 0;
+		unsigned int ui = 0;
+		int si = 0;
+		int r1 = kstrtoull(in[i], 0, &ull);
+		int r2 = kstrtoll(in[i], 0, &ll);
+		int r3 = kstrtouint(in[i], 0, &ui);
+		int r4 = kstrtoint(in[i], 10, &si);
+
+		pr_info("libmm: kstrto %d ull=%d:%llu ll=%d:%lld uint=%d:%u int=%d:%d\n", i, r1, ull, r2, ll, r3, ui, r4, si);
+	}
+	{
+		u8 u8v = 0;
+		s8 s8v = 0;
+		bool b1 = false, b2 = true, b3 = false;
+		int r5 = kstrtou8("255", 10, &u8v), r6 = kstrtou8("256", 10, &u8v);
+		int r7 = kstrtos8("-128", 10, &s8v), r8 = kstrtos8("128", 10, &s8v);
+		int r9 = kstrtobool("on", &b1), r10 = kstrtobool("N", &b2), r11 = kstrtobool("x", &b3);
+		char *end;
+		unsigned long sv = simple_strtoul("0x10zz", &end, 0);
+		long sl = simple_strtol("-077", NULL, 0);
+
+		pr_info("libmm: small u8=%d:%u,%d s8=%d:%d,%d bool=%d:%d,%d:%d,%d simple=%lu:%s,%ld\n",
+			r5, u8v, r6, r7, s8v, r8, r9, b1, r10, b2, r11, sv, end, sl);
+	}
+}
+
+static void string_checks(void)
+{
+	char buf[16], s[32];
+	static const char *const names[] = { "alpha", "beta", "gamma" };
+	size_t n;
+
+	n = strlcpy(buf, "hello, world, long", sizeof(buf));
+	pr_info("libmm: strlcpy %zu '%s'\n", n, buf);
+	strscpy(buf, "ab", sizeof(buf));
+	n = strlcat(buf, "cdefghijklmnopqrstu", sizeof(buf));
+	pr_info("libmm: strlcat %zu '%s'\n", n, buf);
+	strscpy(s, "  \tpadded text \n ", sizeof(s));
+	pr_info("libmm: strim '%s' skip '%s'\n", strim(s), skip_spaces("   x"));
+	pr_info("libmm: streq %d %d %d match %d %d sysfs %d\n", sysfs_streq("on\n", "on"), sysfs_streq("on", "off"),
+		strcasecmp("HeLLo", "hello"), match_string(names, ARRAY_SIZE(names), "beta"),
+		match_string(names, ARRAY_SIZE(names), "delta"), sysfs_match_string(names, "gamma\n"));
+	{
+		u8 bin[4];
+		char hex[9];
+		int r = hex2bin(bin, "deadBEEF", 4);
+		int bad = hex2bin(bin, "zz", 1);
+
+		bin2hex(hex, bin, 4);
+		hex[8] = 0;
+		pr_info("libmm: hex %d %s %d %d\n", r, hex, bad, hex_to_bin('c'));
+	}
+}
+
+static void sort_bitmap_checks(void)
+{
+	int a[] = { 5, -3, 9, 0, 5, 1, -7, 2 };
+	DECLARE_BITMAP(bm, 200);
+	DECLARE_BITMAP(bm2, 200);
+	unsigned long nbits = 200;
+
+	sort(a, ARRAY_SIZE(a), sizeof(a[0]), cmp_int, NULL);
+	pr_info("libmm: sort %d %d %d %d %d %d %d %d\n", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+
+	bitmap_zero(bm, nbits);
+	bitmap_set(bm, 3, 5);
+	bitmap_set(bm, 130, 2);
+	set_bit(199, bm);
+	bitmap_fill(bm2, nbits);
+	pr_info("libmm: bitmap weight=%u first=%lu next=%lu zero=%lu last=%lu subset=%d\n",
+		bitmap_weight(bm, nbits), find_first_bit(bm, nbits), find_next_bit(bm, nbits, 8),
+		find_first_zero_bit(bm, nbits), find_last_bit(bm, nbits), bitmap_subset(bm, bm2, nbits));
+}
+
+static int mm_checks(void)
+{
+	struct kmem_cache *c;
+	void *o1, *o2, *p, *v;
+	struct page *pg;
+	unsigned long addr, z;
+	int *pc, cpu, ok = 1, i;
+	struct scatterlist sg;
+
+	c = kmem_cache_create("libmm_obj", 40, 0, SLAB_HWCACHE_ALIGN, obj_ctor);
+	if (!c)
+		return -ENOMEM;
+	o1 = kmem_cache_alloc(c, GFP_KERNEL);
+	o2 = kmem_cache_alloc(c, GFP_KERNEL);
+	pr_info("libmm: cache size=%u ctor_ran=%d first=%02x aligned=%d distinct=%d\n", kmem_cache_size(c),
+		ctor_calls > 0, o1 ? *(u8 *)o1 : 0, ((unsigned long)o1 & 63) == 0, o1 != o2);
+	kmem_cache_free(c, o1);
+	kmem_cache_free(c, o2);
+	kmem_cache_destroy(c);
+
+	for (i = 1; i <= 8192 * 2; i *= 3) {
+		p = kmalloc(i, GFP_KERNEL);
+		if (!p || page_address(virt_to_page(p)) + offset_in_page(p) != p || ksize(p) < i)
+			ok = 0;
+		if (i >= 8 && ((unsigned long)p & 7))
+			ok = 0;
+		kfree(p);
+	}
+	p = kmalloc(64, GFP_KERNEL);
+	sg_init_one(&sg, p, 64);
+	pr_info("libmm: kmalloc virt_to_page ok=%d sg=%d pow2_aligned=%d zeroed=%d\n", ok, sg_virt(&sg) == p,
+		((unsigned long)p & 63) == 0, *(u64 *)p == 0);
+	kfree(p);
+
+	pg = alloc_pages(GFP_KERNEL, 2);
+	addr = __get_free_pages(GFP_KERNEL, 1);
+	z = get_zeroed_page(GFP_KERNEL);
+	pr_info("libmm: pages alloc=%d aligned=%d refcount=%d gfp=%d zero=%d phys_ok=%d\n", pg != NULL,
+		pg && !((unsigned long)page_address(pg) & 4095), pg ? page_ref_count(pg) : -1,
+		addr && virt_to_page((void *)addr) && !(addr & 4095), z && !memchr_inv((void *)z, 0, PAGE_SIZE),
+		pg && phys_to_virt(page_to_phys(pg)) == page_address(pg));
+	if (pg)
+		__free_pages(pg, 2);
+	free_pages(addr, 1);
+	free_page(z);
+
+	v = vmalloc(3 * PAGE_SIZE + 5);
+	pr_info("libmm: vmalloc ok=%d page=%d\n", v != NULL,
+		v && page_address(vmalloc_to_page(v + PAGE_SIZE)) == v + PAGE_SIZE);
+	vfree(v);
+
+	pc = alloc_percpu(int);
+	if (!pc)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		*per_cpu_ptr(pc, cpu) = 100 + cpu;
+	ok = 1;
+	for_each_possible_cpu(cpu)
+		if (*per_cpu_ptr(pc, cpu) != 100 + cpu)
+			ok = 0;
+	pr_info("libmm: percpu ok=%d this=%d cpu=%d distinct=%d\n", ok, this_cpu_read(*pc), raw_smp_processor_id(),
+		num_possible_cpus() < 2 || per_cpu_ptr(pc, 0) != per_cpu_ptr(pc, 1));
+	free_percpu(pc);
+	return 0;
+}
+
+static LIST_HEAD(head);
+struct item {
+	struct list_head node;
+	int v;
+};
+
+static noinline void overflow_memcpy(char *dst, const char *src)
+{
+	char small[8];
+
+	memcpy(small, src, len);
+	memcpy(dst, small, 8);
+}
+
+static int __init libmm_init(void)
+{
+	static struct item a, b, c;
+	char out[8];
+
+	if (mode == 1) {
+		list_add(&a.node, &head);
+		b.node.next = &c.node; /* head's next says a, a's prev says head: break it */
+		a.node.prev = &b.node;
+		list_add(&c.node, &head);
+		pr_info("libmm: list_add returned\n");
+		return 0;
+	}
+	if (mode == 2) {
+		overflow_memcpy(out, "0123456789abcdefghij");
+		pr_info("libmm: memcpy returned\n");
+		return 0;
+	}
+	if (mode == 3) {
+		char tiny[4];
+
+		strscpy(tiny, "overflow", len);
+		pr_info("libmm: strscpy returned %s\n", tiny);
+		return 0;
+	}
+	list_add(&a.node, &head);
+	list_add_tail(&b.node, &head);
+	list_del(&a.node);
+	pr_info("libmm: list ok=%d\n", list_first_entry(&head, struct item, node) == &b);
+	list_del(&b.node);
+	kstrto_checks();
+	string_checks();
+	sort_bitmap_checks();
+	return mm_checks();
+}
+
+static void __exit libmm_exit(void)
+{
+	pr_info("libmm: exit\n");
+}
+
+module_init(libmm_init);
+module_exit(libmm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lib/ and mm/ checks for the host kernel");
