@@ -7,6 +7,25 @@
 
 #![allow(non_upper_case_globals, dead_code)]
 
+pub mod Qdisc_class_ops {
+    pub const bind_tcf: u64 = 0x50;
+    pub const find: u64 = 0x28;
+    pub const leaf: u64 = 0x18;
+    pub const tcf_block: u64 = 0x48;
+    pub const unbind_tcf: u64 = 0x58;
+    pub const walk: u64 = 0x40;
+}
+
+pub mod Qdisc_ops {
+    pub const SIZE: u64 = 0xb0;
+    pub const cl_ops: u64 = 0x8;
+    pub const dequeue: u64 = 0x30;
+    pub const enqueue: u64 = 0x28;
+    pub const id: u64 = 0x10;
+    pub const next: u64 = 0x0;
+    pub const peek: u64 = 0x38;
+}
+
 pub mod atomic_notifier_head {
     pub const SIZE: u64 = 0x10;
     pub const head: u64 = 0x8;
@@ -27,6 +46,11 @@ pub mod bus_type {
     pub const probe: u64 = 0x40;
     pub const remove: u64 = 0x50;
     pub const shutdown: u64 = 0x58;
+}
+
+pub mod cb_id {
+    pub const idx: u64 = 0x0;
+    pub const val: u64 = 0x4;
 }
 
 pub mod cdev {
@@ -231,10 +255,14 @@ pub mod i2c_driver {
 
 pub mod ida {
     pub const SIZE: u64 = 0x10;
+    pub const xa: u64 = 0x0;
 }
 
 pub mod idr {
     pub const SIZE: u64 = 0x18;
+    pub const idr_base: u64 = 0x10;
+    pub const idr_next: u64 = 0x14;
+    pub const idr_rt: u64 = 0x0;
 }
 
 pub mod inode {
@@ -333,6 +361,8 @@ pub mod miscdevice {
 pub mod mm {
     pub const ARCH_KMALLOC_MINALIGN: u64 = 0x8;
     pub const COMPOUND_PAGE_DTOR: u64 = 0x1;
+    pub const IDA_FLAGS: u64 = 0x8000005;
+    pub const IDR_RT_MARKER: u64 = 0x8000004;
     pub const KMALLOC_MAX_CACHE_SIZE: u64 = 0x2000;
     pub const KMALLOC_MAX_SIZE: u64 = 0x400000;
     pub const KMALLOC_SHIFT_HIGH: u64 = 0xd;
@@ -387,6 +417,7 @@ pub mod net {
 
 pub mod net_consts {
     pub const NPROTO: u64 = 0x2e;
+    pub const TCP_CA_NAME_MAX: u64 = 0x10;
 }
 
 pub mod net_device {
@@ -502,8 +533,13 @@ pub mod proto {
     pub const node: u64 = 0x1b8;
     pub const obj_size: u64 = 0x160;
     pub const per_cpu_fw_alloc: u64 = 0x118;
+    pub const rsk_prot: u64 = 0x178;
     pub const slab: u64 = 0x158;
+    pub const slab_flags: u64 = 0x164;
     pub const sysctl_mem: u64 = 0x130;
+    pub const twsk_prot: u64 = 0x180;
+    pub const useroffset: u64 = 0x168;
+    pub const usersize: u64 = 0x16c;
 }
 
 pub mod qstr {
@@ -517,10 +553,28 @@ pub mod raw_notifier_head {
     pub const head: u64 = 0x0;
 }
 
+pub mod rb_node {
+    pub const SIZE: u64 = 0x18;
+    pub const __rb_parent_color: u64 = 0x0;
+    pub const rb_left: u64 = 0x10;
+    pub const rb_right: u64 = 0x8;
+}
+
+pub mod rb_root_cached {
+    pub const rb_leftmost: u64 = 0x8;
+    pub const rb_root: u64 = 0x0;
+}
+
 pub mod rcu_head {
     pub const SIZE: u64 = 0x10;
     pub const func: u64 = 0x8;
     pub const next: u64 = 0x0;
+}
+
+pub mod request_sock_ops {
+    pub const obj_size: u64 = 0x4;
+    pub const slab: u64 = 0x8;
+    pub const slab_name: u64 = 0x10;
 }
 
 pub mod resource {
@@ -614,6 +668,20 @@ pub mod task_struct {
     pub const __state: u64 = 0x18;
     pub const comm: u64 = 0xba0;
     pub const pid: u64 = 0x970;
+    pub const rcu_read_lock_nesting: u64 = 0x7f4;
+    pub const rcu_read_unlock_special: u64 = 0x7f8;
+}
+
+pub mod tcp_congestion_ops {
+    pub const SIZE: u64 = 0xc0;
+    pub const cong_avoid: u64 = 0x8;
+    pub const cong_control: u64 = 0x38;
+    pub const flags: u64 = 0x84;
+    pub const key: u64 = 0x80;
+    pub const list: u64 = 0x70;
+    pub const name: u64 = 0x58;
+    pub const ssthresh: u64 = 0x0;
+    pub const undo_cwnd: u64 = 0x40;
 }
 
 pub mod timer_list {
@@ -622,6 +690,12 @@ pub mod timer_list {
     pub const expires: u64 = 0x10;
     pub const flags: u64 = 0x20;
     pub const function: u64 = 0x18;
+}
+
+pub mod timewait_sock_ops {
+    pub const twsk_obj_size: u64 = 0x10;
+    pub const twsk_slab: u64 = 0x0;
+    pub const twsk_slab_name: u64 = 0x8;
 }
 
 pub mod usb_driver {
@@ -663,4 +737,6 @@ pub mod x86_cpu_id {
 
 pub mod xarray {
     pub const SIZE: u64 = 0x10;
+    pub const xa_flags: u64 = 0x4;
+    pub const xa_head: u64 = 0x8;
 }

@@ -8,6 +8,7 @@
 #include <linux/serio.h>
 #include <linux/input.h>
 #include <linux/miscdevice.h>
+#include <linux/leds.h>
 #include "layout.h"
 
 S(pci_driver)
@@ -50,3 +51,9 @@ F(miscdevice, mode)
 S(pci_dynids)
 F(pci_dynids, lock)
 F(pci_dynids, list)
+S(led_trigger)
+F(led_trigger, name)
+F(led_trigger, trigger_type)
+F(led_trigger, leddev_list_lock)
+F(led_trigger, led_cdevs)
+F(led_trigger, next_trig)

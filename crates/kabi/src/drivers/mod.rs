@@ -5,5 +5,6 @@ pub mod base;
 pub mod char;
 pub mod i2c;
 pub mod input;
+pub mod leds;
 pub mod pci;
 pub mod spi;

@@ -173,3 +173,120 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+/// The drivers of a bus in registration order (a snapshot: callbacks run
+/// without the registry's lock).
+fn drivers_of(bus: u64) -> Vec<u64> {
+    reg()
+        .drivers
+        .iter()
+        .filter(|d| d.bus == bus)
+        .map(|d| d.addr)
+        .collect()
+}
+
+crate::kfn! {
+    /// `bus_for_each_drv(bus, start, data, fn)`: calls `fn(drv, data)` for
+    /// each driver of the bus after `start` until one returns non-zero;
+    /// that value (or 0). -EINVAL without a bus.
+    fn bus_for_each_drv(bus: u64, start: u64, data: u64, f: u64) -> i32 {
+        if bus == 0 {
+            return super::EINVAL;
+        }
+        let mut drivers = drivers_of(bus);
+        if start != 0 {
+            match drivers.iter().position(|&d| d == start) {
+                Some(i) => drivers.drain(..=i).for_each(drop),
+                None => drivers.clear(),
+            }
+        }
+        for d in drivers {
+            // the driver may have gone while an earlier callback ran
+            if !reg().drivers.iter().any(|x| x.addr == d) {
+                continue;
+            }
+            let r = crate::fault::call_module(f, [d, data, 0, 0, 0, 0]).unwrap_or(0) as i32;
+            if r != 0 {
+                return r;
+            }
+        }
+        0
+    }
+}
+
+crate::kfn! {
+    /// `bus_for_each_dev(bus, start, data, fn)`: no device is on any of
+    /// the host's buses: 0 (-EINVAL for a bus never registered).
+    fn bus_for_each_dev(bus: u64, _start: u64, _data: u64, _f: u64) -> i32 {
+        if bus == 0 || rd64(bus + bus_type::p) == 0 {
+            return super::EINVAL;
+        }
+        0
+    }
+}
+
+crate::kfn! {
+    /// `bus_find_device(bus, start, data, match)`: NULL, no devices.
+    fn bus_find_device(_bus: u64, _start: u64, _data: u64, _match: u64) -> u64 {
+        0
+    }
+}
+
+crate::kfn! {
+    /// `driver_attach(drv)`: tries the bus's devices — there are none: 0.
+    fn driver_attach(drv: u64) -> i32 {
+        bus_for_each_dev(rd64(drv + crate::layout::device_driver::bus), 0, drv, 0)
+    }
+}
+
+crate::kfn! {
+    /// `driver_for_each_device(drv, start, data, fn)`: a driver bound to
+    /// no device: 0 (-EINVAL for NULL).
+    fn driver_for_each_device(drv: u64, _start: u64, _data: u64, _f: u64) -> i32 {
+        if drv == 0 {
+            return super::EINVAL;
+        }
+        0
+    }
+}
+
+crate::kfn! {
+    /// `driver_find_device(drv, start, data, match)`: NULL, no devices.
+    fn driver_find_device(_drv: u64, _start: u64, _data: u64, _match: u64) -> u64 {
+        0
+    }
+}
+
+static NOTIFIERS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+
+crate::kfn! {
+    /// `bus_register_notifier(bus, nb)`: the block joins the bus's chain
+    /// (no device is ever added or removed, so it is never called). 0.
+    fn bus_register_notifier(bus: u64, nb: u64) -> i32 {
+        NOTIFIERS.lock().unwrap_or_else(|e| e.into_inner()).push((bus, nb));
+        0
+    }
+}
+
+crate::kfn! {
+    /// `bus_unregister_notifier(bus, nb)`: 0, or -ENOENT for a block not
+    /// on the chain.
+    fn bus_unregister_notifier(bus: u64, nb: u64) -> i32 {
+        let mut n = NOTIFIERS.lock().unwrap_or_else(|e| e.into_inner());
+        match n.iter().position(|&x| x == (bus, nb)) {
+            Some(i) => {
+                n.remove(i);
+                0
+            }
+            None => -2,
+        }
+    }
+}
+
+fn purge_notifiers(start: u64, end: u64) {
+    NOTIFIERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&(b, nb)| !(b >= start && b < end) && !(nb >= start && nb < end));
+}
+crate::purge_on_module_free!(purge_notifiers);

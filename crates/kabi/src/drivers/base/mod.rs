@@ -10,6 +10,7 @@ pub mod bus;
 pub mod class;
 pub mod core;
 pub mod driver;
+pub mod kobject;
 pub mod platform;
 
 use crate::layout;

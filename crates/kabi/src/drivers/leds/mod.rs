@@ -1,0 +1,3 @@
+//! drivers/leds: LED triggers (`led-triggers.c`).
+
+pub mod triggers;
