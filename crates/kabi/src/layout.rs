@@ -273,7 +273,12 @@ pub mod inode {
 
 pub mod input_handler {
     pub const SIZE: u64 = 0x78;
+    pub const filter: u64 = 0x18;
+    pub const h_list: u64 = 0x58;
+    pub const legacy_minors: u64 = 0x40;
+    pub const minor: u64 = 0x44;
     pub const name: u64 = 0x48;
+    pub const node: u64 = 0x68;
 }
 
 pub mod kernel_param {

@@ -180,5 +180,9 @@ fn kcore_kthreads_notifiers_rwsem() {
         "{r}"
     );
     assert_eq!(field(&line("kcore: rwsem unlocked"), "unlocked"), "1");
+    // RCU: the read-side depth, call_rcu + rcu_barrier, and synchronize_rcu
+    // waiting for a reader on another CPU (40 ms in its section).
+    let r = line("kcore: rcu ");
+    assert_eq!((field(&r, "depth"), field(&r, "after"), field(&r, "cb"), field(&r, "waited")), ("1", "0", "5", "1"), "{r}");
     k.delete_module("kcore", 0).expect("rmmod kcore");
 }

@@ -12,6 +12,8 @@
 #include <linux/notifier.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
 #include <asm/cpu_device_id.h>
 #include <asm/processor.h>
 
@@ -68,6 +70,22 @@ static struct notifier_block nbs[4] = {
 	{ .notifier_call = nb_fn, .priority = 0 },
 };
 static BLOCKING_NOTIFIER_HEAD(chain);
+
+struct rcuobj { int v; struct rcu_head rcu; };
+static int rcu_cb_ran;
+static void rcu_cb(struct rcu_head *h) { rcu_cb_ran = container_of(h, struct rcuobj, rcu)->v; }
+static struct rcuobj robj = { .v = 5 };
+static atomic_t reader_in;
+static int reader_fn(void *d)
+{
+	rcu_read_lock();
+	atomic_set(&reader_in, 1);
+	mdelay(40);
+	rcu_read_unlock();
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
 static DECLARE_RWSEM(sem);
 
 static int __init kcore_init(void)
@@ -172,6 +190,30 @@ static int __init kcore_init(void)
 		up_read(&sem);
 		up_read(&sem);
 		pr_info("kcore: rwsem unlocked=%d\n", !rwsem_is_locked(&sem));
+	}
+
+	{
+		struct rcuobj *o = kmalloc(sizeof(*o), GFP_KERNEL);
+		struct task_struct *k;
+		int depth;
+		s64 ms;
+
+		rcu_read_lock();
+		depth = rcu_preempt_depth();
+		rcu_read_unlock();
+		call_rcu(&robj.rcu, rcu_cb);
+		kfree_rcu(o, rcu);
+		rcu_barrier();
+		k = kthread_run(reader_fn, NULL, "kcore_rcu");
+		if (IS_ERR(k))
+			return PTR_ERR(k);
+		while (!atomic_read(&reader_in))
+			msleep(1);
+		t0 = ktime_get();
+		synchronize_rcu();
+		ms = ktime_to_ms(ktime_sub(ktime_get(), t0));
+		kthread_stop(k);
+		pr_info("kcore: rcu depth=%d after=%d cb=%d waited=%d\n", depth, rcu_preempt_depth(), rcu_cb_ran, ms >= 20);
 	}
 
 	t0 = ktime_get();

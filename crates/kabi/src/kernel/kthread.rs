@@ -25,6 +25,7 @@ const EINTR: i64 = 4;
 const ENOMEM: i64 = 12;
 
 struct KThread {
+    thread: libc::pthread_t,
     threadfn: u64,
     data: u64,
     should_stop: bool,
@@ -85,10 +86,13 @@ pub fn create(threadfn: u64, data: u64, name: String) -> i64 {
             };
             let task = sched::task_of_cpu(cpu);
             set_comm(task, name.as_bytes());
+            // SAFETY: pthread_self has no preconditions.
+            let thread = unsafe { libc::pthread_self() };
             with(|m| {
                 m.insert(
                     task,
                     KThread {
+                        thread,
                         threadfn,
                         data,
                         should_stop: false,
@@ -411,5 +415,37 @@ crate::kfn! {
         kthread_stop(task);
         // SAFETY: allocated by kthread_create_worker.
         unsafe { libc::free(w as *mut libc::c_void) };
+    }
+}
+
+// ---- scheduling policy (kernel/sched/core.c) -----------------------------------------
+
+/// Sets a kthread's host thread to `policy`/`prio` (sched_setscheduler_nocheck);
+/// 0 or a negative errno.
+fn set_policy(task: u64, policy: i32, prio: i32) -> i32 {
+    let Some(th) = with(|m| m.get(&task).map(|k| k.thread)) else {
+        crate::log::kernel_msg(4, "sched_setscheduler: the task is not a host kthread; its policy is unchanged");
+        return -22;
+    };
+    let sp = libc::sched_param { sched_priority: prio };
+    // SAFETY: `th` is the live thread of a kthread that has not been stopped.
+    let r = unsafe { libc::pthread_setschedparam(th, policy, &sp) };
+    if r != 0 {
+        crate::log::kernel_msg(4, &format!("sched_setscheduler: policy {policy} prio {prio}: error {r}"));
+        return -r;
+    }
+    0
+}
+
+crate::kfn! {
+    /// `sched_set_fifo(p)`: SCHED_FIFO at MAX_RT_PRIO / 2.
+    fn sched_set_fifo(task: u64) {
+        set_policy(task, libc::SCHED_FIFO, 50);
+    }
+}
+crate::kfn! {
+    /// `sched_set_fifo_low(p)`: SCHED_FIFO at priority 1.
+    fn sched_set_fifo_low(task: u64) {
+        set_policy(task, libc::SCHED_FIFO, 1);
     }
 }

@@ -10,6 +10,7 @@ pub mod module;
 mod panic;
 pub mod params;
 pub mod printk;
+pub mod rcu;
 pub mod sched;
 pub mod time;
 pub mod workqueue;
