@@ -7,25 +7,6 @@
 
 #![allow(non_upper_case_globals, dead_code)]
 
-pub mod Qdisc_class_ops {
-    pub const bind_tcf: u64 = 0x50;
-    pub const find: u64 = 0x28;
-    pub const leaf: u64 = 0x18;
-    pub const tcf_block: u64 = 0x48;
-    pub const unbind_tcf: u64 = 0x58;
-    pub const walk: u64 = 0x40;
-}
-
-pub mod Qdisc_ops {
-    pub const SIZE: u64 = 0xb0;
-    pub const cl_ops: u64 = 0x8;
-    pub const dequeue: u64 = 0x30;
-    pub const enqueue: u64 = 0x28;
-    pub const id: u64 = 0x10;
-    pub const next: u64 = 0x0;
-    pub const peek: u64 = 0x38;
-}
-
 pub mod atomic_notifier_head {
     pub const SIZE: u64 = 0x10;
     pub const head: u64 = 0x8;
@@ -379,6 +360,7 @@ pub mod mm {
     pub const PG_head: u64 = 0x10;
     pub const PG_reserved: u64 = 0xc;
     pub const PG_slab: u64 = 0x9;
+    pub const ROOT_TAG_SHIFT: u64 = 0x1b;
     pub const SG_CHAIN: u64 = 0x1;
     pub const SG_END: u64 = 0x2;
     pub const SG_MAX_SINGLE_ALLOC: u64 = 0x80;
@@ -547,6 +529,25 @@ pub mod proto {
     pub const usersize: u64 = 0x16c;
 }
 
+pub mod qdisc_class_ops {
+    pub const bind_tcf: u64 = 0x50;
+    pub const find: u64 = 0x28;
+    pub const leaf: u64 = 0x18;
+    pub const tcf_block: u64 = 0x48;
+    pub const unbind_tcf: u64 = 0x58;
+    pub const walk: u64 = 0x40;
+}
+
+pub mod qdisc_ops {
+    pub const SIZE: u64 = 0xb0;
+    pub const cl_ops: u64 = 0x8;
+    pub const dequeue: u64 = 0x30;
+    pub const enqueue: u64 = 0x28;
+    pub const id: u64 = 0x10;
+    pub const next: u64 = 0x0;
+    pub const peek: u64 = 0x38;
+}
+
 pub mod qstr {
     pub const SIZE: u64 = 0x10;
     pub const hash_len: u64 = 0x0;
@@ -672,9 +673,12 @@ pub mod task_struct {
     pub const SIZE: u64 = 0x2640;
     pub const __state: u64 = 0x18;
     pub const comm: u64 = 0xba0;
+    pub const normal_prio: u64 = 0x74;
     pub const pid: u64 = 0x970;
+    pub const prio: u64 = 0x6c;
     pub const rcu_read_lock_nesting: u64 = 0x7f4;
     pub const rcu_read_unlock_special: u64 = 0x7f8;
+    pub const static_prio: u64 = 0x70;
 }
 
 pub mod tcp_congestion_ops {

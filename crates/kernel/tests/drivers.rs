@@ -185,6 +185,7 @@ fn drivers_classes_and_char_devices_come_and_go() {
         assert!(!drivers_of(k, bus).contains(&drv.to_string()), "{bus}");
     }
     assert!(k.list_view("/sys/class/drvtest").is_err());
+    assert!(!text(k, "/proc/bus/input/handlers").contains("drvtest"));
     assert!(k.read_view("/sys/dev/char/254:0").is_err());
     assert!(!k
         .list_view("/sys/class/misc")
@@ -204,4 +205,19 @@ fn drivers_classes_and_char_devices_come_and_go() {
         log_since(seq)
     );
     k.delete_module("drvtest", 0).unwrap();
+}
+
+#[test]
+fn built_in_input_handlers_and_misc_devices() {
+    let Some((k, _g)) = kernel() else { return };
+    assert_eq!(
+        text(k, "/proc/bus/input/handlers"),
+        "N: Number=0 Name=kbd\nN: Number=1 Name=sysrq (filter)\nN: Number=2 Name=mousedev Minor=32\nN: Number=3 Name=leds\n"
+    );
+    assert_eq!(text(k, "/proc/bus/input/devices"), "");
+    assert_eq!(
+        text(k, "/proc/misc"),
+        "  1 psaux\n183 hw_random\n228 hpet\n231 snapshot\n"
+    );
+    assert_eq!(text(k, "/sys/devices/virtual/misc/hpet/dev"), "10:228\n");
 }

@@ -14,6 +14,8 @@
 #include <linux/fs.h>
 #include <linux/cdev.h>
 #include <linux/miscdevice.h>
+#include <linux/input.h>
+#include <linux/leds.h>
 
 static struct bus_type drvtest_bus = { .name = "drvtest" };
 static struct bus_type drvtest_bus2 = { .name = "drvtest" };
@@ -37,6 +39,9 @@ static struct cdev drvtest_cdev;
 static const struct file_operations drvtest_fops = { .owner = THIS_MODULE };
 static struct miscdevice drvtest_misc = { .minor = MISC_DYNAMIC_MINOR, .name = "drvtest_misc", .fops = &drvtest_fops };
 static int drvtest_static_major;
+static struct input_handler drvtest_handler = { .name = "drvtest", .legacy_minors = true, .minor = 200 };
+static struct led_trigger *drvtest_trig, *drvtest_trig_dup;
+static struct led_trigger drvtest_disk = { .name = "disk-activity" };
 
 static int __init drvtest_init(void)
 {
@@ -91,6 +96,15 @@ static int __init drvtest_init(void)
 	if (err)
 		return err;
 
+	err = input_register_handler(&drvtest_handler);
+	if (err)
+		return err;
+	led_trigger_register_simple("drvtest-trig", &drvtest_trig);
+	led_trigger_register_simple("drvtest-trig", &drvtest_trig_dup);
+	led_trigger_event(drvtest_trig, LED_FULL);
+	pr_info("drvtest: trig=%d trig_dup=%d disk=%d\n", drvtest_trig != NULL, drvtest_trig_dup != NULL,
+		led_trigger_register(&drvtest_disk));
+
 	pr_info("drvtest: bus_dup=%d drv_dup=%d plat_dup=%d probe=%d class_dup=%ld chr_dup=%d\n",
 		bus_dup, drv_dup, plat_dup, probe, PTR_ERR(dup), chr_dup);
 	pr_info("drvtest: major=%d minor=%d dev=%s drvdata=%d static_major=%d misc_minor=%d\n",
@@ -101,6 +115,8 @@ static int __init drvtest_init(void)
 
 static void __exit drvtest_exit(void)
 {
+	led_trigger_unregister_simple(drvtest_trig);
+	input_unregister_handler(&drvtest_handler);
 	misc_deregister(&drvtest_misc);
 	unregister_chrdev(drvtest_static_major, "drvtest_static");
 	device_destroy(drvtest_class, drvtest_devt);

@@ -12,6 +12,7 @@ fn init_bus(addr: u64, _b: &crate::vmlinux::Builder) {
     // the rest of the driver core's boot-time state
     crate::fs::char_dev::boot();
     crate::drivers::char::misc::boot();
+    crate::drivers::input::input::boot();
 }
 
 fn bus_addr() -> u64 {

@@ -1,8 +1,8 @@
 //! drivers/char/misc.c: `misc_register`, `misc_deregister`, the `misc`
 //! class and `/proc/misc`.
 //!
-//! The misc devices built into Debian's kernel with fixed minors (hpet,
-//! hw_random, snapshot) exist from boot; built-in ones with dynamic minors
+//! The misc devices built into Debian's kernel with fixed minors (psaux,
+//! hpet, hw_random, snapshot) exist from boot; built-in ones with dynamic minors
 //! are not modelled, so dynamic minors start at 127 as on a kernel without
 //! them.
 
@@ -14,6 +14,15 @@ use crate::layout::{list_head, miscdevice};
 const MISC_MAJOR: u32 = 10;
 const MISC_DYNAMIC_MINOR: u32 = 255;
 const DYNAMIC_MINORS: u32 = 128;
+
+/// Fixed-minor misc devices built into Debian's kernel, in registration
+/// order (initcall link order: kernel/power, drivers/char, drivers/input).
+const BUILTIN: [(u32, &str); 4] = [
+    (231, "snapshot"),
+    (228, "hpet"),
+    (183, "hw_random"),
+    (1, "psaux"),
+];
 
 struct Misc {
     /// The `struct miscdevice` (0 for a built-in one).
@@ -45,7 +54,7 @@ pub(crate) fn boot() {
     let cls = crate::drivers::base::class::register_builtin(c"misc");
     let mut s = state();
     s.cls = cls;
-    for (minor, name) in [(183, "hw_random"), (228, "hpet"), (231, "snapshot")] {
+    for (minor, name) in BUILTIN {
         s.list.insert(
             0,
             Misc {
@@ -57,7 +66,7 @@ pub(crate) fn boot() {
         );
     }
     drop(s);
-    for (minor, name) in [(183, "hw_random"), (228, "hpet"), (231, "snapshot")] {
+    for (minor, name) in BUILTIN {
         core::create(cls, 0, (MISC_MAJOR << 20) | minor, 0, name);
     }
     crate::fs::kernfs::add_file("/proc/misc", || {

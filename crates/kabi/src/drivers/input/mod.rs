@@ -1,3 +1,5 @@
-//! drivers/input: the serio bus (`serio`).
+//! drivers/input: the input core's handlers (`input`) and the serio bus
+//! (`serio`).
 
+pub mod input;
 pub mod serio;
