@@ -404,6 +404,7 @@ pub mod net {
 
 pub mod net_consts {
     pub const NPROTO: u64 = 0x2e;
+    pub const PROTO_INUSE_NR: u64 = 0x40;
     pub const TCP_CA_NAME_MAX: u64 = 0x10;
 }
 
@@ -515,6 +516,7 @@ pub mod platform_driver {
 
 pub mod proto {
     pub const SIZE: u64 = 0x1d0;
+    pub const inuse_idx: u64 = 0xe0;
     pub const memory_allocated: u64 = 0x110;
     pub const name: u64 = 0x198;
     pub const node: u64 = 0x1b8;

@@ -26,6 +26,7 @@ const ENOMEM: i64 = 12;
 
 struct KThread {
     thread: libc::pthread_t,
+    tid: i32,
     threadfn: u64,
     data: u64,
     should_stop: bool,
@@ -86,13 +87,21 @@ pub fn create(threadfn: u64, data: u64, name: String) -> i64 {
             };
             let task = sched::task_of_cpu(cpu);
             set_comm(task, name.as_bytes());
+            // A new kthread runs at nice 0 (priority 120).
+            for off in [crate::layout::task_struct::static_prio, crate::layout::task_struct::normal_prio, crate::layout::task_struct::prio] {
+                // SAFETY: int fields of one of the host's task_structs.
+                unsafe { ((task + off) as *mut i32).write_volatile(120) };
+            }
             // SAFETY: pthread_self has no preconditions.
             let thread = unsafe { libc::pthread_self() };
+            // SAFETY: gettid has no preconditions.
+            let tid = unsafe { libc::gettid() };
             with(|m| {
                 m.insert(
                     task,
                     KThread {
                         thread,
+                        tid,
                         threadfn,
                         data,
                         should_stop: false,
@@ -447,5 +456,32 @@ crate::kfn! {
     /// `sched_set_fifo_low(p)`: SCHED_FIFO at priority 1.
     fn sched_set_fifo_low(task: u64) {
         set_policy(task, libc::SCHED_FIFO, 1);
+    }
+}
+
+crate::kfn! {
+    /// `set_user_nice(p, nice)`: the task's nice value (clamped to
+    /// -20..19) on its host thread (setpriority of the thread), and its
+    /// static/normal/effective priority 120 + nice, which the inline
+    /// `task_nice()` reads.
+    fn set_user_nice(task: u64, nice: i64) {
+        let nice = nice.clamp(-20, 19) as i32;
+        let tid = if task == current() {
+            // SAFETY: gettid has no preconditions.
+            Some(unsafe { libc::gettid() })
+        } else {
+            with(|m| m.get(&task).map(|k| k.tid))
+        };
+        let Some(tid) = tid else {
+            crate::log::kernel_msg(4, "set_user_nice: the task is not a host thread's; its nice value is unchanged");
+            return;
+        };
+        // SAFETY: setpriority on one of this process's threads.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) };
+        let prio = 120 + nice;
+        for off in [crate::layout::task_struct::static_prio, crate::layout::task_struct::normal_prio, crate::layout::task_struct::prio] {
+            // SAFETY: int fields of one of the host's task_structs.
+            unsafe { ((task + off) as *mut i32).write_volatile(prio) };
+        }
     }
 }
