@@ -137,3 +137,25 @@ fn fortified_overflows_end_the_call() {
         assert!(!log.iter().any(|l| l.starts_with("libmm: memcpy returned") || l.starts_with("libmm: strscpy returned")));
     }
 }
+
+#[test]
+fn idr_ida_once_random_crc() {
+    if !ready() {
+        return;
+    }
+    let (r, log) = run(0);
+    assert_eq!(r, Ok(()), "{log:#?}");
+    // idr_alloc: lowest free id; -ENOSPC when [5,6) is taken; -EINVAL for start < 0;
+    // idr_for_each sums 0+5; idr_get_next from 1 finds 5; cyclic from cursor 0 takes 1, cursor 2;
+    // idr_is_empty (inline, reads the struct) false then true.
+    assert_eq!(
+        line(&log, "libmm: idr "),
+        "libmm: idr a=0 b=5 c=-28 d=-22 find=2000 sum=5 next=5:2000 cyclic=1 cursor=2 remove=1000 empty=0,1"
+    );
+    assert_eq!(line(&log, "libmm: ida "), "libmm: ida 0 3 -28 0 empty=0,1");
+    // DO_ONCE ran once; CRC check values of "123456789": CRC-32, CRC-32C, CRC-32/BZIP2
+    assert_eq!(
+        line(&log, "libmm: misc "),
+        "libmm: misc once=1 random_differ=1 crc32=cbf43926 crc32c=e3069283 crc32be=fc891918 sqrt=1000,9 gcd=6"
+    );
+}

@@ -18,6 +18,13 @@
 #include <linux/list.h>
 #include <linux/kstrtox.h>
 #include <linux/scatterlist.h>
+#include <linux/idr.h>
+#include <linux/once.h>
+#include <linux/random.h>
+#include <linux/crc32.h>
+#include <linux/crc32c.h>
+#include <linux/gcd.h>
+#include <linux/math.h>
 
 static int mode;
 module_param(mode, int, 0444);
@@ -185,6 +192,70 @@ static int mm_checks(void)
 	return 0;
 }
 
+static DEFINE_IDR(test_idr);
+static DEFINE_IDA(test_ida);
+static int once_calls;
+
+static int idr_cb(int id, void *p, void *data)
+{
+	*(int *)data += id;
+	return 0;
+}
+
+static void once_fn(void)
+{
+	once_calls++;
+}
+
+static void idr_checks(void)
+{
+	int a, b, c, d, e, sum = 0, next = 1, x, y, z, w, empty1, empty2;
+	void *p, *q, *r;
+
+	a = idr_alloc(&test_idr, (void *)0x1000, 0, 0, GFP_KERNEL);
+	b = idr_alloc(&test_idr, (void *)0x2000, 5, 10, GFP_KERNEL);
+	c = idr_alloc(&test_idr, (void *)0x3000, 5, 6, GFP_KERNEL);
+	d = idr_alloc(&test_idr, NULL, -1, 0, GFP_KERNEL);
+	p = idr_find(&test_idr, 5);
+	idr_for_each(&test_idr, idr_cb, &sum);
+	q = idr_get_next(&test_idr, &next);
+	e = idr_alloc_cyclic(&test_idr, (void *)0x4000, 0, 0, GFP_KERNEL);
+	r = idr_remove(&test_idr, 0);
+	empty1 = idr_is_empty(&test_idr);
+	idr_remove(&test_idr, 5);
+	idr_remove(&test_idr, 1);
+	empty2 = idr_is_empty(&test_idr);
+	pr_info("libmm: idr a=%d b=%d c=%d d=%d find=%lx sum=%d next=%d:%lx cyclic=%d cursor=%u remove=%lx empty=%d,%d\n",
+		a, b, c, d, (unsigned long)p, sum, next, (unsigned long)q, e, idr_get_cursor(&test_idr),
+		(unsigned long)r, empty1, empty2);
+	idr_destroy(&test_idr);
+
+	x = ida_alloc(&test_ida, GFP_KERNEL);
+	y = ida_alloc_min(&test_ida, 3, GFP_KERNEL);
+	z = ida_alloc_range(&test_ida, 0, 0, GFP_KERNEL);
+	ida_free(&test_ida, 0);
+	w = ida_alloc(&test_ida, GFP_KERNEL);
+	empty1 = ida_is_empty(&test_ida);
+	ida_destroy(&test_ida);
+	pr_info("libmm: ida %d %d %d %d empty=%d,%d\n", x, y, z, w, empty1, ida_is_empty(&test_ida));
+}
+
+static void misc_checks(void)
+{
+	u8 r1[16], r2[16];
+	static const u8 check[] = "123456789";
+
+	int i;
+
+	for (i = 0; i < 3; i++)
+		DO_ONCE(once_fn); /* one site: runs once */
+	get_random_bytes(r1, sizeof(r1));
+	get_random_bytes(r2, sizeof(r2));
+	pr_info("libmm: misc once=%d random_differ=%d crc32=%08x crc32c=%08x crc32be=%08x sqrt=%lu,%lu gcd=%lu\n",
+		once_calls, memcmp(r1, r2, sizeof(r1)) != 0, crc32_le(~0, check, 9) ^ ~0, __crc32c_le(~0, check, 9) ^ ~0,
+		crc32_be(~0, check, 9) ^ ~0, int_sqrt(1000000), int_sqrt(99), gcd(12, 18));
+}
+
 static LIST_HEAD(head);
 struct item {
 	struct list_head node;
@@ -232,6 +303,8 @@ static int __init libmm_init(void)
 	kstrto_checks();
 	string_checks();
 	sort_bitmap_checks();
+	idr_checks();
+	misc_checks();
 	return mm_checks();
 }
 

@@ -13,3 +13,8 @@ pub mod string;
 mod string_helpers;
 mod textsearch;
 mod scatterlist;
+mod idr;
+mod crc32;
+mod math;
+mod once;
+mod random;
