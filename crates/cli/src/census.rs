@@ -95,9 +95,40 @@ fn modprobe(name: &str, remove: bool, quiet: bool) -> (i32, Option<i32>) {
 }
 
 /// `request_module()` from module code: the usermode helper's
-/// `modprobe -q NAME`, in process; its wait status.
-fn request_module(name: &str, _wait: bool) -> i32 {
-    modprobe(name, false, true).0 << 8
+/// `modprobe -q NAME`, in process; its wait status. `request_module_nowait`
+/// (wait false) runs it on its own thread and returns 0 at once, as Linux
+/// queues the helper: the requesting init usually finishes first (a module
+/// that requests modules depending on itself would otherwise deadlock).
+fn request_module(name: &str, wait: bool) -> i32 {
+    if wait {
+        return modprobe(name, false, true).0 << 8;
+    }
+    let name = name.to_string();
+    match std::thread::Builder::new().name("modprobe".into()).spawn(move || {
+        modprobe(&name, false, true);
+    }) {
+        Ok(h) => {
+            ASYNC.lock().unwrap_or_else(|e| e.into_inner()).push(h);
+            0
+        }
+        Err(_) => -12, // -ENOMEM: no thread for the helper
+    }
+}
+
+/// The helpers started by `request_module_nowait`.
+static ASYNC: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Waits for every asynchronous helper (and the ones they start).
+fn wait_async() {
+    loop {
+        let hs: Vec<_> = std::mem::take(&mut *ASYNC.lock().unwrap_or_else(|e| e.into_inner()));
+        if hs.is_empty() {
+            break;
+        }
+        for h in hs {
+            let _ = h.join();
+        }
+    }
 }
 
 fn errno_name(e: i32) -> String {
@@ -135,7 +166,10 @@ pub fn classify(insert: (i32, Option<i32>), remove: Option<(i32, Option<i32>)>, 
     }
     if let Some((rc, err)) = remove {
         if rc != 0 {
-            return Outcome { class: "exit-error".into(), detail: err.map_or_else(|| "modprobe".to_string(), errno_name), note };
+            // Without a kernel errno, modprobe refused in user space: kmod
+            // only does so for a module in use (refcount or holders), which
+            // Linux's side reports as EBUSY too.
+            return Outcome { class: "exit-error".into(), detail: err.map_or_else(|| "EBUSY".to_string(), errno_name), note };
         }
     }
     if let Some(l) = first(&|l| l.starts_with("WARNING: ")) {
@@ -160,6 +194,7 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let _ = ONE.set((k, dir.clone()));
     let seq = kabi::log::next_seq();
     let insert = modprobe(name, false, false);
+    wait_async();
     let remove = (insert.0 == 0).then(|| modprobe(name, true, false));
     let log: Vec<String> = kabi::log::records_since(seq).into_iter().map(|r| r.text).collect();
     let o = classify(insert, remove, &log);
@@ -599,6 +634,8 @@ mod tests {
         let o = classify((1, Some(524)), None, &[]);
         assert_eq!(o.detail, "ENOTSUPP");
         let o = classify((0, None), Some((1, Some(16))), &[]);
+        assert_eq!((o.class.as_str(), o.detail.as_str()), ("exit-error", "EBUSY"));
+        let o = classify((0, None), Some((1, None)), &[]);
         assert_eq!((o.class.as_str(), o.detail.as_str()), ("exit-error", "EBUSY"));
         let o = classify((1, Some(14)), None, &log(&["BUG: kernel NULL pointer dereference, address: 0000000000000000"]));
         assert_eq!(o.class, "fault");
