@@ -25,6 +25,7 @@
 #include <linux/crc32c.h>
 #include <linux/gcd.h>
 #include <linux/math.h>
+#include <linux/rbtree_augmented.h>
 
 static int mode;
 module_param(mode, int, 0444);
@@ -256,6 +257,74 @@ static void misc_checks(void)
 		crc32_be(~0, check, 9) ^ ~0, int_sqrt(1000000), int_sqrt(99), gcd(12, 18));
 }
 
+struct rbitem {
+	struct rb_node rb;
+	u32 key;
+};
+static struct rbitem rbitems[200];
+
+/* black height, or -1 when a red node has a red child or heights differ */
+static int rb_check(struct rb_node *n)
+{
+	int l, r;
+
+	if (!n)
+		return 1;
+	if (!rb_is_black(n) && ((n->rb_left && !rb_is_black(n->rb_left)) || (n->rb_right && !rb_is_black(n->rb_right))))
+		return -1;
+	l = rb_check(n->rb_left);
+	r = rb_check(n->rb_right);
+	if (l < 0 || r < 0 || l != r)
+		return -1;
+	return l + rb_is_black(n);
+}
+
+static void rb_insert_key(struct rb_root *root, struct rbitem *it)
+{
+	struct rb_node **p = &root->rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		p = it->key < rb_entry(parent, struct rbitem, rb)->key ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&it->rb, parent, p);
+	rb_insert_color(&it->rb, root);
+}
+
+static void rbtree_checks(void)
+{
+	struct rb_root root = RB_ROOT;
+	struct rb_node *n;
+	u32 seed = 12345, prev;
+	int i, count, sorted, h1, h2, post = 0, back = 0;
+
+	for (i = 0; i < ARRAY_SIZE(rbitems); i++) {
+		seed = seed * 1103515245 + 12345;
+		rbitems[i].key = (seed >> 8) % 1000;
+		rb_insert_key(&root, &rbitems[i]);
+	}
+	h1 = rb_check(root.rb_node);
+	for (i = 0; i < ARRAY_SIZE(rbitems); i += 2)
+		rb_erase(&rbitems[i].rb, &root);
+	h2 = rb_check(root.rb_node);
+	count = 0;
+	sorted = 1;
+	prev = 0;
+	for (n = rb_first(&root); n; n = rb_next(n)) {
+		u32 k = rb_entry(n, struct rbitem, rb)->key;
+
+		if (k < prev)
+			sorted = 0;
+		prev = k;
+		count++;
+	}
+	for (n = rb_last(&root); n; n = rb_prev(n))
+		back++;
+	for (n = rb_first_postorder(&root); n; n = rb_next_postorder(n))
+		post++;
+	pr_info("libmm: rbtree valid=%d,%d count=%d sorted=%d back=%d post=%d\n", h1 > 0, h2 > 0, count, sorted, back, post);
+}
+
 static LIST_HEAD(head);
 struct item {
 	struct list_head node;
@@ -305,6 +374,7 @@ static int __init libmm_init(void)
 	sort_bitmap_checks();
 	idr_checks();
 	misc_checks();
+	rbtree_checks();
 	return mm_checks();
 }
 

@@ -299,3 +299,17 @@ crate::kfn! {
         (rd32(root + xa_l::xa_flags) & (1u32 << shift)) as i32
     }
 }
+
+/// Module memory went away: forget the IDRs and IDAs that lived in it.
+fn purge(start: u64, end: u64) {
+    let mut g = TREES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(trees) = g.as_mut() {
+        let gone: Vec<u64> = trees.keys().copied().filter(|a| (start..end).contains(a)).collect();
+        for a in gone {
+            if let Some(t) = trees.remove(&a) {
+                crate::mm::slab::kfree_addr(t.token);
+            }
+        }
+    }
+}
+crate::purge_on_module_free!(purge);

@@ -18,3 +18,4 @@ mod crc32;
 mod math;
 mod once;
 mod random;
+mod rbtree;
