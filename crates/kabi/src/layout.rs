@@ -7,6 +7,14 @@
 
 #![allow(non_upper_case_globals, dead_code)]
 
+pub mod acpi_bus_type {
+    pub const SIZE: u64 = 0x30;
+    pub const find_companion: u64 = 0x20;
+    pub const list: u64 = 0x0;
+    pub const r#match: u64 = 0x18;
+    pub const name: u64 = 0x10;
+}
+
 pub mod atomic_notifier_head {
     pub const SIZE: u64 = 0x10;
     pub const head: u64 = 0x8;
@@ -52,6 +60,14 @@ pub mod class {
     pub const name: u64 = 0x0;
     pub const owner: u64 = 0x8;
     pub const p: u64 = 0x70;
+}
+
+pub mod class_interface {
+    pub const SIZE: u64 = 0x28;
+    pub const add_dev: u64 = 0x18;
+    pub const class: u64 = 0x10;
+    pub const node: u64 = 0x0;
+    pub const remove_dev: u64 = 0x20;
 }
 
 pub mod completion {
@@ -657,6 +673,8 @@ pub mod spinlock {
 pub mod srcu_notifier_head {
     pub const SIZE: u64 = 0x1b0;
     pub const head: u64 = 0x1a8;
+    pub const mutex: u64 = 0x0;
+    pub const srcu: u64 = 0x20;
 }
 
 pub mod swait_queue {

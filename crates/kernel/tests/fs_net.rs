@@ -14,7 +14,9 @@ const DEBIAN_FILESYSTEMS: &str = "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev
 
 fn value<'a>(log: &'a [String], key: &str) -> &'a str {
     let p = format!("fsnet: {key}=");
-    log.iter().find_map(|l| l.strip_prefix(&p)).unwrap_or_else(|| panic!("no '{p}' line in {log:#?}"))
+    log.iter()
+        .find_map(|l| l.strip_prefix(&p))
+        .unwrap_or_else(|| panic!("no '{p}' line in {log:#?}"))
 }
 
 #[test]
@@ -22,7 +24,8 @@ fn fsnet_registrations_behave_as_on_linux() {
     let Some((k, _g)) = kernel() else { return };
     let Some(img) = test_module("fsnet") else { return };
     let seq = kabi::log::next_seq();
-    k.finit_module(&img, "", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    k.finit_module(&img, "", 0)
+        .unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
     let log = log_since(seq);
     assert!(log.iter().any(|l| l == "fsnet: loaded"), "{log:#?}");
 
@@ -38,13 +41,20 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert_eq!(value(&log, "debugfs_initialized"), "1");
     assert_eq!(value(&log, "debugfs_create_dir_err"), "0");
     assert_eq!(value(&log, "debugfs_create_dir_dup"), "-17");
-    assert!(log.iter().any(|l| l == "debugfs: Directory 'fsnet' with parent '/' already present!"), "{log:#?}");
+    assert!(
+        log.iter()
+            .any(|l| l == "debugfs: Directory 'fsnet' with parent '/' already present!"),
+        "{log:#?}"
+    );
     assert_eq!(value(&log, "debugfs_create_dir_builtin"), "-17");
     assert_eq!(value(&log, "debugfs_create_file_err"), "0");
     assert_eq!(value(&log, "debugfs_create_file_slash"), "-13");
     assert_eq!(value(&log, "debugfs_create_in_removed"), "-2");
     let d = "/sys/kernel/debug/fsnet";
-    assert_eq!(k.list_view(d).unwrap(), ["atomic", "blob", "flag", "hex", "small", "state", "value"]);
+    assert_eq!(
+        k.list_view(d).unwrap(),
+        ["atomic", "blob", "flag", "hex", "small", "state", "value"]
+    );
     assert_eq!(k.read_view(&format!("{d}/value")).unwrap(), b"12345\n");
     assert_eq!(k.read_view(&format!("{d}/hex")).unwrap(), b"0x0000beef\n");
     assert_eq!(k.read_view(&format!("{d}/flag")).unwrap(), b"Y\n");
@@ -52,7 +62,10 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert_eq!(k.read_view(&format!("{d}/atomic")).unwrap(), b"-3\n");
     assert_eq!(k.read_view(&format!("{d}/blob")).unwrap(), b"blob!");
     let state = String::from_utf8(k.read_view(&format!("{d}/state")).unwrap()).unwrap();
-    assert!(state.contains("fsnet's file_operations") && state.contains("does not model"), "{state}");
+    assert!(
+        state.contains("fsnet's file_operations") && state.contains("does not model"),
+        "{state}"
+    );
     // the variable is read when the file is read
     let var = k.lookup_symbol("fsnet_u32");
     if let Some(addr) = var {
@@ -62,7 +75,13 @@ fn fsnet_registrations_behave_as_on_linux() {
     }
 
     // procfs
-    for key in ["proc_create", "proc_mkdir", "proc_create_in_dir", "proc_create_net", "proc_mkdir_driver"] {
+    for key in [
+        "proc_create",
+        "proc_mkdir",
+        "proc_create_in_dir",
+        "proc_create_net",
+        "proc_mkdir_driver",
+    ] {
         assert_eq!(value(&log, key), "1", "{key}");
     }
     assert!(k.read_view("/proc/fsnet").unwrap().starts_with(b"modhost: "));
@@ -85,7 +104,11 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert_eq!(value(&log, "sock_register"), "0");
     assert_eq!(value(&log, "sock_register_again"), "-17");
     assert_eq!(value(&log, "sock_register_inet"), "-17");
-    assert_eq!(log.iter().filter(|l| *l == "NET: Registered PF_KCM protocol family").count(), 2, "{log:#?}");
+    assert_eq!(
+        log.iter().filter(|l| *l == "NET: Registered PF_KCM protocol family").count(),
+        2,
+        "{log:#?}"
+    );
     assert!(log.iter().any(|l| l == "NET: Registered PF_INET protocol family"));
 
     // rtnl
@@ -105,6 +128,28 @@ fn fsnet_registrations_behave_as_on_linux() {
         "Type Device      Function\n0800          ip_rcv\n88b5          fsnet_rcv [fsnet]\n0806          arp_rcv\n86dd          ipv6_rcv\n"
     );
 
+    // protocol tables, congestion control, qdiscs, connector, protos
+    assert_eq!(value(&log, "inet_add_protocol"), "0");
+    assert_eq!(value(&log, "inet_add_protocol_again"), "-1");
+    assert_eq!(value(&log, "inet_add_protocol_tcp"), "-1");
+    assert_eq!(value(&log, "inet6_add_protocol_frag"), "-1");
+    assert_eq!(value(&log, "tcp_register_congestion_control"), "0 key_ok=1");
+    assert_eq!(value(&log, "tcp_register_congestion_control_bad"), "-22");
+    assert!(log.iter().any(|l| l == "fsnetbad does not implement required ops"));
+    assert_eq!(
+        k.read_view("/proc/sys/net/ipv4/tcp_available_congestion_control").unwrap(),
+        b"reno cubic fsnetcc\n"
+    );
+    assert_eq!(value(&log, "register_qdisc"), "0 filled=1");
+    assert_eq!(value(&log, "register_qdisc_pfifo"), "-17");
+    assert_eq!(value(&log, "cn_add_callback"), "0");
+    assert_eq!(value(&log, "cn_add_callback_proc"), "-22");
+    assert_eq!(
+        k.read_view("/proc/net/connector").unwrap(),
+        b"Name            ID\ncn_proc         1:1\nfsnet_cn        1911:1\n"
+    );
+    assert_eq!(value(&log, "proto_register"), "0 inuse_idx=17");
+
     // exit undoes everything
     let seq = kabi::log::next_seq();
     k.delete_module("fsnet", 0).unwrap();
@@ -113,10 +158,24 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert_eq!(value(&log, "pernet_exit net_is_init_net"), "1 magic=0xf5e7");
     assert_eq!(value(&log, "exit_calls"), "1");
     assert_eq!(value(&log, "unregister_netdevice_notifier"), "0");
+    assert_eq!(value(&log, "inet_del_protocol"), "0");
+    assert_eq!(value(&log, "inet_del_protocol_again"), "-1");
+    assert_eq!(
+        k.read_view("/proc/sys/net/ipv4/tcp_available_congestion_control").unwrap(),
+        b"reno cubic\n"
+    );
+    assert_eq!(
+        k.read_view("/proc/net/connector").unwrap(),
+        b"Name            ID\ncn_proc         1:1\n"
+    );
+    assert!(!kabi::net::sched::sch_api::qdisc_ids().contains(&"fsnetq".to_string()));
     assert_eq!(value(&log, "unregister_filesystem"), "0");
     assert_eq!(value(&log, "unregister_filesystem_again"), "-22");
     assert!(log.iter().any(|l| l == "NET: Unregistered PF_KCM protocol family"));
-    assert_eq!(String::from_utf8(k.read_view("/proc/filesystems").unwrap()).unwrap(), DEBIAN_FILESYSTEMS);
+    assert_eq!(
+        String::from_utf8(k.read_view("/proc/filesystems").unwrap()).unwrap(),
+        DEBIAN_FILESYSTEMS
+    );
     assert!(k.read_view("/sys/kernel/debug/fsnet/value").is_err());
     assert!(k.list_view("/sys/kernel/debug/fsnet").is_err());
     assert!(k.read_view("/proc/fsnet").is_err());
@@ -124,7 +183,9 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert!(k.list_view("/proc/fsnet_dir").is_err());
     assert!(kabi::fs::nls::charsets().is_empty());
     assert!(kabi::net::core::rtnetlink::link_kinds().is_empty());
-    assert!(!String::from_utf8(k.read_view("/proc/net/ptype").unwrap()).unwrap().contains("fsnet"));
+    assert!(!String::from_utf8(k.read_view("/proc/net/ptype").unwrap())
+        .unwrap()
+        .contains("fsnet"));
 
     // a second load works the same (nothing left behind)
     let seq = kabi::log::next_seq();

@@ -17,6 +17,11 @@
 #include <net/netns/generic.h>
 #include <net/rtnetlink.h>
 #include <net/sock.h>
+#include <net/protocol.h>
+#include <net/tcp.h>
+#include <net/sch_generic.h>
+#include <net/pkt_sched.h>
+#include <linux/connector.h>
 
 static struct dentry *fsnet_dir;
 static u32 fsnet_u32 = 12345;
@@ -193,6 +198,63 @@ static struct nls_table fsnet_nls = {
 
 static struct proc_dir_entry *fsnet_proc_dir;
 
+static int fsnet_proto_rcv(struct sk_buff *skb)
+{
+	return 0;
+}
+static const struct net_protocol fsnet_protocol = {
+	.handler = fsnet_proto_rcv,
+};
+
+static int fsnet_proto6_rcv(struct sk_buff *skb)
+{
+	return 0;
+}
+static const struct inet6_protocol fsnet_protocol6 = {
+	.handler = fsnet_proto6_rcv,
+};
+
+static u32 fsnet_ssthresh(struct sock *sk)
+{
+	return 2;
+}
+static void fsnet_cong_avoid(struct sock *sk, u32 ack, u32 acked)
+{
+}
+static u32 fsnet_undo_cwnd(struct sock *sk)
+{
+	return 2;
+}
+static struct tcp_congestion_ops fsnet_cc = {
+	.ssthresh = fsnet_ssthresh,
+	.cong_avoid = fsnet_cong_avoid,
+	.undo_cwnd = fsnet_undo_cwnd,
+	.name = "fsnetcc",
+	.owner = THIS_MODULE,
+};
+static struct tcp_congestion_ops fsnet_cc_bad = {
+	.ssthresh = fsnet_ssthresh,
+	.name = "fsnetbad",
+	.owner = THIS_MODULE,
+};
+
+static struct Qdisc_ops fsnet_qdisc = {
+	.id = "fsnetq",
+	.owner = THIS_MODULE,
+};
+
+static struct cb_id fsnet_cb_id = { .idx = 0x777, .val = 1 };
+static struct cb_id fsnet_cb_proc = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC };
+static void fsnet_cn(struct cn_msg *msg, struct netlink_skb_parms *nsp)
+{
+}
+
+static struct proto fsnet_proto = {
+	.name = "FSNET",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct sock),
+};
+
 static int __init fsnet_init(void)
 {
 	struct dentry *d;
@@ -257,12 +319,34 @@ static int __init fsnet_init(void)
 
 	pr_info("fsnet: register_netdevice_notifier=%d\n", register_netdevice_notifier(&fsnet_nb));
 	dev_add_pack(&fsnet_ptype);
+
+	pr_info("fsnet: inet_add_protocol=%d\n", inet_add_protocol(&fsnet_protocol, 253));
+	pr_info("fsnet: inet_add_protocol_again=%d\n", inet_add_protocol(&fsnet_protocol, 253));
+	pr_info("fsnet: inet_add_protocol_tcp=%d\n", inet_add_protocol(&fsnet_protocol, IPPROTO_TCP));
+	pr_info("fsnet: inet6_add_protocol_frag=%d\n", inet6_add_protocol(&fsnet_protocol6, IPPROTO_FRAGMENT));
+	r = tcp_register_congestion_control(&fsnet_cc);
+	pr_info("fsnet: tcp_register_congestion_control=%d key_ok=%d\n", r, fsnet_cc.key != 0);
+	pr_info("fsnet: tcp_register_congestion_control_bad=%d\n", tcp_register_congestion_control(&fsnet_cc_bad));
+	r = register_qdisc(&fsnet_qdisc);
+	pr_info("fsnet: register_qdisc=%d filled=%d\n", r,
+		fsnet_qdisc.enqueue && fsnet_qdisc.dequeue && fsnet_qdisc.peek == fsnet_qdisc.dequeue);
+	pr_info("fsnet: register_qdisc_pfifo=%d\n", register_qdisc(&(struct Qdisc_ops){ .id = "pfifo" }));
+	pr_info("fsnet: cn_add_callback=%d\n", cn_add_callback(&fsnet_cb_id, "fsnet_cn", fsnet_cn));
+	pr_info("fsnet: cn_add_callback_proc=%d\n", cn_add_callback(&fsnet_cb_proc, "fsnet_proc", fsnet_cn));
+	r = proto_register(&fsnet_proto, 0);
+	pr_info("fsnet: proto_register=%d inuse_idx=%u\n", r, fsnet_proto.inuse_idx);
 	pr_info("fsnet: loaded\n");
 	return 0;
 }
 
 static void __exit fsnet_exit(void)
 {
+	proto_unregister(&fsnet_proto);
+	cn_del_callback(&fsnet_cb_id);
+	unregister_qdisc(&fsnet_qdisc);
+	tcp_unregister_congestion_control(&fsnet_cc);
+	pr_info("fsnet: inet_del_protocol=%d\n", inet_del_protocol(&fsnet_protocol, 253));
+	pr_info("fsnet: inet_del_protocol_again=%d\n", inet_del_protocol(&fsnet_protocol, 253));
 	dev_remove_pack(&fsnet_ptype);
 	pr_info("fsnet: unregister_netdevice_notifier=%d\n", unregister_netdevice_notifier(&fsnet_nb));
 	rtnl_link_unregister(&fsnet_link_ops);

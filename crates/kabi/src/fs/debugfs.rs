@@ -130,7 +130,17 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
         let mut s = State::default();
         let root = new_dentry(b"/", 0, S_IFDIR | 0o700, 0);
         s.root = root;
-        s.by_addr.insert(root, Entry { path: MOUNT.into(), name: b"/".to_vec(), parent: root, dir: true, alive: true, refs: vec![] });
+        s.by_addr.insert(
+            root,
+            Entry {
+                path: MOUNT.into(),
+                name: b"/".to_vec(),
+                parent: root,
+                dir: true,
+                alive: true,
+                refs: vec![],
+            },
+        );
         s.by_path.insert(MOUNT.into(), root);
         for &(name, dir) in BUILTIN {
             let mode = if dir { S_IFDIR | 0o755 } else { S_IFREG | 0o444 };
@@ -139,7 +149,17 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
             if dir {
                 kernfs::add_dir(&path);
             }
-            s.by_addr.insert(d, Entry { path: path.clone(), name: name.as_bytes().to_vec(), parent: root, dir, alive: true, refs: vec![] });
+            s.by_addr.insert(
+                d,
+                Entry {
+                    path: path.clone(),
+                    name: name.as_bytes().to_vec(),
+                    parent: root,
+                    dir,
+                    alive: true,
+                    refs: vec![],
+                },
+            );
             s.by_path.insert(path, d);
         }
         s
@@ -181,7 +201,17 @@ fn create(name_p: u64, parent: u64, mode: u32, data: u64, refs: Vec<u64>) -> Res
         }
         let d = new_dentry(&name, parent, mode, data);
         let dir = mode & S_IFMT == S_IFDIR;
-        s.by_addr.insert(d, Entry { path: path.clone(), name: name.clone(), parent, dir, alive: true, refs });
+        s.by_addr.insert(
+            d,
+            Entry {
+                path: path.clone(),
+                name: name.clone(),
+                parent,
+                dir,
+                alive: true,
+                refs,
+            },
+        );
         s.by_path.insert(path.clone(), d);
         Ok((d, path))
     });
@@ -276,7 +306,13 @@ fn format(ty: Ty, p: u64) -> Vec<u8> {
             Ty::X32 => format!("0x{:08x}\n", (p as *const u32).read_unaligned()).into_bytes(),
             Ty::X64 => format!("0x{:016x}\n", (p as *const u64).read_unaligned()).into_bytes(),
             Ty::Atomic => format!("{}\n", (p as *const i32).read_volatile()).into_bytes(),
-            Ty::Bool => if *(p as *const u8) != 0 { b"Y\n".to_vec() } else { b"N\n".to_vec() },
+            Ty::Bool => {
+                if *(p as *const u8) != 0 {
+                    b"Y\n".to_vec()
+                } else {
+                    b"N\n".to_vec()
+                }
+            }
             Ty::Str => {
                 let s = get64(p);
                 let mut v = cbytes(s);
@@ -409,7 +445,12 @@ fn remove_locked(s: &mut State, d: u64) {
     let prefix = format!("{}/", e.path);
     let path = e.path.clone();
     kernfs::remove(&path);
-    let under: Vec<String> = s.by_path.keys().filter(|p| p.starts_with(&prefix) || **p == path).cloned().collect();
+    let under: Vec<String> = s
+        .by_path
+        .keys()
+        .filter(|p| p.starts_with(&prefix) || **p == path)
+        .cloned()
+        .collect();
     for p in under {
         if let Some(a) = s.by_path.remove(&p) {
             if let Some(e) = s.by_addr.get_mut(&a) {
@@ -470,7 +511,12 @@ pub fn dentry_path(d: u64) -> Option<String> {
 fn purge(start: u64, end: u64) {
     let mut g = STATE.lock().unwrap_or_else(|e| e.into_inner());
     let Some(s) = g.as_mut() else { return };
-    let gone: Vec<u64> = s.by_addr.iter().filter(|(_, e)| e.alive && e.refs.iter().any(|&r| r >= start && r < end)).map(|(&d, _)| d).collect();
+    let gone: Vec<u64> = s
+        .by_addr
+        .iter()
+        .filter(|(_, e)| e.alive && e.refs.iter().any(|&r| r >= start && r < end))
+        .map(|(&d, _)| d)
+        .collect();
     for d in gone {
         remove_locked(s, d);
     }

@@ -67,7 +67,9 @@ fn requires_dev(fs: &Fs) -> bool {
     match fs {
         Fs::Builtin(_, d) => *d,
         // SAFETY: as above; fs_flags is an int.
-        Fs::Module(p) => (unsafe { ((p + l::fs_flags) as *const i32).read_unaligned() }) as u64 & crate::layout::fs_consts::FS_REQUIRES_DEV != 0,
+        Fs::Module(p) => {
+            (unsafe { ((p + l::fs_flags) as *const i32).read_unaligned() }) as u64 & crate::layout::fs_consts::FS_REQUIRES_DEV != 0
+        }
     }
 }
 
@@ -141,7 +143,10 @@ fn unlink(list: &mut Vec<Fs>, i: usize) {
 /// Sets every module entry's `next` to the entry after it (NULL for the
 /// last), skipping objects in `[start, end)` (memory being freed).
 fn relink(list: &[Fs], start: u64, end: u64) {
-    let mods: Vec<u64> = list.iter().filter_map(|f| if let Fs::Module(p) = f { Some(*p) } else { None }).collect();
+    let mods: Vec<u64> = list
+        .iter()
+        .filter_map(|f| if let Fs::Module(p) = f { Some(*p) } else { None })
+        .collect();
     for (i, &p) in mods.iter().enumerate() {
         if p >= start && p < end {
             continue;

@@ -170,7 +170,18 @@ fn add(s: &mut State, parent: u64, name: &str, dir: bool, builtin: bool, data: u
     let ppath = s.pdes.get(&parent).map(|p| p.path.clone()).unwrap_or_else(|| "/proc".into());
     let path = format!("{ppath}/{name}");
     let pde = zalloc(PDE_SIZE);
-    s.pdes.insert(pde, Pde { path: path.clone(), name: name.into(), parent, dir, data, builtin, refs });
+    s.pdes.insert(
+        pde,
+        Pde {
+            path: path.clone(),
+            name: name.into(),
+            parent,
+            dir,
+            data,
+            builtin,
+            refs,
+        },
+    );
     s.by_path.insert(path, pde);
     pde
 }
@@ -181,7 +192,18 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
         let mut s = State::default();
         let root = zalloc(PDE_SIZE);
         s.root = root;
-        s.pdes.insert(root, Pde { path: "/proc".into(), name: "/proc".into(), parent: root, dir: true, data: 0, builtin: true, refs: vec![] });
+        s.pdes.insert(
+            root,
+            Pde {
+                path: "/proc".into(),
+                name: "/proc".into(),
+                parent: root,
+                dir: true,
+                data: 0,
+                builtin: true,
+                refs: vec![],
+            },
+        );
         s.by_path.insert("/proc".into(), root);
         for &(n, d) in ROOT {
             add(&mut s, root, n, d, true, 0, vec![]);
@@ -239,7 +261,11 @@ fn create(name_p: u64, parent: u64, mode: u32, data: u64, refs: Vec<u64>) -> u64
             warn(&format!("name '{last}'"));
             return 0;
         }
-        if dir == s.root && last.bytes().all(|c| c.is_ascii_digit()) && !(last.starts_with('0') && last.len() > 1) && last.parse::<u32>().is_ok_and(|v| v != u32::MAX) {
+        if dir == s.root
+            && last.bytes().all(|c| c.is_ascii_digit())
+            && !(last.starts_with('0') && last.len() > 1)
+            && last.parse::<u32>().is_ok_and(|v| v != u32::MAX)
+        {
             warn(&format!("create '/proc/{last}' by hand"));
             return 0;
         }
@@ -255,7 +281,11 @@ fn create(name_p: u64, parent: u64, mode: u32, data: u64, refs: Vec<u64>) -> u64
         if is_dir {
             kernfs::add_dir(&path);
         } else {
-            let owner = refs.first().and_then(|&r| crate::symbolize(r)).and_then(|x| x.3).unwrap_or_else(|| "the module".into());
+            let owner = refs
+                .first()
+                .and_then(|&r| crate::symbolize(r))
+                .and_then(|x| x.3)
+                .unwrap_or_else(|| "the module".into());
             kernfs::add_text(
                 &path,
                 format!("modhost: reading this /proc file calls {owner}'s proc_ops/seq_file code, which the host kernel does not model\n"),
@@ -346,7 +376,12 @@ fn remove_tree(s: &mut State, pde: u64) {
     let path = p.path.clone();
     let prefix = format!("{path}/");
     kernfs::remove(&path);
-    let gone: Vec<String> = s.by_path.keys().filter(|k| **k == path || k.starts_with(&prefix)).cloned().collect();
+    let gone: Vec<String> = s
+        .by_path
+        .keys()
+        .filter(|k| **k == path || k.starts_with(&prefix))
+        .cloned()
+        .collect();
     for k in gone {
         if let Some(a) = s.by_path.remove(&k) {
             s.pdes.remove(&a);
@@ -430,7 +465,12 @@ pub fn pde_data_of(de: u64) -> Option<u64> {
 fn purge(start: u64, end: u64) {
     let mut g = STATE.lock().unwrap_or_else(|e| e.into_inner());
     let Some(s) = g.as_mut() else { return };
-    let gone: Vec<u64> = s.pdes.iter().filter(|(_, p)| p.refs.iter().any(|&r| r >= start && r < end)).map(|(&a, _)| a).collect();
+    let gone: Vec<u64> = s
+        .pdes
+        .iter()
+        .filter(|(_, p)| p.refs.iter().any(|&r| r >= start && r < end))
+        .map(|(&a, _)| a)
+        .collect();
     for a in gone {
         remove_tree(s, a);
     }

@@ -1,6 +1,11 @@
 //! net/: networking registration.
 
+pub mod connector;
 pub mod core;
 pub mod ethtool;
+pub mod ipv4;
+pub mod ipv6;
 pub(crate) mod list;
+pub(crate) mod protocols;
+pub mod sched;
 pub mod socket;

@@ -141,10 +141,14 @@ fn proc_ptype() -> Vec<u8> {
         }
         out.push_str(&format!(" {:<8} {func}\n", ""));
     };
-    let sym = |f: u64| crate::symbolize(f).map(|s| match s.3 {
-        Some(m) => format!("{} [{m}]", s.0),
-        None => s.0,
-    }).unwrap_or_else(|| format!("{f:#x}"));
+    let sym = |f: u64| {
+        crate::symbolize(f)
+            .map(|s| match s.3 {
+                Some(m) => format!("{} [{m}]", s.0),
+                None => s.0,
+            })
+            .unwrap_or_else(|| format!("{f:#x}"))
+    };
     with_ptypes(|p| {
         for &pt in &p.all {
             // SAFETY: a registered packet_type.

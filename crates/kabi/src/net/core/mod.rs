@@ -3,3 +3,4 @@
 pub mod dev;
 pub mod net_namespace;
 pub mod rtnetlink;
+pub mod sock;

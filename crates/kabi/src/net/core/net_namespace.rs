@@ -72,6 +72,8 @@ fn setup_init_net(net: u64, b: &crate::vmlinux::Builder) {
     crate::fs::filesystems::init();
     crate::fs::debugfs::init();
     crate::net::core::dev::init();
+    crate::net::connector::init();
+    crate::net::ipv4::tcp_cong::init();
     let _ = INIT_NET.set(net);
 }
 crate::export_data!("init_net", size crate::layout::net::SIZE, align 64, init = setup_init_net);
@@ -94,7 +96,10 @@ struct State {
     ids: Vec<u64>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { list: Vec::new(), ids: Vec::new() });
+static STATE: Mutex<State> = Mutex::new(State {
+    list: Vec::new(),
+    ids: Vec::new(),
+});
 
 fn pernet_head() -> u64 {
     static H: OnceLock<u64> = OnceLock::new();
@@ -234,7 +239,11 @@ fn register(ops: u64, device: bool) -> i32 {
             None
         };
         // subsystems go before the first device
-        let at = if device { s.list.len() } else { s.list.iter().position(|o| o.device).unwrap_or(s.list.len()) };
+        let at = if device {
+            s.list.len()
+        } else {
+            s.list.iter().position(|o| o.device).unwrap_or(s.list.len())
+        };
         s.list.insert(at, Ops { ops, device, id });
         relink(&s, 0, 0);
         id
@@ -256,7 +265,9 @@ fn register(ops: u64, device: bool) -> i32 {
 fn unregister(ops: u64) {
     let id = {
         let mut s = STATE.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(i) = s.list.iter().position(|o| o.ops == ops) else { return };
+        let Some(i) = s.list.iter().position(|o| o.ops == ops) else {
+            return;
+        };
         let o = s.list.remove(i);
         list::poison(ops + o_l::list);
         relink(&s, 0, 0);

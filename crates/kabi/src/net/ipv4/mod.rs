@@ -1,0 +1,4 @@
+//! net/ipv4.
+
+pub mod protocol;
+pub mod tcp_cong;
