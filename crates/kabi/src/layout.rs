@@ -347,6 +347,18 @@ pub mod list_head {
     pub const prev: u64 = 0x8;
 }
 
+pub mod mempool_s {
+    pub const SIZE: u64 = 0x48;
+    pub const alloc: u64 = 0x20;
+    pub const curr_nr: u64 = 0x8;
+    pub const elements: u64 = 0x10;
+    pub const free: u64 = 0x28;
+    pub const lock: u64 = 0x0;
+    pub const min_nr: u64 = 0x4;
+    pub const pool_data: u64 = 0x18;
+    pub const wait: u64 = 0x30;
+}
+
 pub mod miscdevice {
     pub const SIZE: u64 = 0x50;
     pub const fops: u64 = 0x10;

@@ -183,6 +183,39 @@ fn kcore_kthreads_notifiers_rwsem() {
     // RCU: the read-side depth, call_rcu + rcu_barrier, and synchronize_rcu
     // waiting for a reader on another CPU (40 ms in its section).
     let r = line("kcore: rcu ");
-    assert_eq!((field(&r, "depth"), field(&r, "after"), field(&r, "cb"), field(&r, "waited")), ("1", "0", "5", "1"), "{r}");
+    assert_eq!(
+        (
+            field(&r, "depth"),
+            field(&r, "after"),
+            field(&r, "cb"),
+            field(&r, "waited")
+        ),
+        ("1", "0", "5", "1"),
+        "{r}"
+    );
+    let l = line("kcore: rwlock ");
+    assert_eq!(
+        (
+            field(&l, "r2"),
+            field(&l, "w_while_r"),
+            field(&l, "w"),
+            field(&l, "r_while_w"),
+            field(&l, "w_again")
+        ),
+        ("1", "0", "1", "0", "1"),
+        "{l}"
+    );
+    let u = line("kcore: uid ");
+    assert_eq!(
+        (field(&u, "from"), field(&u, "valid"), field(&u, "munged")),
+        ("1000", "1", "65534"),
+        "{u}"
+    );
+    let s = line("kcore: srcu ");
+    assert_eq!(
+        (field(&s, "cb"), field(&s, "order"), field(&s, "ret")),
+        ("1", "50", "1"),
+        "{s}"
+    );
     k.delete_module("kcore", 0).expect("rmmod kcore");
 }

@@ -14,6 +14,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <asm/cpu_device_id.h>
 #include <asm/processor.h>
 
@@ -87,6 +90,12 @@ static int reader_fn(void *d)
 	return 0;
 }
 static DECLARE_RWSEM(sem);
+static DEFINE_RWLOCK(rwl);
+DEFINE_STATIC_SRCU(kcore_srcu);
+static struct srcu_notifier_head snh;
+static int srcu_cb_ran;
+static struct rcu_head srcu_head;
+static void srcu_cb(struct rcu_head *h) { srcu_cb_ran = 1; }
 
 static int __init kcore_init(void)
 {
@@ -214,6 +223,44 @@ static int __init kcore_init(void)
 		ms = ktime_to_ms(ktime_sub(ktime_get(), t0));
 		kthread_stop(k);
 		pr_info("kcore: rcu depth=%d after=%d cb=%d waited=%d\n", depth, rcu_preempt_depth(), rcu_cb_ran, ms >= 20);
+	}
+
+	{
+		int a, b, c, d, e;
+		kuid_t u = make_kuid(&init_user_ns, 1000);
+
+		read_lock(&rwl);
+		a = read_trylock(&rwl);
+		b = write_trylock(&rwl);
+		read_unlock(&rwl);
+		read_unlock(&rwl);
+		c = write_trylock(&rwl);
+		d = read_trylock(&rwl);
+		write_unlock(&rwl);
+		e = write_trylock(&rwl);
+		write_unlock(&rwl);
+		pr_info("kcore: rwlock r2=%d w_while_r=%d w=%d r_while_w=%d w_again=%d\n", a, b, c, d, e);
+		pr_info("kcore: uid from=%u valid=%d munged=%u\n", from_kuid(&init_user_ns, u), uid_valid(u),
+			from_kuid_munged(&init_user_ns, INVALID_UID));
+	}
+	{
+		int idx, r;
+
+		idx = srcu_read_lock(&kcore_srcu);
+		srcu_read_unlock(&kcore_srcu, idx);
+		synchronize_srcu(&kcore_srcu);
+		call_srcu(&kcore_srcu, &srcu_head, srcu_cb);
+		srcu_barrier(&kcore_srcu);
+		srcu_init_notifier_head(&snh);
+		norder = 0;
+		srcu_notifier_chain_register(&snh, &nbs[3]);
+		srcu_notifier_chain_register(&snh, &nbs[0]);
+		r = srcu_notifier_call_chain(&snh, 0, NULL);
+		order[norder] = 0;
+		srcu_notifier_chain_unregister(&snh, &nbs[0]);
+		srcu_notifier_chain_unregister(&snh, &nbs[3]);
+		cleanup_srcu_struct(&snh.srcu);
+		pr_info("kcore: srcu cb=%d order=%s ret=%x\n", srcu_cb_ran, order, r);
 	}
 
 	t0 = ktime_get();

@@ -12,5 +12,7 @@ pub mod params;
 pub mod printk;
 pub mod rcu;
 pub mod sched;
+pub mod srcu;
 pub mod time;
+pub mod user_namespace;
 pub mod workqueue;

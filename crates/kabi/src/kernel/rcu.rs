@@ -54,8 +54,17 @@ crate::kfn! {
 }
 
 fn preempt_count(cpu: usize) -> u32 {
-    let Some(v) = crate::vmlinux::get() else { return 0 };
-    let (Some(base), Some(off)) = (v.cpu_base(cpu), v.percpu_spec().symbols.iter().find(|(n, _)| n == "__preempt_count").map(|(_, o)| *o)) else {
+    let Some(v) = crate::vmlinux::get() else {
+        return 0;
+    };
+    let (Some(base), Some(off)) = (
+        v.cpu_base(cpu),
+        v.percpu_spec()
+            .symbols
+            .iter()
+            .find(|(n, _)| n == "__preempt_count")
+            .map(|(_, o)| *o),
+    ) else {
         return 0;
     };
     // SAFETY: the 32-bit __preempt_count of CPU `cpu`'s per-CPU block.
@@ -78,7 +87,10 @@ pub fn grace_period() {
         }
         let mut g = crate::kernel::sched::sched_lock();
         while !quiescent(cpu) && EXITS[cpu].load(Ordering::SeqCst) == start[cpu] {
-            g = crate::kernel::sched::WAKE.wait_timeout(g, Duration::from_millis(1)).unwrap_or_else(|e| e.into_inner()).0;
+            g = crate::kernel::sched::WAKE
+                .wait_timeout(g, Duration::from_millis(1))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 }
@@ -98,6 +110,8 @@ enum Cb {
     Free(u64),
     /// A callback whose module is gone (it still counts for rcu_barrier).
     Dropped,
+    /// Host work to run after the grace period (SRCU callbacks).
+    Host(Box<dyn FnOnce() + Send>),
 }
 
 #[derive(Default)]
@@ -111,6 +125,12 @@ struct Queue {
 static Q: Mutex<Option<Queue>> = Mutex::new(None);
 static CV: Condvar = Condvar::new();
 
+/// Runs `f` on the RCU thread after a grace period (ordered with call_rcu
+/// callbacks, waited for by rcu_barrier).
+pub(crate) fn after_grace_period(f: Box<dyn FnOnce() + Send>) {
+    enqueue(Cb::Host(f));
+}
+
 fn enqueue(cb: Cb) {
     let spawn = {
         let mut g = Q.lock().unwrap_or_else(|e| e.into_inner());
@@ -123,7 +143,12 @@ fn enqueue(cb: Cb) {
         spawn
     };
     CV.notify_all();
-    if spawn && std::thread::Builder::new().name("rcu".into()).spawn(rcu_thread).is_err() {
+    if spawn
+        && std::thread::Builder::new()
+            .name("rcu".into())
+            .spawn(rcu_thread)
+            .is_err()
+    {
         if let Some(q) = Q.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             q.thread = false;
         }
@@ -157,6 +182,7 @@ fn rcu_thread() {
                 }
                 Cb::Free(p) => kvfree(p),
                 Cb::Dropped => {}
+                Cb::Host(f) => f(),
             }
             let mut g = Q.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(q) = g.as_mut() {

@@ -1,4 +1,5 @@
-//! kernel/locking: mutexes, spinlocks, rw-semaphores, semaphores.
+//! kernel/locking: mutexes, spinlocks, rwlocks, rw-semaphores, semaphores.
 
 pub(crate) mod mutex;
+mod rwlock;
 mod rwsem;
