@@ -241,7 +241,17 @@ pub mod hrtimer {
     pub const is_rel: u64 = 0x39;
     pub const is_soft: u64 = 0x3a;
     pub const node: u64 = 0x0;
+    pub const node_expires: u64 = 0x18;
     pub const state: u64 = 0x38;
+}
+
+pub mod hrtimer_clock_base {
+    pub const SIZE: u64 = 0x40;
+    pub const clockid: u64 = 0xc;
+    pub const get_time: u64 = 0x30;
+    pub const index: u64 = 0x8;
+    pub const offset: u64 = 0x38;
+    pub const running: u64 = 0x18;
 }
 
 pub mod i2c_driver {
@@ -711,6 +721,15 @@ pub mod task_struct {
     pub const rcu_read_lock_nesting: u64 = 0x7f4;
     pub const rcu_read_unlock_special: u64 = 0x7f8;
     pub const static_prio: u64 = 0x70;
+}
+
+pub mod tc_action_ops {
+    pub const act: u64 = 0x38;
+    pub const dump: u64 = 0x40;
+    pub const head: u64 = 0x0;
+    pub const id: u64 = 0x20;
+    pub const init: u64 = 0x58;
+    pub const kind: u64 = 0x10;
 }
 
 pub mod tcp_congestion_ops {

@@ -34,6 +34,15 @@ static struct spi_driver drvtest_spi = { .driver = { .name = "drvtest_spi" } };
 static struct serio_driver drvtest_serio = { .driver = { .name = "drvtest_serio" }, .description = "drvtest serio driver" };
 
 static struct class *drvtest_class;
+static int drvtest_added, drvtest_removed;
+static int drvtest_add_dev(struct device *dev, struct class_interface *intf)
+{
+	pr_info("drvtest: add_dev %s\n", dev_name(dev));
+	drvtest_added++;
+	return 0;
+}
+static void drvtest_remove_dev(struct device *dev, struct class_interface *intf) { drvtest_removed++; }
+static struct class_interface drvtest_intf = { .add_dev = drvtest_add_dev, .remove_dev = drvtest_remove_dev };
 static dev_t drvtest_devt;
 static struct cdev drvtest_cdev;
 static const struct file_operations drvtest_fops = { .owner = THIS_MODULE };
@@ -47,7 +56,7 @@ static int __init drvtest_init(void)
 {
 	int err, bus_dup, drv_dup, probe, chr_dup, plat_dup;
 	struct class *dup;
-	struct device *dev;
+	struct device *dev, *extra;
 
 	err = bus_register(&drvtest_bus);
 	if (err)
@@ -91,6 +100,15 @@ static int __init drvtest_init(void)
 	dev = device_create(drvtest_class, NULL, drvtest_devt, NULL, "drvtest%d", 0);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
+	drvtest_intf.class = drvtest_class;
+	err = class_interface_register(&drvtest_intf);
+	if (err)
+		return err;
+	extra = device_create(drvtest_class, NULL, 0, NULL, "drvtest-extra");
+	if (IS_ERR(extra))
+		return PTR_ERR(extra);
+	device_unregister(extra);
+	pr_info("drvtest: intf added=%d removed=%d\n", drvtest_added, drvtest_removed);
 	drvtest_static_major = register_chrdev(0, "drvtest_static", &drvtest_fops);
 	err = misc_register(&drvtest_misc);
 	if (err)
@@ -120,6 +138,7 @@ static void __exit drvtest_exit(void)
 	misc_deregister(&drvtest_misc);
 	unregister_chrdev(drvtest_static_major, "drvtest_static");
 	device_destroy(drvtest_class, drvtest_devt);
+	class_interface_unregister(&drvtest_intf);
 	cdev_del(&drvtest_cdev);
 	unregister_chrdev_region(drvtest_devt, 2);
 	class_destroy(drvtest_class);

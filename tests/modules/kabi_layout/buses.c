@@ -9,6 +9,7 @@
 #include <linux/input.h>
 #include <linux/miscdevice.h>
 #include <linux/leds.h>
+#include <linux/acpi.h>
 #include "layout.h"
 
 S(pci_driver)
@@ -62,3 +63,8 @@ F(input_handler, legacy_minors)
 F(input_handler, minor)
 F(input_handler, h_list)
 F(input_handler, node)
+S(acpi_bus_type)
+F(acpi_bus_type, list)
+F(acpi_bus_type, name)
+F(acpi_bus_type, match)
+F(acpi_bus_type, find_companion)

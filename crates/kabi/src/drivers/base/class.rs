@@ -157,3 +157,68 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+static INTERFACES: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+
+crate::kfn! {
+    /// `class_interface_register(intf)`: joins its class's interfaces and
+    /// is offered (`add_dev`) each device the class has. -ENODEV without
+    /// an interface or a class.
+    fn class_interface_register(intf: u64) -> i32 {
+        use crate::layout::{class_interface, list_head};
+        if intf == 0 || rd64(intf + class_interface::class) == 0 {
+            return super::ENODEV;
+        }
+        let cls = rd64(intf + class_interface::class);
+        let node = intf + class_interface::node;
+        wr64(node + list_head::next, node);
+        wr64(node + list_head::prev, node);
+        INTERFACES.lock().unwrap_or_else(|e| e.into_inner()).push((cls, intf));
+        let add = rd64(intf + class_interface::add_dev);
+        if add != 0 {
+            for dev in super::core::devices_of(cls) {
+                crate::fault::call_module(add, [dev, intf, 0, 0, 0, 0]);
+            }
+        }
+        0
+    }
+}
+
+crate::kfn! {
+    /// `class_interface_unregister(intf)`: `remove_dev` for each device of
+    /// the class, then the interface leaves the class.
+    fn class_interface_unregister(intf: u64) {
+        use crate::layout::class_interface;
+        if intf == 0 || rd64(intf + class_interface::class) == 0 {
+            return;
+        }
+        let cls = rd64(intf + class_interface::class);
+        let remove = rd64(intf + class_interface::remove_dev);
+        if remove != 0 {
+            for dev in super::core::devices_of(cls) {
+                crate::fault::call_module(remove, [dev, intf, 0, 0, 0, 0]);
+            }
+        }
+        INTERFACES.lock().unwrap_or_else(|e| e.into_inner()).retain(|&(_, i)| i != intf);
+    }
+}
+
+fn purge_interfaces(start: u64, end: u64) {
+    INTERFACES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&(c, i)| !(i >= start && i < end) && !(c >= start && c < end));
+}
+crate::purge_on_module_free!(purge_interfaces);
+
+/// The interfaces of a class (a snapshot): a new device of the class is
+/// offered to each (`add_dev`), a departing one taken back (`remove_dev`).
+pub(crate) fn interfaces_of(cls: u64) -> Vec<u64> {
+    INTERFACES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|&&(c, _)| c == cls)
+        .map(|&(_, i)| i)
+        .collect()
+}

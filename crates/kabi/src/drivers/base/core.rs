@@ -149,6 +149,12 @@ crate::kfn! {
         let Some(i) = d.iter().position(|x| x.addr == dev) else { return };
         let x = d.remove(i);
         drop(d);
+        for intf in super::class::interfaces_of(x.class) {
+            let remove = rd64(intf + crate::layout::class_interface::remove_dev);
+            if remove != 0 {
+                crate::fault::call_module(remove, [dev, intf, 0, 0, 0, 0]);
+            }
+        }
         remove_views(&x);
         free(dev);
     }
@@ -163,4 +169,13 @@ crate::kfn! {
             device_unregister(dev);
         }
     }
+}
+
+/// The devices of a class, in creation order (a snapshot).
+pub(crate) fn devices_of(cls: u64) -> Vec<u64> {
+    devices()
+        .iter()
+        .filter(|x| x.class == cls)
+        .map(|x| x.addr)
+        .collect()
 }
