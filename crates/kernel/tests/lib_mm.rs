@@ -171,3 +171,17 @@ fn rbtree_insert_erase_iterate() {
     // both (checked by the module on the raw nodes), 100 nodes in order both ways.
     assert_eq!(line(&log, "libmm: rbtree "), "libmm: rbtree valid=1,1 count=100 sorted=1 back=100 post=100");
 }
+
+#[test]
+fn mempool_and_uuid() {
+    if !ready() {
+        return;
+    }
+    let (r, log) = run(0);
+    assert_eq!(r, Ok(()), "{log:#?}");
+    // reserve of 2 filled at creation, kept full (fresh allocations first, frees refill it)
+    assert_eq!(line(&log, "libmm: mempool "), "libmm: mempool curr=2,2 min=2 all=1 saturated=1");
+    // guid_parse stores the first three fields little-endian, uuid_parse as written; '_' is -EINVAL;
+    // uuid_gen makes a version 4, variant 10 UUID
+    assert_eq!(line(&log, "libmm: uuid "), "libmm: uuid 0 28732ac1 0 c12a7328 -22 v4 var2");
+}

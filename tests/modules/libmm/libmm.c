@@ -26,6 +26,8 @@
 #include <linux/gcd.h>
 #include <linux/math.h>
 #include <linux/rbtree_augmented.h>
+#include <linux/mempool.h>
+#include <linux/uuid.h>
 
 static int mode;
 module_param(mode, int, 0444);
@@ -325,6 +327,37 @@ static void rbtree_checks(void)
 	pr_info("libmm: rbtree valid=%d,%d count=%d sorted=%d back=%d post=%d\n", h1 > 0, h2 > 0, count, sorted, back, post);
 }
 
+static void pool_uuid_checks(void)
+{
+	mempool_t *pool = mempool_create_kmalloc_pool(2, 64);
+	void *e[3];
+	int i, curr0, curr1;
+	guid_t g;
+	uuid_t u, r;
+	int rg, ru, bad;
+
+	if (!pool) {
+		pr_info("libmm: mempool failed\n");
+		return;
+	}
+	curr0 = pool->curr_nr;
+	for (i = 0; i < 3; i++)
+		e[i] = mempool_alloc(pool, GFP_KERNEL);
+	for (i = 0; i < 3; i++)
+		mempool_free(e[i], pool);
+	curr1 = pool->curr_nr;
+	pr_info("libmm: mempool curr=%d,%d min=%d all=%d saturated=%d\n", curr0, curr1, pool->min_nr,
+		e[0] && e[1] && e[2], pool->curr_nr >= pool->min_nr);
+	mempool_destroy(pool);
+
+	rg = guid_parse("c12a7328-f81f-11d2-ba4b-00a0c93ec93b", &g);
+	ru = uuid_parse("c12a7328-f81f-11d2-ba4b-00a0c93ec93b", &u);
+	bad = uuid_parse("c12a7328-f81f-11d2-ba4b_00a0c93ec93b", &u);
+	uuid_gen(&r);
+	pr_info("libmm: uuid %d %02x%02x%02x%02x %d %02x%02x%02x%02x %d v%d var%x\n", rg, g.b[0], g.b[1], g.b[2], g.b[3],
+		ru, u.b[0], u.b[1], u.b[2], u.b[3], bad, r.b[6] >> 4, r.b[8] >> 6);
+}
+
 static LIST_HEAD(head);
 struct item {
 	struct list_head node;
@@ -375,6 +408,7 @@ static int __init libmm_init(void)
 	idr_checks();
 	misc_checks();
 	rbtree_checks();
+	pool_uuid_checks();
 	return mm_checks();
 }
 

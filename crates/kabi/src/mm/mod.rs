@@ -1,6 +1,7 @@
 //! mm/: memory allocation.
 
 pub mod page_alloc;
+mod mempool;
 mod percpu;
 pub mod slab;
 mod util;
