@@ -20,9 +20,20 @@ pub mod atomic_notifier_head {
     pub const head: u64 = 0x8;
 }
 
+pub mod attribute {
+    pub const SIZE: u64 = 0x10;
+    pub const mode: u64 = 0x8;
+    pub const name: u64 = 0x0;
+}
+
 pub mod blocking_notifier_head {
     pub const SIZE: u64 = 0x30;
     pub const head: u64 = 0x28;
+}
+
+pub mod bus_attribute {
+    pub const show: u64 = 0x10;
+    pub const store: u64 = 0x18;
 }
 
 pub mod bus_type {
@@ -60,6 +71,11 @@ pub mod class {
     pub const name: u64 = 0x0;
     pub const owner: u64 = 0x8;
     pub const p: u64 = 0x70;
+}
+
+pub mod class_attribute {
+    pub const show: u64 = 0x10;
+    pub const store: u64 = 0x18;
 }
 
 pub mod class_interface {
@@ -190,6 +206,11 @@ pub mod device_driver {
     pub const remove: u64 = 0x48;
     pub const shutdown: u64 = 0x50;
     pub const suppress_bind_attrs: u64 = 0x20;
+}
+
+pub mod driver_attribute {
+    pub const show: u64 = 0x10;
+    pub const store: u64 = 0x18;
 }
 
 pub mod file_operations {
@@ -402,6 +423,9 @@ pub mod mm {
     pub const SG_CHAIN: u64 = 0x1;
     pub const SG_END: u64 = 0x2;
     pub const SG_MAX_SINGLE_ALLOC: u64 = 0x80;
+    pub const SHRINKER_MEMCG_AWARE: u64 = 0x4;
+    pub const SHRINKER_NUMA_AWARE: u64 = 0x2;
+    pub const SHRINKER_REGISTERED: u64 = 0x1;
     pub const SLAB_HWCACHE_ALIGN: u64 = 0x2000;
     pub const SLAB_PANIC: u64 = 0x40000;
     pub const SLAB_TYPESAFE_BY_RCU: u64 = 0x80000;
@@ -675,6 +699,14 @@ pub mod sg_table {
     pub const nents: u64 = 0x8;
     pub const orig_nents: u64 = 0xc;
     pub const sgl: u64 = 0x0;
+}
+
+pub mod shrinker {
+    pub const SIZE: u64 = 0x40;
+    pub const flags: u64 = 0x1c;
+    pub const id: u64 = 0x30;
+    pub const list: u64 = 0x20;
+    pub const nr_deferred: u64 = 0x38;
 }
 
 pub mod spi_device_id {

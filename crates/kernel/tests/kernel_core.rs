@@ -117,6 +117,26 @@ fn kcore_runs_on_real_threads_and_sees_this_cpu() {
         "{dl}"
     );
     assert_eq!(field(&line("kcore: msleep20"), "ok"), "1");
+    // An hrtimer that forwards itself twice by 2 ms and then stops.
+    let h = line("kcore: hrtimer ");
+    assert_eq!(
+        (
+            field(&h, "active"),
+            field(&h, "count"),
+            field(&h, "orun"),
+            field(&h, "left"),
+            field(&h, "after"),
+            field(&h, "cancel")
+        ),
+        ("1", "3", "1", "1", "0", "0"),
+        "{h}"
+    );
+    let h2 = line("kcore: hrtimer2 ");
+    assert_eq!(
+        (field(&h2, "queued"), field(&h2, "try")),
+        ("1", "1"),
+        "{h2}"
+    );
     let j = line("kcore: jiffies");
     assert_eq!((field(&j, "msecs"), field(&j, "j")), ("100", "3"), "{j}");
 

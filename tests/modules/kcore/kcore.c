@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
 #include <linux/srcu.h>
+#include <linux/hrtimer.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <asm/cpu_device_id.h>
@@ -96,6 +97,18 @@ static struct srcu_notifier_head snh;
 static int srcu_cb_ran;
 static struct rcu_head srcu_head;
 static void srcu_cb(struct rcu_head *h) { srcu_cb_ran = 1; }
+static struct hrtimer hrt;
+static int hr_count;
+static u64 hr_orun;
+static enum hrtimer_restart hr_fn(struct hrtimer *t)
+{
+	if (++hr_count >= 3) {
+		wake_up(&timer_wq);
+		return HRTIMER_NORESTART;
+	}
+	hr_orun = hrtimer_forward_now(t, ms_to_ktime(2));
+	return HRTIMER_RESTART;
+}
 
 static int __init kcore_init(void)
 {
@@ -261,6 +274,22 @@ static int __init kcore_init(void)
 		srcu_notifier_chain_unregister(&snh, &nbs[3]);
 		cleanup_srcu_struct(&snh.srcu);
 		pr_info("kcore: srcu cb=%d order=%s ret=%x\n", srcu_cb_ran, order, r);
+	}
+
+	{
+		unsigned long left;
+
+		hrtimer_init(&hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		hrt.function = hr_fn;
+		hrtimer_start(&hrt, ms_to_ktime(1), HRTIMER_MODE_REL);
+		i = hrtimer_active(&hrt);
+		left = wait_event_timeout(timer_wq, hr_count >= 3, HZ);
+		msleep(1);
+		pr_info("kcore: hrtimer active=%d count=%d orun=%llu left=%d after=%d cancel=%d\n", i, hr_count,
+			hr_orun, left > 0, hrtimer_active(&hrt), hrtimer_cancel(&hrt));
+		hrtimer_start(&hrt, ms_to_ktime(10000), HRTIMER_MODE_REL);
+		i = hrtimer_is_queued(&hrt);
+		pr_info("kcore: hrtimer2 queued=%d try=%d\n", i, hrtimer_try_to_cancel(&hrt));
 	}
 
 	t0 = ktime_get();

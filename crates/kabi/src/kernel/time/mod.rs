@@ -1,5 +1,6 @@
 //! kernel/time: jiffies, timers, delays, the clocks.
 
+pub mod hrtimer;
 pub mod jiffies;
 pub mod timekeeping;
 pub mod timer;
