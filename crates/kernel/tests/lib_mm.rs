@@ -185,3 +185,14 @@ fn mempool_and_uuid() {
     // uuid_gen makes a version 4, variant 10 UUID
     assert_eq!(line(&log, "libmm: uuid "), "libmm: uuid 0 28732ac1 0 c12a7328 -22 v4 var2");
 }
+
+#[test]
+fn shrinker_registry() {
+    if !ready() {
+        return;
+    }
+    let (r, log) = run(0);
+    assert_eq!(r, Ok(()), "{log:#?}");
+    // registered: flag set, nr_deferred allocated, linked into shrinker_list; unregistered: both undone
+    assert_eq!(line(&log, "libmm: shrinker "), "libmm: shrinker r=0 registered=1 deferred=1 linked=1 after=0,0");
+}

@@ -89,3 +89,13 @@ F(mempool_s, alloc)
 F(mempool_s, free)
 F(mempool_s, wait)
 S(mempool_s)
+#include <linux/shrinker.h>
+
+F(shrinker, flags)
+F(shrinker, list)
+F(shrinker, id)
+F(shrinker, nr_deferred)
+S(shrinker)
+V(mm, SHRINKER_REGISTERED, SHRINKER_REGISTERED)
+V(mm, SHRINKER_NUMA_AWARE, SHRINKER_NUMA_AWARE)
+V(mm, SHRINKER_MEMCG_AWARE, SHRINKER_MEMCG_AWARE)

@@ -28,6 +28,7 @@
 #include <linux/rbtree_augmented.h>
 #include <linux/mempool.h>
 #include <linux/uuid.h>
+#include <linux/shrinker.h>
 
 static int mode;
 module_param(mode, int, 0444);
@@ -358,6 +359,33 @@ static void pool_uuid_checks(void)
 		ru, u.b[0], u.b[1], u.b[2], u.b[3], bad, r.b[6] >> 4, r.b[8] >> 6);
 }
 
+static unsigned long sh_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return 0;
+}
+
+static unsigned long sh_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	return SHRINK_STOP;
+}
+
+static struct shrinker test_shrinker = {
+	.count_objects = sh_count,
+	.scan_objects = sh_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static void shrinker_checks(void)
+{
+	int r = register_shrinker(&test_shrinker, "libmm-%s", "test");
+	int reg = !!(test_shrinker.flags & SHRINKER_REGISTERED), deferred = test_shrinker.nr_deferred != NULL;
+	int linked = test_shrinker.list.next->prev == &test_shrinker.list;
+
+	unregister_shrinker(&test_shrinker);
+	pr_info("libmm: shrinker r=%d registered=%d deferred=%d linked=%d after=%d,%d\n", r, reg, deferred, linked,
+		!!(test_shrinker.flags & SHRINKER_REGISTERED), test_shrinker.nr_deferred != NULL);
+}
+
 static LIST_HEAD(head);
 struct item {
 	struct list_head node;
@@ -409,6 +437,7 @@ static int __init libmm_init(void)
 	misc_checks();
 	rbtree_checks();
 	pool_uuid_checks();
+	shrinker_checks();
 	return mm_checks();
 }
 

@@ -6,3 +6,4 @@ mod percpu;
 pub mod slab;
 mod util;
 mod vmalloc;
+mod vmscan;
