@@ -150,6 +150,21 @@ fn fsnet_registrations_behave_as_on_linux() {
     );
     assert_eq!(value(&log, "proto_register"), "0 inuse_idx=17");
 
+    // tc actions (their pernet ops run on init_net), block majors
+    assert_eq!(value(&log, "tcf_register_action"), "0 net_calls=1");
+    assert_eq!(value(&log, "tcf_register_action_dup"), "-17");
+    assert_eq!(value(&log, "tcf_register_action_bad"), "-22");
+    assert_eq!(kabi::net::sched::act_api::action_kinds(), ["fsnetact"]);
+    assert_eq!(value(&log, "register_blkdev_dynamic"), "254");
+    assert_eq!(value(&log, "register_blkdev_again"), "-16");
+    assert_eq!(value(&log, "register_blkdev_too_big"), "-22");
+    assert!(
+        log.iter().any(|l| l == "register_blkdev: cannot get major 254 for fsnetblk2"),
+        "{log:#?}"
+    );
+    let devices = String::from_utf8(k.read_view("/proc/devices").unwrap()).unwrap();
+    assert!(devices.ends_with("\nBlock devices:\n254 fsnetblk\n259 blkext\n"), "{devices}");
+
     // exit undoes everything
     let seq = kabi::log::next_seq();
     k.delete_module("fsnet", 0).unwrap();
@@ -158,6 +173,12 @@ fn fsnet_registrations_behave_as_on_linux() {
     assert_eq!(value(&log, "pernet_exit net_is_init_net"), "1 magic=0xf5e7");
     assert_eq!(value(&log, "exit_calls"), "1");
     assert_eq!(value(&log, "unregister_netdevice_notifier"), "0");
+    assert_eq!(value(&log, "tcf_unregister_action"), "0");
+    assert_eq!(value(&log, "tcf_unregister_action_again"), "-2");
+    assert!(kabi::net::sched::act_api::action_kinds().is_empty());
+    assert!(String::from_utf8(k.read_view("/proc/devices").unwrap())
+        .unwrap()
+        .ends_with("\nBlock devices:\n259 blkext\n"));
     assert_eq!(value(&log, "inet_del_protocol"), "0");
     assert_eq!(value(&log, "inet_del_protocol_again"), "-1");
     assert_eq!(

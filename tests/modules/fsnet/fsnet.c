@@ -22,6 +22,8 @@
 #include <net/sch_generic.h>
 #include <net/pkt_sched.h>
 #include <linux/connector.h>
+#include <linux/blkdev.h>
+#include <net/act_api.h>
 
 static struct dentry *fsnet_dir;
 static u32 fsnet_u32 = 12345;
@@ -249,6 +251,49 @@ static void fsnet_cn(struct cn_msg *msg, struct netlink_skb_parms *nsp)
 {
 }
 
+static int fsnet_act(struct sk_buff *skb, const struct tc_action *a, struct tcf_result *res)
+{
+	return 0;
+}
+static int fsnet_act_dump(struct sk_buff *skb, struct tc_action *a, int bind, int ref)
+{
+	return 0;
+}
+static int fsnet_act_init(struct net *net, struct nlattr *nla, struct nlattr *est, struct tc_action **a,
+			  struct tcf_proto *tp, u32 flags, struct netlink_ext_ack *extack)
+{
+	return -EINVAL;
+}
+static struct tc_action_ops fsnet_action = {
+	.kind = "fsnetact",
+	.id = 1000,
+	.owner = THIS_MODULE,
+	.act = fsnet_act,
+	.dump = fsnet_act_dump,
+	.init = fsnet_act_init,
+};
+static struct tc_action_ops fsnet_action_dup = {
+	.kind = "fsnetact",
+	.id = 1001,
+	.owner = THIS_MODULE,
+	.act = fsnet_act,
+	.dump = fsnet_act_dump,
+	.init = fsnet_act_init,
+};
+static struct tc_action_ops fsnet_action_bad = {
+	.kind = "fsnetbad",
+	.id = 1002,
+};
+static int fsnet_act_net_calls;
+static int fsnet_act_net_init(struct net *net)
+{
+	fsnet_act_net_calls++;
+	return 0;
+}
+static struct pernet_operations fsnet_act_net = { .init = fsnet_act_net_init };
+static struct pernet_operations fsnet_act_net_dup = { .init = fsnet_act_net_init };
+static int fsnet_blk_major;
+
 static struct proto fsnet_proto = {
 	.name = "FSNET",
 	.owner = THIS_MODULE,
@@ -335,6 +380,14 @@ static int __init fsnet_init(void)
 	pr_info("fsnet: cn_add_callback_proc=%d\n", cn_add_callback(&fsnet_cb_proc, "fsnet_proc", fsnet_cn));
 	r = proto_register(&fsnet_proto, 0);
 	pr_info("fsnet: proto_register=%d inuse_idx=%u\n", r, fsnet_proto.inuse_idx);
+	r = tcf_register_action(&fsnet_action, &fsnet_act_net);
+	pr_info("fsnet: tcf_register_action=%d net_calls=%d\n", r, fsnet_act_net_calls);
+	pr_info("fsnet: tcf_register_action_dup=%d\n", tcf_register_action(&fsnet_action_dup, &fsnet_act_net_dup));
+	pr_info("fsnet: tcf_register_action_bad=%d\n", tcf_register_action(&fsnet_action_bad, &fsnet_act_net_dup));
+	fsnet_blk_major = register_blkdev(0, "fsnetblk");
+	pr_info("fsnet: register_blkdev_dynamic=%d\n", fsnet_blk_major);
+	pr_info("fsnet: register_blkdev_again=%d\n", register_blkdev(fsnet_blk_major, "fsnetblk2"));
+	pr_info("fsnet: register_blkdev_too_big=%d\n", register_blkdev(600, "fsnetblk3"));
 	pr_info("fsnet: loaded\n");
 	return 0;
 }
@@ -342,6 +395,9 @@ static int __init fsnet_init(void)
 static void __exit fsnet_exit(void)
 {
 	proto_unregister(&fsnet_proto);
+	unregister_blkdev(fsnet_blk_major, "fsnetblk");
+	pr_info("fsnet: tcf_unregister_action=%d\n", tcf_unregister_action(&fsnet_action, &fsnet_act_net));
+	pr_info("fsnet: tcf_unregister_action_again=%d\n", tcf_unregister_action(&fsnet_action, &fsnet_act_net));
 	cn_del_callback(&fsnet_cb_id);
 	unregister_qdisc(&fsnet_qdisc);
 	tcp_unregister_congestion_control(&fsnet_cc);

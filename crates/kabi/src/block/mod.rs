@@ -1,1 +1,3 @@
 //! block/: block device registration.
+
+pub mod genhd;

@@ -371,6 +371,16 @@ crate::kfn! {
     }
 }
 
+crate::kfn! {
+    /// `_proc_mkdir(name, mode, parent, data, force_lookup)` (what
+    /// `proc_net_mkdir` inlines); `force_lookup` only changes how Linux
+    /// caches lookups.
+    fn _proc_mkdir(name: u64, mode: u32, parent: u64, data: u64, force_lookup: bool) -> u64 {
+        let _ = force_lookup;
+        mkdir(name, mode, parent, data)
+    }
+}
+
 fn remove_tree(s: &mut State, pde: u64) {
     let Some(p) = s.pdes.get(&pde) else { return };
     let path = p.path.clone();

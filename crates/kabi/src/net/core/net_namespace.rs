@@ -74,6 +74,7 @@ fn setup_init_net(net: u64, b: &crate::vmlinux::Builder) {
     crate::net::core::dev::init();
     crate::net::connector::init();
     crate::net::ipv4::tcp_cong::init();
+    crate::block::genhd::init();
     let _ = INIT_NET.set(net);
 }
 crate::export_data!("init_net", size crate::layout::net::SIZE, align 64, init = setup_init_net);

@@ -1,3 +1,4 @@
-//! net/sched (`CONFIG_NET_SCHED=y`).
+//! net/sched (`CONFIG_NET_SCHED=y`, `CONFIG_NET_CLS_ACT=y`).
 
+pub mod act_api;
 pub mod sch_api;
