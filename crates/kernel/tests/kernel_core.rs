@@ -117,20 +117,23 @@ fn kcore_runs_on_real_threads_and_sees_this_cpu() {
         "{dl}"
     );
     assert_eq!(field(&line("kcore: msleep20"), "ok"), "1");
-    // An hrtimer that forwards itself twice by 2 ms and then stops.
+    // An hrtimer that forwards itself twice by 2 ms and then stops (the
+    // overrun count is at least 1; more when the host ran the callback late).
     let h = line("kcore: hrtimer ");
     assert_eq!(
         (
             field(&h, "active"),
             field(&h, "count"),
-            field(&h, "orun"),
             field(&h, "left"),
             field(&h, "after"),
             field(&h, "cancel")
         ),
-        ("1", "3", "1", "1", "0", "0"),
+        ("1", "3", "1", "0", "0"),
         "{h}"
     );
+    assert!(field(&h, "orun").parse::<u64>().unwrap() >= 1, "{h}");
+    let f = line("kcore: fpu ");
+    assert_eq!((field(&f, "in"), field(&f, "out")), ("0", "1"), "{f}");
     let h2 = line("kcore: hrtimer2 ");
     assert_eq!(
         (field(&h2, "queued"), field(&h2, "try")),

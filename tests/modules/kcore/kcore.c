@@ -20,6 +20,7 @@
 #include <linux/user_namespace.h>
 #include <asm/cpu_device_id.h>
 #include <asm/processor.h>
+#include <asm/fpu/api.h>
 
 static const struct x86_cpu_id sse2_ids[] = {
 	X86_MATCH_FEATURE(X86_FEATURE_XMM2, 42),
@@ -290,6 +291,16 @@ static int __init kcore_init(void)
 		hrtimer_start(&hrt, ms_to_ktime(10000), HRTIMER_MODE_REL);
 		i = hrtimer_is_queued(&hrt);
 		pr_info("kcore: hrtimer2 queued=%d try=%d\n", i, hrtimer_try_to_cancel(&hrt));
+	}
+
+	{
+		int in, out;
+
+		kernel_fpu_begin();
+		in = irq_fpu_usable();
+		kernel_fpu_end();
+		out = irq_fpu_usable();
+		pr_info("kcore: fpu in=%d out=%d\n", in, out);
 	}
 
 	t0 = ktime_get();

@@ -273,7 +273,7 @@ crate::kfn! {
 }
 
 /// Runs a change on one of the kernel's chains and refreshes its shadow.
-fn kernel_chain(name: &str, off: u64, f: impl FnOnce(u64) -> i32) -> i32 {
+pub(crate) fn kernel_chain(name: &str, off: u64, f: impl FnOnce(u64) -> i32) -> i32 {
     let h = head(name);
     if h == 0 {
         return -ENOENT;
@@ -283,7 +283,7 @@ fn kernel_chain(name: &str, off: u64, f: impl FnOnce(u64) -> i32) -> i32 {
     r
 }
 
-fn init_blocking_head(addr: u64, _b: &crate::vmlinux::Builder) {
+pub(crate) fn init_blocking_head(addr: u64, _b: &crate::vmlinux::Builder) {
     // SAFETY: a fresh, zeroed blocking_notifier_head: an unlocked rwsem
     // with an empty wait list, and no blocks.
     unsafe { crate::kernel::sched::list_init(addr + crate::layout::rw_semaphore::wait_list) };

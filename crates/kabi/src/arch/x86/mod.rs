@@ -1,7 +1,9 @@
-//! arch/x86: thunks, paravirt operations, CPU facts.
+//! arch/x86: thunks, paravirt operations, CPU facts, FPU sections, MCE chain.
 
 pub mod cpu;
+mod fpu;
 pub mod hyperv;
+mod mce;
 mod paravirt;
 mod thunks;
 pub mod xstate;
