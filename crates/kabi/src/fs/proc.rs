@@ -152,6 +152,9 @@ struct Pde {
     dir: bool,
     data: u64,
     builtin: bool,
+    /// `proc_set_size`/`proc_set_user` (kept; the views have no stat).
+    size: i64,
+    owner: (u32, u32),
     /// Module pointers (ops, data) whose freeing removes the entry.
     refs: Vec<u64>,
 }
@@ -179,6 +182,8 @@ fn add(s: &mut State, parent: u64, name: &str, dir: bool, builtin: bool, data: u
             dir,
             data,
             builtin,
+            size: 0,
+            owner: (0, 0),
             refs,
         },
     );
@@ -201,6 +206,8 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
                 dir: true,
                 data: 0,
                 builtin: true,
+                size: 0,
+                owner: (0, 0),
                 refs: vec![],
             },
         );
@@ -378,6 +385,28 @@ crate::kfn! {
     fn _proc_mkdir(name: u64, mode: u32, parent: u64, data: u64, force_lookup: bool) -> u64 {
         let _ = force_lookup;
         mkdir(name, mode, parent, data)
+    }
+}
+
+crate::kfn! {
+    /// `proc_set_size(de, size)`: the size `stat` reports (views have none).
+    fn proc_set_size(de: u64, size: i64) {
+        with(|s| {
+            if let Some(p) = s.pdes.get_mut(&de) {
+                p.size = size;
+            }
+        });
+    }
+}
+
+crate::kfn! {
+    /// `proc_set_user(de, uid, gid)`: the owner `stat` reports.
+    fn proc_set_user(de: u64, uid: u32, gid: u32) {
+        with(|s| {
+            if let Some(p) = s.pdes.get_mut(&de) {
+                p.owner = (uid, gid);
+            }
+        });
     }
 }
 
