@@ -50,6 +50,27 @@ fn drivers_classes_and_char_devices_come_and_go() {
     k.finit_module(&img, "", 0)
         .unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
     let log = log_since(seq);
+    let has = |line: &str| assert!(log.iter().any(|l| l == line), "missing {line:?}: {log:#?}");
+    // attribute files: a second one of a name fails with -EEXIST
+    has("drvtest: attr_dup=-17");
+    has("sysfs: cannot create duplicate filename '/bus/drvtest/drivers/drvtest_drv/version'");
+    // a class interface is offered the class's devices: the one that
+    // exists (drvtest0) and one made and removed afterwards
+    has("drvtest: add_dev drvtest0");
+    has("drvtest: add_dev drvtest-extra");
+    has("drvtest: intf added=2 removed=1");
+    // a simple LED trigger registers once; its name, and a built-in
+    // trigger's, are taken (-EEXIST)
+    has("drvtest: trig=1 trig_dup=0 disk=-17");
+    has("LED trigger drvtest-trig failed to register (-17)");
+    assert!(text(k, "/proc/bus/input/handlers")
+        .ends_with("N: Number=3 Name=leds\nN: Number=4 Name=drvtest Minor=200\n"));
+    // attributes read through the module's show()
+    assert_eq!(
+        text(k, "/sys/bus/drvtest/drivers/drvtest_drv/version"),
+        "drvtest_drv 1.0\n"
+    );
+    assert_eq!(text(k, "/sys/class/drvtest/flavour"), "drvtest:flavour\n");
     // EEXIST for a second bus "drvtest", EBUSY for a second driver of a
     // name on a bus, ENODEV from platform_driver_probe without devices,
     // EEXIST for a second class, EBUSY for taken char numbers
@@ -95,7 +116,7 @@ fn drivers_classes_and_char_devices_come_and_go() {
     assert_eq!(drivers_of(k, "drvtest"), ["drvtest_drv"]);
     assert_eq!(
         k.list_view("/sys/bus/drvtest/drivers/drvtest_drv").unwrap(),
-        ["bind", "module", "uevent", "unbind"]
+        ["bind", "module", "uevent", "unbind", "version"]
     );
     assert_eq!(
         text(k, "/sys/bus/drvtest/drivers/drvtest_drv/module"),
@@ -134,7 +155,10 @@ fn drivers_classes_and_char_devices_come_and_go() {
     );
 
     // the class and its device
-    assert_eq!(k.list_view("/sys/class/drvtest").unwrap(), ["drvtest0"]);
+    assert_eq!(
+        k.list_view("/sys/class/drvtest").unwrap(),
+        ["drvtest0", "flavour"]
+    );
     assert_eq!(
         text(k, "/sys/class/drvtest/drvtest0"),
         "../../devices/virtual/drvtest/drvtest0"

@@ -34,6 +34,10 @@ static struct spi_driver drvtest_spi = { .driver = { .name = "drvtest_spi" } };
 static struct serio_driver drvtest_serio = { .driver = { .name = "drvtest_serio" }, .description = "drvtest serio driver" };
 
 static struct class *drvtest_class;
+static ssize_t version_show(struct device_driver *drv, char *buf) { return sprintf(buf, "%s 1.0\n", drv->name); }
+static DRIVER_ATTR_RO(version);
+static ssize_t flavour_show(struct class *cls, struct class_attribute *attr, char *buf) { return sprintf(buf, "%s:%s\n", cls->name, attr->attr.name); }
+static CLASS_ATTR_RO(flavour);
 static int drvtest_added, drvtest_removed;
 static int drvtest_add_dev(struct device *dev, struct class_interface *intf)
 {
@@ -100,6 +104,13 @@ static int __init drvtest_init(void)
 	dev = device_create(drvtest_class, NULL, drvtest_devt, NULL, "drvtest%d", 0);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
+	err = driver_create_file(&drvtest_drv, &driver_attr_version);
+	if (err)
+		return err;
+	pr_info("drvtest: attr_dup=%d\n", driver_create_file(&drvtest_drv, &driver_attr_version));
+	err = class_create_file(drvtest_class, &class_attr_flavour);
+	if (err)
+		return err;
 	drvtest_intf.class = drvtest_class;
 	err = class_interface_register(&drvtest_intf);
 	if (err)
@@ -141,12 +152,14 @@ static void __exit drvtest_exit(void)
 	class_interface_unregister(&drvtest_intf);
 	cdev_del(&drvtest_cdev);
 	unregister_chrdev_region(drvtest_devt, 2);
+	class_remove_file(drvtest_class, &class_attr_flavour);
 	class_destroy(drvtest_class);
 	serio_unregister_driver(&drvtest_serio);
 	spi_unregister_driver(&drvtest_spi);
 	platform_driver_unregister(&drvtest_plat);
 	i2c_del_driver(&drvtest_i2c);
 	pci_unregister_driver(&drvtest_pci);
+	driver_remove_file(&drvtest_drv, &driver_attr_version);
 	driver_unregister(&drvtest_drv);
 	bus_unregister(&drvtest_bus);
 	pr_info("drvtest: unloaded\n");

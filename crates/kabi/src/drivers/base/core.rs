@@ -96,6 +96,12 @@ pub(crate) fn create(cls: u64, _parent: u64, devt: u32, drvdata: u64, name: &str
         &format!("/sys/class/{class_name}/{name}"),
         &format!("../../devices/virtual/{class_name}/{name}"),
     );
+    for intf in super::class::interfaces_of(cls) {
+        let add = rd64(intf + crate::layout::class_interface::add_dev);
+        if add != 0 {
+            crate::fault::call_module(add, [dev, intf, 0, 0, 0, 0]);
+        }
+    }
     dev
 }
 

@@ -6,6 +6,7 @@
 //! address of the module's object, and forget objects in freed module
 //! memory.
 
+pub mod attrs;
 pub mod bus;
 pub mod class;
 pub mod core;
