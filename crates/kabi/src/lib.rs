@@ -93,7 +93,8 @@ macro_rules! purge_on_module_free {
     };
 }
 
-/// The host kernel calls this for each image of a module it frees.
+/// The host kernel calls this for each image of a module it is about to
+/// free (the memory is still mapped while the purges run).
 pub fn module_memory_freed(start: u64, len: u64) {
     for p in PURGES.iter() {
         p(start, start + len);

@@ -222,6 +222,10 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
             ((task + TASK_PID) as *mut i32).write(std::process::id() as i32);
             let comm = b"modhost\0";
             std::ptr::copy_nonoverlapping(comm.as_ptr(), (task + TASK_COMM) as *mut u8, comm.len());
+            // a normal task: prio, static_prio and normal_prio 120 (nice 0)
+            for off in [crate::layout::task_struct::prio, crate::layout::task_struct::static_prio, crate::layout::task_struct::normal_prio] {
+                ((task + off) as *mut i32).write(120);
+            }
         }
         // SAFETY: data and per-CPU blocks are mapped read-write; nothing runs yet.
         unsafe {

@@ -93,11 +93,11 @@ pub(crate) fn release(k: &Kernel, mut st: std::sync::MutexGuard<'_, State>, this
     if let Some((off, _)) = m.percpu {
         k.vmlinux.percpu_free(off);
     }
-    // Registries of the host forget what lives in the module's memory.
-    let images: Vec<(u64, u64)> = [Some(&m.core), m.init.as_ref()].into_iter().flatten().map(|r| (r.base(), r.len())).collect();
-    drop(m);
-    for (start, len) in images {
-        kabi::module_memory_freed(start, len);
+    // Registries of the host forget what lives in the module's memory —
+    // while it is still mapped, so they may read the objects they drop.
+    for r in [Some(&m.core), m.init.as_ref()].into_iter().flatten() {
+        kabi::module_memory_freed(r.base(), r.len());
     }
+    drop(m);
     k.module_wq.notify_all();
 }

@@ -12,13 +12,13 @@ fn calls_from_module_code_are_traced_with_arguments_and_results() {
     kabi::trace::clear();
     kabi::trace::enable(true);
     assert!(kabi::trace::enabled());
-    // init compares its mode parameter with strcmp() twice ("call", "data")
+    // init compares its mode parameter with strcmp() three times ("call", "data", "leak")
     k.finit_module(&img, "mode=quiet", 0).unwrap();
     kabi::trace::enable(false);
     k.delete_module("unimpl", 0).unwrap();
     let rec = kabi::trace::records();
     let calls: Vec<&String> = rec.iter().filter(|l| l.contains(" > unimpl ") && l.contains(" strcmp(")).collect();
-    assert_eq!(calls.len(), 2, "{rec:#?}");
+    assert_eq!(calls.len(), 3, "{rec:#?}");
     assert!(calls[0].contains(" unimpl_init+0x"), "call site: {}", calls[0]);
     // each call has its result: strcmp("quiet", "call") > 0
     let seq = calls[0].split(' ').next().unwrap();

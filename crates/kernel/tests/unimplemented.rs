@@ -96,3 +96,29 @@ fn touching_unmodelled_data_is_reported_by_name() {
     assert!(log.iter().any(|l| l.starts_with("RIP: 0010:unimpl_data+0x") && l.ends_with(" [unimpl]")), "{log:#?}");
     assert!(!log.iter().any(|l| l.contains("FADT length")), "{log:#?}");
 }
+
+/// A module whose init registered things and then called something the
+/// host lacks is unwound and freed; every registry forgets what lived in
+/// its memory: the class and misc device leave the views, the pending timer
+/// and delayed work never run freed code, and the host goes on.
+#[test]
+fn an_unwound_module_leaves_nothing_registered() {
+    if testkit::require(testkit::test_modules(), "test modules").is_none() {
+        return;
+    }
+    let log = load_failing("leak");
+    assert!(log.iter().any(|l| l == "unimpl: called rdmsr_on_cpu(), which the host kernel does not implement"), "{log:#?}");
+    let (k, _g) = kernel().expect("kernel");
+    // the timer and the work were due 40 ms after init: let them come and go
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let classes = k.list_view("/sys/class").unwrap_or_default();
+    assert!(!classes.iter().any(|c| c == "unimpl_leak"), "{classes:?}");
+    let misc = String::from_utf8(k.read_view("/proc/misc").unwrap_or_default()).unwrap();
+    assert!(!misc.contains("unimpl_leak"), "{misc}");
+    // and the same class name can be registered again
+    let img = test_module("unimpl").unwrap();
+    assert_eq!(k.finit_module(&img, "mode=leak", 0), Err(Errno::EFAULT));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    k.finit_module(&tree_module("crc7.ko"), "", 0).unwrap();
+    k.delete_module("crc7", 0).unwrap();
+}

@@ -2,6 +2,7 @@
 
 pub mod cpu;
 mod fpu;
+mod hweight;
 pub mod hyperv;
 mod mce;
 mod paravirt;

@@ -143,13 +143,18 @@ crate::kfn! {
 
 fn purge(start: u64, end: u64) {
     let inside = |a: u64| a >= start && a < end;
+    // A class made by __class_create lives in host memory but belongs to
+    // the module: its owner (and its name) point into the module.
+    let owned = |x: &Class| {
+        inside(x.addr) || (x.created && (inside(rd64(x.addr + class::owner)) || inside(rd64(x.addr + class::name))))
+    };
     let mut c = classes();
     let gone: Vec<(u64, String)> = c
         .iter()
-        .filter(|x| inside(x.addr))
+        .filter(|x| !x.builtin && owned(x))
         .map(|x| (x.addr, x.name.clone()))
         .collect();
-    c.retain(|x| !inside(x.addr));
+    c.retain(|x| x.builtin || !owned(x));
     drop(c);
     for (addr, name) in gone {
         super::core::forget_class(addr);
