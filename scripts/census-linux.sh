@@ -13,7 +13,7 @@
 #
 # Environment: CENSUS_TIMEOUT (seconds without progress before a module counts
 # as hung, default 60), CENSUS_BOOT_TIMEOUT (default 300), CENSUS_MEM (guest MiB,
-# default 2048), CENSUS_QEMU_ARGS (extra QEMU arguments, e.g. "-cpu max").
+# default 2048), CENSUS_QEMU_ARGS (extra QEMU arguments, default "-cpu max").
 #
 # Progress is journaled per module as results arrive, so an interrupted run
 # resumes where it stopped; a finished full run is not redone without --force.
@@ -51,7 +51,10 @@ done
 TIMEOUT=${CENSUS_TIMEOUT:-60}
 BOOT_TIMEOUT=${CENSUS_BOOT_TIMEOUT:-300}
 MEM=${CENSUS_MEM:-2048}
-QEMU_EXTRA=${CENSUS_QEMU_ARGS:-}
+# -cpu max: the guest CPU has the features of a modern host (AES-NI, AVX2,
+# SHA-NI ...), as the host kernel's boot_cpu_data has this machine's; with
+# QEMU's default qemu64 model, SIMD crypto modules fail with ENODEV.
+QEMU_EXTRA=${CENSUS_QEMU_ARGS:--cpu max}
 APPEND="console=ttyS0 loglevel=1 panic=-1"
 
 # ---------------------------------------------------------------------------

@@ -122,3 +122,20 @@ fn an_unwound_module_leaves_nothing_registered() {
     k.finit_module(&tree_module("crc7.ko"), "", 0).unwrap();
     k.delete_module("crc7", 0).unwrap();
 }
+
+/// docs/kabi-exports.md lists what the host implements where: its
+/// implemented rows match the code (regenerate with
+/// `cargo run --release -p kernel --example kabi-exports > docs/kabi-exports.md`).
+/// Only those rows are compared: the trapped and absent ones follow Debian's
+/// release, which moves on by itself.
+#[test]
+fn export_table_is_current() {
+    let Some((k, _g)) = kernel() else { return };
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/kabi-exports.md")).expect("docs/kabi-exports.md");
+    let now = kernel::exports_doc::render(k);
+    let implemented = |s: &str| s.lines().filter(|l| l.contains(" | implemented | ")).map(str::to_string).collect::<Vec<_>>();
+    let (want, have) = (implemented(&now), implemented(&doc));
+    let missing: Vec<&String> = want.iter().filter(|l| !have.contains(l)).take(5).collect();
+    let stale: Vec<&String> = have.iter().filter(|l| !want.contains(l)).take(5).collect();
+    assert!(missing.is_empty() && stale.is_empty(), "docs/kabi-exports.md is stale: missing {missing:#?}, stale {stale:#?}");
+}
