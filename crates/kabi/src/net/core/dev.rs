@@ -235,3 +235,13 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+crate::kfn! {
+    /// `synchronize_net()`: waits for an RCU grace period — the expedited
+    /// one under RTNL, as Linux does (the host's grace periods are one kind).
+    fn synchronize_net() {
+        // synchronize_rcu_expedited is the same grace period here
+        let _expedited = crate::net::core::rtnetlink::rtnl_is_locked() != 0;
+        crate::kernel::rcu::synchronize_rcu();
+    }
+}

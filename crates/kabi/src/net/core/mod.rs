@@ -2,5 +2,6 @@
 
 pub mod dev;
 pub mod net_namespace;
+mod netevent;
 pub mod rtnetlink;
 pub mod sock;

@@ -318,3 +318,13 @@ fn purge(start: u64, end: u64) {
     relink(&s, start, end);
 }
 crate::purge_on_module_free!(purge);
+
+// `pernet_ops_rwsem`: held for writing while pernet operations register or
+// unregister (modules like dummy take it around their link registration).
+// An unlocked rw_semaphore: count and owner 0, an empty wait list.
+crate::export_data!("pernet_ops_rwsem", size crate::layout::rw_semaphore::SIZE, align 8, init = init_pernet_ops_rwsem);
+
+fn init_pernet_ops_rwsem(addr: u64, _b: &crate::vmlinux::Builder) {
+    // SAFETY: a fresh zeroed rw_semaphore in the vmlinux data area.
+    unsafe { crate::kernel::sched::list_init(addr + crate::layout::rw_semaphore::wait_list) };
+}
