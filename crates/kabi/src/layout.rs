@@ -147,6 +147,18 @@ pub mod cpumask {
     pub const SIZE: u64 = 0x400;
 }
 
+pub mod ctl_table {
+    pub const SIZE: u64 = 0x40;
+    pub const child: u64 = 0x18;
+    pub const data: u64 = 0x8;
+    pub const extra1: u64 = 0x30;
+    pub const extra2: u64 = 0x38;
+    pub const maxlen: u64 = 0x10;
+    pub const mode: u64 = 0x14;
+    pub const proc_handler: u64 = 0x20;
+    pub const procname: u64 = 0x0;
+}
+
 pub mod debugfs_blob_wrapper {
     pub const SIZE: u64 = 0x10;
     pub const data: u64 = 0x0;
@@ -228,6 +240,45 @@ pub mod file_system_type {
 
 pub mod fs_consts {
     pub const FS_REQUIRES_DEV: u64 = 0x1;
+}
+
+pub mod genl_family {
+    pub const SIZE: u64 = 0x68;
+    pub const hdrsize: u64 = 0x4;
+    pub const id: u64 = 0x0;
+    pub const maxattr: u64 = 0x1c;
+    pub const mcgrp_offset: u64 = 0x20;
+    pub const mcgrps: u64 = 0x58;
+    pub const module: u64 = 0x60;
+    pub const n_mcgrps: u64 = 0x27;
+    pub const n_ops: u64 = 0x25;
+    pub const n_small_ops: u64 = 0x26;
+    pub const name: u64 = 0x8;
+    pub const ops: u64 = 0x48;
+    pub const resv_start_op: u64 = 0x28;
+    pub const small_ops: u64 = 0x50;
+    pub const version: u64 = 0x18;
+}
+
+pub mod genl_multicast_group {
+    pub const SIZE: u64 = 0x11;
+    pub const name: u64 = 0x0;
+}
+
+pub mod genl_ops {
+    pub const SIZE: u64 = 0x30;
+    pub const cmd: u64 = 0x2c;
+    pub const doit: u64 = 0x0;
+    pub const dumpit: u64 = 0x10;
+    pub const validate: u64 = 0x2f;
+}
+
+pub mod genl_small_ops {
+    pub const SIZE: u64 = 0x18;
+    pub const cmd: u64 = 0x10;
+    pub const doit: u64 = 0x0;
+    pub const dumpit: u64 = 0x8;
+    pub const validate: u64 = 0x13;
 }
 
 pub mod gfp {

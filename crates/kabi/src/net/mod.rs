@@ -5,6 +5,7 @@ pub mod core;
 pub mod ethtool;
 pub mod ipv4;
 pub mod ipv6;
+pub mod netlink;
 pub(crate) mod list;
 pub(crate) mod protocols;
 pub mod sched;

@@ -1,0 +1,3 @@
+//! net/netlink/.
+
+pub mod genetlink;
