@@ -7,3 +7,4 @@ pub(crate) mod hostobj;
 pub mod kernfs;
 pub mod nls;
 pub mod proc;
+mod proc_sysctl;
