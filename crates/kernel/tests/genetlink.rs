@@ -28,6 +28,11 @@ fn load_unload(k: &kernel::Kernel, image: &[u8]) -> (i64, i64) {
     // Unregister at exit; a second unregister finds no family with that id.
     assert_eq!(field(&log, "unregister="), 0, "{log:#?}");
     assert_eq!(field(&log, "unregister_again="), -2, "{log:#?}");
+    // netlink_register_notifier joins the netlink chain; leaving it twice
+    // finds it gone the second time.
+    assert_eq!(field(&log, "notifier="), 0, "{log:#?}");
+    assert_eq!(field(&log, "notifier_unreg="), 0, "{log:#?}");
+    assert_eq!(field(&log, "notifier_unreg_again="), -2, "{log:#?}");
     (field(&log, "id="), field(&log, "mcgrp_offset="))
 }
 

@@ -3,9 +3,14 @@
  * with the same name (-EEXIST) and one with a duplicate cmd (-EINVAL). */
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
 
 static int gt_doit(struct sk_buff *skb, struct genl_info *info) { return 0; }
 static int gt_dumpit(struct sk_buff *skb, struct netlink_callback *cb) { return 0; }
+
+static int gt_event(struct notifier_block *nb, unsigned long ev, void *p) { return NOTIFY_DONE; }
+static struct notifier_block gt_nb = { .notifier_call = gt_event };
 
 static const struct genl_small_ops gt_ops[] = {
 	{ .cmd = 1, .doit = gt_doit },
@@ -40,11 +45,14 @@ static int __init gt_init(void)
 		return err;
 	pr_info("genltest: same_name=%d\n", genl_register_family(&gt_same_name));
 	pr_info("genltest: dup_cmd=%d\n", genl_register_family(&gt_dup));
+	pr_info("genltest: notifier=%d\n", netlink_register_notifier(&gt_nb));
 	return 0;
 }
 
 static void __exit gt_exit(void)
 {
+	pr_info("genltest: notifier_unreg=%d\n", netlink_unregister_notifier(&gt_nb));
+	pr_info("genltest: notifier_unreg_again=%d\n", netlink_unregister_notifier(&gt_nb));
 	pr_info("genltest: unregister=%d\n", genl_unregister_family(&gt_family));
 	pr_info("genltest: unregister_again=%d\n", genl_unregister_family(&gt_family));
 }

@@ -1,3 +1,4 @@
 //! net/netlink/.
 
+pub mod af_netlink;
 pub mod genetlink;
