@@ -193,6 +193,14 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     kabi::trace::enable(trace);
     let _ = ONE.set((k, dir.clone()));
     let seq = kabi::log::next_seq();
+    if let Some(ms) = std::env::var("MODHOST_CENSUS_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        // A hang is reported with what the kernel said up to then: the
+        // parent's kill would lose it.
+        let _ = std::thread::Builder::new().name("census-watchdog".into()).spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            report_hang(seq, trace, ms);
+        });
+    }
     let insert = modprobe(name, false, false);
     wait_async();
     let remove = (insert.0 == 0).then(|| modprobe(name, true, false));
@@ -211,6 +219,36 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     }
     out.flush()?;
     Ok(0)
+}
+
+/// The watchdog of a `census-one` child: the module's modprobe or
+/// modprobe -r has not returned in time. Prints the hang, the log so far
+/// (and the trace) and ends the process, whatever its threads are doing.
+fn report_hang(seq: u64, trace: bool, ms: u64) -> ! {
+    let log: Vec<String> = kabi::log::records_since(seq).into_iter().map(|r| r.text).collect();
+    // A module thread that died in an unimplemented call (or a fault) often
+    // leaves its spawner waiting: that call is the reason, as for a module
+    // call that returned.
+    let mut o = classify((0, None), None, &log);
+    if o.class == "ok" || o.class == "warn" {
+        o = Outcome { class: "hang".into(), detail: format!("{}s", ms / 1000), note: log.last().cloned().unwrap_or_default() };
+    } else {
+        o.note = format!("hung after: {}", o.note);
+    }
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "@@RESULT {}\t{}\t{}", o.class, clean(&o.detail), clean(&o.note));
+    for l in &log {
+        let _ = writeln!(out, "{l}");
+    }
+    if trace {
+        let _ = writeln!(out, "@@TRACE");
+        for l in kabi::trace::records() {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    let _ = out.flush();
+    // Other threads stay where they are stuck; exit does not wait for them.
+    std::process::exit(0)
 }
 
 fn clean(s: &str) -> String {
@@ -367,6 +405,7 @@ fn run_child(exe: &Path, moddir: &Path, name: &str, timeout: Duration) -> (Outco
         .arg(moddir)
         .arg(name)
         .env("MODHOST_CENSUS_CHILD", "1")
+        .env("MODHOST_CENSUS_DEADLINE_MS", timeout.as_millis().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -392,7 +431,9 @@ fn run_child(exe: &Path, moddir: &Path, name: &str, timeout: Duration) -> (Outco
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
-            Ok(None) if start.elapsed() > timeout => {
+            // The child reports its own hang at `timeout`; this is for a
+            // child that cannot.
+            Ok(None) if start.elapsed() > timeout + Duration::from_secs(3) => {
                 hung = true;
                 let _ = child.kill();
                 break child.wait().ok();
