@@ -32,6 +32,7 @@ pub mod log;
 pub mod lowmem;
 pub mod printf;
 pub mod profile;
+pub mod security;
 pub mod trace;
 pub mod unimplemented;
 pub mod vmlinux;

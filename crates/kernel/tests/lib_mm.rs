@@ -153,6 +153,16 @@ fn idr_ida_once_random_crc() {
         "libmm: idr a=0 b=5 c=-28 d=-22 find=2000 sum=5 next=5:2000 cyclic=1 cursor=2 remove=1000 empty=0,1"
     );
     assert_eq!(line(&log, "libmm: ida "), "libmm: ida 0 3 -28 0 empty=0,1");
+    // XArray: xa_insert on a used index -EBUSY, a NULL insert reserves (loads NULL, skipped by
+    // xa_for_each and xa_extract); an internal entry is refused with -EINVAL (and a WARNING);
+    // marks show in xa_marked (inline, the root's flag bits) and go with the entry.
+    assert_eq!(
+        line(&log, "libmm: xa "),
+        "libmm: xa old=30 ins=-16,0 busy=0 bad=-22 sum=110 n=2 marked=1,0 found=7 cmpxchg=30 extract=2:33,70 empty=0,1"
+    );
+    assert!(log.iter().any(|l| l == "WARNING: __xa_store: xa_is_advanced(entry)"), "{log:#?}");
+    // XA_FLAGS_ALLOC1: index 0 is busy; a NULL entry reserves; a full range -EBUSY; cyclic from next.
+    assert_eq!(line(&log, "libmm: xa_alloc "), "libmm: xa_alloc 0:1 0:2 -16 0:5 next=6 load=0");
     // DO_ONCE ran once; CRC check values of "123456789": CRC-32, CRC-32C, CRC-32/BZIP2
     assert_eq!(
         line(&log, "libmm: misc "),

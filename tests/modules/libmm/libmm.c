@@ -19,6 +19,7 @@
 #include <linux/kstrtox.h>
 #include <linux/scatterlist.h>
 #include <linux/idr.h>
+#include <linux/xarray.h>
 #include <linux/once.h>
 #include <linux/random.h>
 #include <linux/crc32.h>
@@ -244,6 +245,53 @@ static void idr_checks(void)
 	pr_info("libmm: ida %d %d %d %d empty=%d,%d\n", x, y, z, w, empty1, ida_is_empty(&test_ida));
 }
 
+static DEFINE_XARRAY(test_xa);
+static DEFINE_XARRAY_ALLOC1(test_xa_alloc);
+
+static void xarray_checks(void)
+{
+	unsigned long index, sum = 0, n = 0;
+	void *entry, *old, *busy, *bad, *got[4];
+	int ins1, ins2, empty1, empty2, marked1, marked2, a1, a2, a3, cyc, found;
+	u32 id1 = 0, id2 = 0, id3 = 0, id4 = 0, next = 0;
+
+	old = xa_store(&test_xa, 7, xa_mk_value(70), GFP_KERNEL);
+	xa_store(&test_xa, 3, xa_mk_value(30), GFP_KERNEL);
+	ins1 = xa_insert(&test_xa, 3, xa_mk_value(31), GFP_KERNEL);
+	ins2 = xa_insert(&test_xa, 100, NULL, GFP_KERNEL); /* reserves */
+	busy = xa_load(&test_xa, 100);
+	bad = xa_store(&test_xa, 9, XA_RETRY_ENTRY, GFP_KERNEL);
+	xa_set_mark(&test_xa, 7, XA_MARK_1);
+	marked1 = xa_marked(&test_xa, XA_MARK_1);
+	xa_for_each(&test_xa, index, entry) {
+		sum += xa_to_value(entry) + index;
+		n++;
+	}
+	found = 0;
+	xa_for_each_marked(&test_xa, index, entry, XA_MARK_1)
+		found += index;
+	old = xa_cmpxchg(&test_xa, 3, xa_mk_value(30), xa_mk_value(33), GFP_KERNEL);
+	index = xa_extract(&test_xa, got, 0, ULONG_MAX, 4, XA_PRESENT);
+	empty1 = xa_empty(&test_xa);
+	xa_erase(&test_xa, 7);
+	marked2 = xa_marked(&test_xa, XA_MARK_1);
+	xa_erase(&test_xa, 100);
+	xa_destroy(&test_xa);
+	empty2 = xa_empty(&test_xa);
+	pr_info("libmm: xa old=%lu ins=%d,%d busy=%lx bad=%d sum=%lu n=%lu marked=%d,%d found=%d cmpxchg=%lu extract=%lu:%lu,%lu empty=%d,%d\n",
+		xa_to_value(old), ins1, ins2, (unsigned long)busy, xa_err(bad), sum, n, marked1, marked2, found,
+		xa_to_value(old), index, xa_to_value(got[0]), xa_to_value(got[1]), empty1, empty2);
+
+	a1 = xa_alloc(&test_xa_alloc, &id1, xa_mk_value(1), xa_limit_32b, GFP_KERNEL);
+	a2 = xa_alloc(&test_xa_alloc, &id2, NULL, xa_limit_32b, GFP_KERNEL);
+	a3 = xa_alloc(&test_xa_alloc, &id3, xa_mk_value(3), XA_LIMIT(1, 2), GFP_KERNEL);
+	next = 5;
+	cyc = xa_alloc_cyclic(&test_xa_alloc, &id4, xa_mk_value(4), XA_LIMIT(1, 6), &next, GFP_KERNEL);
+	pr_info("libmm: xa_alloc %d:%u %d:%u %d %d:%u next=%u load=%lx\n", a1, id1, a2, id2, a3, cyc, id4, next,
+		(unsigned long)xa_load(&test_xa_alloc, id2));
+	xa_destroy(&test_xa_alloc);
+}
+
 static void misc_checks(void)
 {
 	u8 r1[16], r2[16];
@@ -434,6 +482,7 @@ static int __init libmm_init(void)
 	string_checks();
 	sort_bitmap_checks();
 	idr_checks();
+	xarray_checks();
 	misc_checks();
 	rbtree_checks();
 	pool_uuid_checks();

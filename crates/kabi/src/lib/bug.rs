@@ -26,3 +26,16 @@ pub(crate) unsafe fn caller(stack: *const u64) -> (u64, u64) {
     let ret = unsafe { *stack.sub(1) };
     (ret, stack as u64)
 }
+
+/// `WARN_ON_ONCE(cond)` in a host function: the first time at each site,
+/// "WARNING: <site>: <cond>" at KERN_WARNING (the census counts it).
+pub(crate) fn warn_once(site: &'static str, cond: &str) {
+    static SEEN: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut s = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if s.contains(&site) {
+        return;
+    }
+    s.push(site);
+    drop(s);
+    crate::log::kernel_msg(4, &format!("WARNING: {site}: {cond}"));
+}

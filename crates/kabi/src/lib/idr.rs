@@ -5,37 +5,16 @@
 //! `idr_get_cursor`), so the struct keeps what that code reads: `idr_base`
 //! and `idr_next` are the module's fields, and the xarray's `xa_head` is
 //! NULL exactly when the structure is empty. The ids themselves live in a
-//! table of the host keyed by the structure's address; a non-empty
+//! table of the host keyed by the structure's address (lib/xarray.rs); a non-empty
 //! structure's `xa_head` points at a token object the host allocated for
 //! it, so a structure the module re-initialised (xa_head NULL again) or
 //! freed and reused is never confused with its old contents.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
+use super::xarray::with;
 use crate::layout::{ida as ida_l, idr as idr_l, xarray as xa_l};
 
-const EINVAL: i32 = -22;
-const ENOSPC: i32 = -28;
-const ENOENT: i64 = -2;
-const INT_MAX: u64 = i32::MAX as u64;
-
-/// One IDR or IDA: its token and its ids (IDA values are unused).
-struct Tree {
-    token: u64,
-    ids: BTreeMap<u64, u64>,
-}
-
-static TREES: Mutex<Option<HashMap<u64, Tree>>> = Mutex::new(None);
-
-fn rd64(a: u64) -> u64 {
-    // SAFETY: a field of the module's idr/ida.
-    unsafe { (a as *const u64).read() }
-}
-fn wr64(a: u64, v: u64) {
-    // SAFETY: a field of the module's idr/ida.
-    unsafe { (a as *mut u64).write(v) }
-}
 fn rd32(a: u64) -> u32 {
     // SAFETY: a field of the module's idr/ida.
     unsafe { (a as *const u32).read() }
@@ -45,34 +24,10 @@ fn wr32(a: u64, v: u32) {
     unsafe { (a as *mut u32).write(v) }
 }
 
-/// Runs `f` on the ids of the xarray at `xa` (the idr's idr_rt or the ida's xa).
-fn with<R>(xa: u64, f: impl FnOnce(&mut BTreeMap<u64, u64>) -> R) -> R {
-    let mut g = TREES.lock().unwrap_or_else(|e| e.into_inner());
-    let trees = g.get_or_insert_with(HashMap::new);
-    let head = rd64(xa + xa_l::xa_head);
-    let valid = trees.get(&xa).is_some_and(|t| t.token == head && head != 0);
-    if !valid {
-        if let Some(old) = trees.remove(&xa) {
-            crate::mm::slab::kfree_addr(old.token);
-        }
-    }
-    let t = trees.entry(xa).or_insert_with(|| Tree { token: 0, ids: BTreeMap::new() });
-    let r = f(&mut t.ids);
-    // Keep xa_head in step: NULL when empty, the token otherwise.
-    if t.ids.is_empty() {
-        if t.token != 0 {
-            crate::mm::slab::kfree_addr(t.token);
-        }
-        trees.remove(&xa);
-        wr64(xa + xa_l::xa_head, 0);
-    } else {
-        if t.token == 0 {
-            t.token = crate::mm::slab::kmalloc_bytes(8, 0);
-        }
-        wr64(xa + xa_l::xa_head, t.token);
-    }
-    r
-}
+const EINVAL: i32 = -22;
+const ENOSPC: i32 = -28;
+const ENOENT: i64 = -2;
+const INT_MAX: u64 = i32::MAX as u64;
 
 /// The lowest free id in [min, max].
 fn lowest_free(ids: &BTreeMap<u64, u64>, min: u64, max: u64) -> Option<u64> {
@@ -299,17 +254,3 @@ crate::kfn! {
         (rd32(root + xa_l::xa_flags) & (1u32 << shift)) as i32
     }
 }
-
-/// Module memory went away: forget the IDRs and IDAs that lived in it.
-fn purge(start: u64, end: u64) {
-    let mut g = TREES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(trees) = g.as_mut() {
-        let gone: Vec<u64> = trees.keys().copied().filter(|a| (start..end).contains(a)).collect();
-        for a in gone {
-            if let Some(t) = trees.remove(&a) {
-                crate::mm::slab::kfree_addr(t.token);
-            }
-        }
-    }
-}
-crate::purge_on_module_free!(purge);

@@ -2,10 +2,11 @@
 //! library routines.
 
 mod bitmap;
-mod bug;
+pub(crate) mod bug;
 mod ctype;
 mod find_bit;
 pub(crate) mod hexdump;
+pub(crate) mod kobject;
 mod kstrtox;
 mod list_debug;
 mod sort;
@@ -14,6 +15,7 @@ mod string_helpers;
 mod textsearch;
 mod scatterlist;
 mod idr;
+mod xarray;
 mod crc32;
 mod math;
 mod once;

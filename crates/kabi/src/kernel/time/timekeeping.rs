@@ -103,3 +103,20 @@ crate::kfn! {
     /// `ktime_get_resolution_ns()`: high-resolution timers, 1 ns.
     fn ktime_get_resolution_ns() -> u32 { 1 }
 }
+
+crate::kfn! {
+    /// `void getboottime64(ts)`: the wall-clock time of boot,
+    /// offs_real - offs_boot = CLOCK_REALTIME - CLOCK_BOOTTIME.
+    fn getboottime64(ts: u64) {
+        // Read boot, real, boot again and keep the pair with the smaller gap.
+        let b0 = ns(libc::CLOCK_BOOTTIME);
+        let r = ns(libc::CLOCK_REALTIME);
+        let b1 = ns(libc::CLOCK_BOOTTIME);
+        let t = r.wrapping_sub(b0 / 2 + b1 / 2);
+        // SAFETY: the module's struct timespec64.
+        unsafe {
+            (ts as *mut i64).write_unaligned(t.div_euclid(1_000_000_000));
+            ((ts + 8) as *mut i64).write_unaligned(t.rem_euclid(1_000_000_000));
+        }
+    }
+}
