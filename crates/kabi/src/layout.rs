@@ -7,12 +7,61 @@
 
 #![allow(non_upper_case_globals, dead_code)]
 
+pub mod acomp_alg {
+    pub const SIZE: u64 = 0x1b0;
+    pub const base: u64 = 0x30;
+}
+
+pub mod acpi_buffer {
+    pub const SIZE: u64 = 0x10;
+    pub const length: u64 = 0x0;
+    pub const pointer: u64 = 0x8;
+}
+
 pub mod acpi_bus_type {
     pub const SIZE: u64 = 0x30;
     pub const find_companion: u64 = 0x20;
     pub const list: u64 = 0x0;
     pub const r#match: u64 = 0x18;
     pub const name: u64 = 0x10;
+}
+
+pub mod acpi_driver {
+    pub const SIZE: u64 = 0x160;
+    pub const class: u64 = 0x50;
+    pub const drv: u64 = 0xc8;
+    pub const flags: u64 = 0xa8;
+    pub const ids: u64 = 0xa0;
+    pub const name: u64 = 0x0;
+    pub const ops: u64 = 0xb0;
+    pub const owner: u64 = 0x158;
+}
+
+pub mod aead_alg {
+    pub const SIZE: u64 = 0x1c0;
+    pub const base: u64 = 0x40;
+    pub const chunksize: u64 = 0x38;
+    pub const ivsize: u64 = 0x30;
+    pub const maxauthsize: u64 = 0x34;
+}
+
+pub mod ahash_alg {
+    pub const SIZE: u64 = 0x1d8;
+    pub const base: u64 = 0x58;
+    pub const digestsize: u64 = 0x50;
+    pub const halg: u64 = 0x50;
+    pub const init: u64 = 0x0;
+    pub const statesize: u64 = 0x54;
+}
+
+pub mod akcipher_alg {
+    pub const SIZE: u64 = 0x1d0;
+    pub const base: u64 = 0x50;
+    pub const decrypt: u64 = 0x18;
+    pub const encrypt: u64 = 0x10;
+    pub const set_priv_key: u64 = 0x28;
+    pub const sign: u64 = 0x0;
+    pub const verify: u64 = 0x8;
 }
 
 pub mod atomic_notifier_head {
@@ -24,6 +73,100 @@ pub mod attribute {
     pub const SIZE: u64 = 0x10;
     pub const mode: u64 = 0x8;
     pub const name: u64 = 0x0;
+}
+
+pub mod attribute_group {
+    pub const SIZE: u64 = 0x28;
+    pub const attrs: u64 = 0x18;
+    pub const bin_attrs: u64 = 0x20;
+    pub const is_bin_visible: u64 = 0x10;
+    pub const is_visible: u64 = 0x8;
+    pub const name: u64 = 0x0;
+}
+
+pub mod backing_dev_info {
+    pub const SIZE: u64 = 0x488;
+    pub const bdi_list: u64 = 0x20;
+    pub const capabilities: u64 = 0x44;
+    pub const cgwb_release_mutex: u64 = 0x3a8;
+    pub const cgwb_tree: u64 = 0x398;
+    pub const debug_dir: u64 = 0x480;
+    pub const dev: u64 = 0x408;
+    pub const dev_name: u64 = 0x410;
+    pub const id: u64 = 0x0;
+    pub const io_pages: u64 = 0x38;
+    pub const laptop_mode_wb_timer: u64 = 0x458;
+    pub const max_prop_frac: u64 = 0x50;
+    pub const max_ratio: u64 = 0x4c;
+    pub const min_ratio: u64 = 0x48;
+    pub const owner: u64 = 0x450;
+    pub const ra_pages: u64 = 0x30;
+    pub const rb_node: u64 = 0x8;
+    pub const refcnt: u64 = 0x40;
+    pub const tot_write_bandwidth: u64 = 0x58;
+    pub const wb: u64 = 0x60;
+    pub const wb_list: u64 = 0x388;
+    pub const wb_switch_rwsem: u64 = 0x3c8;
+    pub const wb_waitq: u64 = 0x3f0;
+}
+
+pub mod bdi_consts {
+    pub const BDI_CAP_WRITEBACK: u64 = 0x1;
+    pub const BDI_CAP_WRITEBACK_ACCT: u64 = 0x2;
+    pub const FPROP_FRAC_BASE: u64 = 0x400;
+    pub const GFP_ATOMIC: u64 = 0xa20;
+    pub const NR_WB_STAT_ITEMS: u64 = 0x4;
+    pub const TIMER_IRQSAFE: u64 = 0x200000;
+    pub const VM_READAHEAD_PAGES: u64 = 0x20;
+    pub const WB_registered: u64 = 0x0;
+}
+
+pub mod bdi_writeback {
+    pub const SIZE: u64 = 0x328;
+    pub const avg_write_bandwidth: u64 = 0x120;
+    pub const b_attached: u64 = 0x2c0;
+    pub const b_dirty: u64 = 0x18;
+    pub const b_dirty_time: u64 = 0x48;
+    pub const b_io: u64 = 0x28;
+    pub const b_more_io: u64 = 0x38;
+    pub const balanced_dirty_ratelimit: u64 = 0x130;
+    pub const bdi: u64 = 0x0;
+    pub const bdi_node: u64 = 0x240;
+    pub const blkcg_css: u64 = 0x298;
+    pub const blkcg_node: u64 = 0x2b0;
+    pub const bw_dwork: u64 = 0x1e0;
+    pub const bw_time_stamp: u64 = 0x100;
+    pub const completions: u64 = 0x138;
+    pub const dirtied_stamp: u64 = 0x108;
+    pub const dirty_exceeded: u64 = 0x168;
+    pub const dirty_ratelimit: u64 = 0x128;
+    pub const dirty_sleep: u64 = 0x238;
+    pub const dwork: u64 = 0x188;
+    pub const last_old_flush: u64 = 0x10;
+    pub const list_lock: u64 = 0x58;
+    pub const memcg_completions: u64 = 0x260;
+    pub const memcg_css: u64 = 0x290;
+    pub const memcg_node: u64 = 0x2a0;
+    pub const offline_node: u64 = 0x2d0;
+    pub const refcnt: u64 = 0x250;
+    pub const start_all_reason: u64 = 0x16c;
+    pub const stat: u64 = 0x60;
+    pub const state: u64 = 0x8;
+    pub const switch_wbs_ctxs: u64 = 0x300;
+    pub const switch_work: u64 = 0x2e0;
+    pub const work_list: u64 = 0x178;
+    pub const work_lock: u64 = 0x170;
+    pub const write_bandwidth: u64 = 0x118;
+    pub const writeback_inodes: u64 = 0x5c;
+    pub const written_stamp: u64 = 0x110;
+}
+
+pub mod bin_attribute {
+    pub const SIZE: u64 = 0x40;
+    pub const attr: u64 = 0x0;
+    pub const read: u64 = 0x28;
+    pub const size: u64 = 0x10;
+    pub const write: u64 = 0x30;
 }
 
 pub mod blocking_notifier_head {
@@ -38,7 +181,9 @@ pub mod bus_attribute {
 
 pub mod bus_type {
     pub const SIZE: u64 = 0xb8;
+    pub const dev_groups: u64 = 0x20;
     pub const dev_name: u64 = 0x8;
+    pub const dev_root: u64 = 0x10;
     pub const drv_groups: u64 = 0x28;
     pub const r#match: u64 = 0x30;
     pub const name: u64 = 0x0;
@@ -46,6 +191,8 @@ pub mod bus_type {
     pub const probe: u64 = 0x40;
     pub const remove: u64 = 0x50;
     pub const shutdown: u64 = 0x58;
+    pub const sync_state: u64 = 0x48;
+    pub const uevent: u64 = 0x38;
 }
 
 pub mod cb_id {
@@ -66,9 +213,13 @@ pub mod cdev {
 pub mod class {
     pub const SIZE: u64 = 0x78;
     pub const class_release: u64 = 0x38;
+    pub const dev_groups: u64 = 0x18;
     pub const dev_kobj: u64 = 0x20;
     pub const dev_release: u64 = 0x40;
+    pub const dev_uevent: u64 = 0x28;
+    pub const devnode: u64 = 0x30;
     pub const name: u64 = 0x0;
+    pub const ns_type: u64 = 0x50;
     pub const owner: u64 = 0x8;
     pub const p: u64 = 0x70;
 }
@@ -147,6 +298,113 @@ pub mod cpumask {
     pub const SIZE: u64 = 0x400;
 }
 
+pub mod crypto_alg {
+    pub const SIZE: u64 = 0x180;
+    pub const cia_max_keysize: u64 = 0x144;
+    pub const cia_min_keysize: u64 = 0x140;
+    pub const cra_alignmask: u64 = 0x2c;
+    pub const cra_blocksize: u64 = 0x24;
+    pub const cra_ctxsize: u64 = 0x28;
+    pub const cra_destroy: u64 = 0x170;
+    pub const cra_driver_name: u64 = 0xb8;
+    pub const cra_exit: u64 = 0x168;
+    pub const cra_flags: u64 = 0x20;
+    pub const cra_init: u64 = 0x160;
+    pub const cra_list: u64 = 0x0;
+    pub const cra_module: u64 = 0x178;
+    pub const cra_name: u64 = 0x38;
+    pub const cra_priority: u64 = 0x30;
+    pub const cra_refcnt: u64 = 0x34;
+    pub const cra_type: u64 = 0x138;
+    pub const cra_u: u64 = 0x140;
+    pub const cra_users: u64 = 0x10;
+}
+
+pub mod crypto_async_request {
+    pub const SIZE: u64 = 0x30;
+    pub const complete: u64 = 0x10;
+    pub const data: u64 = 0x18;
+    pub const flags: u64 = 0x28;
+    pub const list: u64 = 0x0;
+    pub const tfm: u64 = 0x20;
+}
+
+pub mod crypto_consts {
+    pub const CRYPTO_MAX_ALG_NAME: u64 = 0x80;
+    pub const CRYPTO_TFM_CTX_ALIGNMENT: u64 = 0x8;
+    pub const HASH_MAX_DESCSIZE: u64 = 0x170;
+    pub const HASH_MAX_DIGESTSIZE: u64 = 0x40;
+    pub const HASH_MAX_STATESIZE: u64 = 0x200;
+    pub const MAX_ALGAPI_ALIGNMASK: u64 = 0x3f;
+    pub const MAX_ALGAPI_BLOCKSIZE: u64 = 0xa0;
+    pub const MAX_CIPHER_ALIGNMASK: u64 = 0xf;
+    pub const MAX_CIPHER_BLOCKSIZE: u64 = 0x10;
+}
+
+pub mod crypto_instance {
+    pub const SIZE: u64 = 0x1b8;
+    pub const alg: u64 = 0x0;
+    pub const list: u64 = 0x188;
+    pub const spawns: u64 = 0x188;
+    pub const tmpl: u64 = 0x180;
+}
+
+pub mod crypto_queue {
+    pub const SIZE: u64 = 0x20;
+    pub const backlog: u64 = 0x10;
+    pub const list: u64 = 0x0;
+    pub const max_qlen: u64 = 0x1c;
+    pub const qlen: u64 = 0x18;
+}
+
+pub mod crypto_shash {
+    pub const SIZE: u64 = 0x28;
+    pub const base: u64 = 0x8;
+    pub const descsize: u64 = 0x0;
+}
+
+pub mod crypto_spawn {
+    pub const SIZE: u64 = 0x30;
+    pub const alg: u64 = 0x10;
+    pub const dead: u64 = 0x2c;
+    pub const frontend: u64 = 0x20;
+    pub const inst: u64 = 0x18;
+    pub const list: u64 = 0x0;
+    pub const mask: u64 = 0x28;
+    pub const registered: u64 = 0x2d;
+}
+
+pub mod crypto_template {
+    pub const SIZE: u64 = 0xa8;
+    pub const create: u64 = 0x20;
+    pub const instances: u64 = 0x10;
+    pub const list: u64 = 0x0;
+    pub const module: u64 = 0x18;
+    pub const name: u64 = 0x28;
+}
+
+pub mod crypto_tfm {
+    pub const SIZE: u64 = 0x20;
+    pub const __crt_alg: u64 = 0x18;
+    pub const __crt_ctx: u64 = 0x20;
+    pub const crt_flags: u64 = 0x4;
+}
+
+pub mod crypto_type {
+    pub const SIZE: u64 = 0x48;
+    pub const ctxsize: u64 = 0x0;
+    pub const extsize: u64 = 0x8;
+    pub const free: u64 = 0x30;
+    pub const init: u64 = 0x10;
+    pub const init_tfm: u64 = 0x18;
+    pub const maskclear: u64 = 0x3c;
+    pub const maskset: u64 = 0x40;
+    pub const report: u64 = 0x28;
+    pub const show: u64 = 0x20;
+    pub const tfmsize: u64 = 0x44;
+    pub const r#type: u64 = 0x38;
+}
+
 pub mod ctl_table {
     pub const SIZE: u64 = 0x40;
     pub const child: u64 = 0x18;
@@ -186,20 +444,49 @@ pub mod dentry {
     pub const d_parent: u64 = 0x18;
 }
 
+pub mod dev_links_info {
+    pub const consumers: u64 = 0x10;
+    pub const defer_sync: u64 = 0x20;
+    pub const status: u64 = 0x30;
+    pub const suppliers: u64 = 0x0;
+}
+
 pub mod device {
     pub const SIZE: u64 = 0x2f0;
     pub const bus: u64 = 0x60;
     pub const class: u64 = 0x2b0;
+    pub const coherent_dma_mask: u64 = 0x248;
+    pub const devres_head: u64 = 0x2a0;
+    pub const devres_lock: u64 = 0x29c;
     pub const devt: u64 = 0x294;
     pub const dma_mask: u64 = 0x240;
+    pub const dma_pools: u64 = 0x268;
     pub const driver: u64 = 0x68;
     pub const driver_data: u64 = 0x78;
+    pub const fwnode: u64 = 0x288;
+    pub const groups: u64 = 0x2b8;
+    pub const id: u64 = 0x298;
     pub const init_name: u64 = 0x50;
     pub const kobj: u64 = 0x0;
+    pub const links: u64 = 0xa0;
+    pub const mutex: u64 = 0x80;
+    pub const numa_node: u64 = 0x290;
+    pub const of_node: u64 = 0x280;
+    pub const p: u64 = 0x48;
     pub const parent: u64 = 0x40;
     pub const platform_data: u64 = 0x70;
+    pub const power_entry: u64 = 0xe8;
+    pub const power_lock: u64 = 0xe4;
+    pub const power_runtime_status: u64 = 0x1c4;
     pub const release: u64 = 0x2c0;
+    pub const removable: u64 = 0x2e0;
     pub const r#type: u64 = 0x58;
+}
+
+pub mod device_attribute {
+    pub const attr: u64 = 0x0;
+    pub const show: u64 = 0x10;
+    pub const store: u64 = 0x18;
 }
 
 pub mod device_driver {
@@ -220,9 +507,56 @@ pub mod device_driver {
     pub const suppress_bind_attrs: u64 = 0x20;
 }
 
+pub mod device_type {
+    pub const SIZE: u64 = 0x30;
+    pub const devnode: u64 = 0x18;
+    pub const groups: u64 = 0x8;
+    pub const name: u64 = 0x0;
+    pub const release: u64 = 0x20;
+    pub const uevent: u64 = 0x10;
+}
+
+pub mod dmi_device {
+    pub const SIZE: u64 = 0x28;
+    pub const list: u64 = 0x0;
+    pub const name: u64 = 0x18;
+    pub const r#type: u64 = 0x10;
+}
+
+pub mod dmi_strmatch {
+    pub const SIZE: u64 = 0x50;
+    pub const substr: u64 = 0x1;
+}
+
+pub mod dmi_system_id {
+    pub const SIZE: u64 = 0x158;
+    pub const callback: u64 = 0x0;
+    pub const driver_data: u64 = 0x150;
+    pub const ident: u64 = 0x8;
+    pub const matches: u64 = 0x10;
+}
+
 pub mod driver_attribute {
     pub const show: u64 = 0x10;
     pub const store: u64 = 0x18;
+}
+
+pub mod efi {
+    pub const SIZE: u64 = 0x108;
+    pub const acpi: u64 = 0x10;
+    pub const acpi20: u64 = 0x18;
+    pub const coco_secret: u64 = 0x50;
+    pub const esrt: u64 = 0x30;
+    pub const flags: u64 = 0x100;
+    pub const memmap: u64 = 0xc8;
+    pub const mokvar_table: u64 = 0x48;
+    pub const runtime: u64 = 0x0;
+    pub const runtime_supported_mask: u64 = 0xc;
+    pub const runtime_version: u64 = 0x8;
+    pub const smbios: u64 = 0x20;
+    pub const smbios3: u64 = 0x28;
+    pub const tpm_final_log: u64 = 0x40;
+    pub const tpm_log: u64 = 0x38;
 }
 
 pub mod file_operations {
@@ -236,6 +570,13 @@ pub mod file_system_type {
     pub const name: u64 = 0x0;
     pub const next: u64 = 0x38;
     pub const owner: u64 = 0x30;
+}
+
+pub mod fprop_local_percpu {
+    pub const SIZE: u64 = 0x30;
+    pub const events: u64 = 0x0;
+    pub const lock: u64 = 0x2c;
+    pub const period: u64 = 0x28;
 }
 
 pub mod fs_consts {
@@ -288,6 +629,13 @@ pub mod gfp {
     pub const HIGHMEM: u64 = 0x2;
     pub const NOWARN: u64 = 0x2000;
     pub const ZERO: u64 = 0x100;
+}
+
+pub mod hash_alg_common {
+    pub const SIZE: u64 = 0x188;
+    pub const base: u64 = 0x8;
+    pub const digestsize: u64 = 0x0;
+    pub const statesize: u64 = 0x4;
 }
 
 pub mod hid_driver {
@@ -369,8 +717,30 @@ pub mod kernel_param {
     pub const perm: u64 = 0x18;
 }
 
+pub mod kobj_attribute {
+    pub const attr: u64 = 0x0;
+    pub const show: u64 = 0x10;
+    pub const store: u64 = 0x18;
+}
+
 pub mod kobj_type {
     pub const SIZE: u64 = 0x30;
+    pub const child_ns_type: u64 = 0x18;
+    pub const default_groups: u64 = 0x10;
+    pub const namespace: u64 = 0x20;
+    pub const release: u64 = 0x0;
+    pub const sysfs_ops: u64 = 0x8;
+}
+
+pub mod kobj_uevent_env {
+    pub const BUFFER_SIZE: u64 = 0x800;
+    pub const NUM_ENVP: u64 = 0x40;
+    pub const SIZE: u64 = 0xa20;
+    pub const argv: u64 = 0x0;
+    pub const buf: u64 = 0x21c;
+    pub const buflen: u64 = 0xa1c;
+    pub const envp: u64 = 0x18;
+    pub const envp_idx: u64 = 0x218;
 }
 
 pub mod kobject {
@@ -381,6 +751,13 @@ pub mod kobject {
     pub const ktype: u64 = 0x28;
     pub const name: u64 = 0x0;
     pub const parent: u64 = 0x18;
+    pub const sd: u64 = 0x30;
+    pub const state: u64 = 0x3c;
+}
+
+pub mod kpp_alg {
+    pub const SIZE: u64 = 0x1b8;
+    pub const base: u64 = 0x38;
 }
 
 pub mod kref {
@@ -389,6 +766,28 @@ pub mod kref {
 
 pub mod kset {
     pub const SIZE: u64 = 0x60;
+    pub const kobj: u64 = 0x18;
+    pub const list: u64 = 0x0;
+    pub const list_lock: u64 = 0x10;
+    pub const uevent_ops: u64 = 0x58;
+}
+
+pub mod kset_uevent_ops {
+    pub const filter: u64 = 0x0;
+    pub const name: u64 = 0x8;
+    pub const uevent: u64 = 0x10;
+}
+
+pub mod ktermios {
+    pub const SIZE: u64 = 0x2c;
+    pub const c_cc: u64 = 0x11;
+    pub const c_cflag: u64 = 0x8;
+    pub const c_iflag: u64 = 0x0;
+    pub const c_ispeed: u64 = 0x24;
+    pub const c_lflag: u64 = 0xc;
+    pub const c_line: u64 = 0x10;
+    pub const c_oflag: u64 = 0x4;
+    pub const c_ospeed: u64 = 0x28;
 }
 
 pub mod kthread_delayed_work {
@@ -502,8 +901,10 @@ pub mod mutex {
 pub mod net {
     pub const SIZE: u64 = 0x1180;
     pub const dev_base_head: u64 = 0x98;
+    pub const diag_nlsk: u64 = 0x1108;
     pub const exit_list: u64 = 0x30;
     pub const gen: u64 = 0xc48;
+    pub const genl_sock: u64 = 0x120;
     pub const ifindex: u64 = 0x10;
     pub const list: u64 = 0x20;
     pub const ns: u64 = 0x80;
@@ -511,11 +912,14 @@ pub mod net {
     pub const ns_inum: u64 = 0x90;
     pub const passive: u64 = 0x0;
     pub const proc_net: u64 = 0xa8;
+    pub const rtnl: u64 = 0x118;
     pub const rules_ops: u64 = 0x158;
     pub const user_ns: u64 = 0x58;
 }
 
 pub mod net_consts {
+    pub const AF_MAX: u64 = 0x2e;
+    pub const MAX_LINKS: u64 = 0x20;
     pub const NPROTO: u64 = 0x2e;
     pub const PROTO_INUSE_NR: u64 = 0x40;
     pub const TCP_CA_NAME_MAX: u64 = 0x10;
@@ -536,6 +940,17 @@ pub mod net_proto_family {
     pub const create: u64 = 0x8;
     pub const family: u64 = 0x0;
     pub const owner: u64 = 0x10;
+}
+
+pub mod netlink_kernel_cfg {
+    pub const SIZE: u64 = 0x30;
+    pub const bind: u64 = 0x18;
+    pub const cb_mutex: u64 = 0x10;
+    pub const compare: u64 = 0x28;
+    pub const flags: u64 = 0x4;
+    pub const groups: u64 = 0x0;
+    pub const input: u64 = 0x8;
+    pub const unbind: u64 = 0x20;
 }
 
 pub mod nls_table {
@@ -597,6 +1012,14 @@ pub mod pci_dynids {
     pub const lock: u64 = 0x0;
 }
 
+pub mod percpu_counter {
+    pub const SIZE: u64 = 0x28;
+    pub const count: u64 = 0x8;
+    pub const counters: u64 = 0x20;
+    pub const list: u64 = 0x10;
+    pub const lock: u64 = 0x0;
+}
+
 pub mod pernet_operations {
     pub const SIZE: u64 = 0x48;
     pub const exit: u64 = 0x20;
@@ -612,19 +1035,61 @@ pub mod pernet_operations {
 pub mod platform_device {
     pub const SIZE: u64 = 0x340;
     pub const dev: u64 = 0x10;
+    pub const dma_parms: u64 = 0x308;
+    pub const driver_override: u64 = 0x330;
     pub const id: u64 = 0x8;
     pub const id_auto: u64 = 0xc;
+    pub const id_entry: u64 = 0x328;
+    pub const mfd_cell: u64 = 0x338;
     pub const name: u64 = 0x0;
     pub const num_resources: u64 = 0x318;
+    pub const platform_dma_mask: u64 = 0x300;
     pub const resource: u64 = 0x320;
+}
+
+pub mod platform_device_id {
+    pub const NAME_SIZE: u64 = 0x14;
+    pub const SIZE: u64 = 0x20;
+    pub const driver_data: u64 = 0x18;
+    pub const name: u64 = 0x0;
+}
+
+pub mod platform_device_info {
+    pub const SIZE: u64 = 0x58;
+    pub const data: u64 = 0x38;
+    pub const dma_mask: u64 = 0x48;
+    pub const fwnode: u64 = 0x8;
+    pub const id: u64 = 0x20;
+    pub const name: u64 = 0x18;
+    pub const num_res: u64 = 0x30;
+    pub const of_node_reused: u64 = 0x10;
+    pub const parent: u64 = 0x0;
+    pub const properties: u64 = 0x50;
+    pub const res: u64 = 0x28;
+    pub const size_data: u64 = 0x40;
 }
 
 pub mod platform_driver {
     pub const SIZE: u64 = 0xd0;
     pub const driver: u64 = 0x30;
+    pub const id_table: u64 = 0xc0;
     pub const prevent_deferred_probe: u64 = 0xc8;
     pub const probe: u64 = 0x0;
     pub const remove: u64 = 0x8;
+    pub const shutdown: u64 = 0x18;
+}
+
+pub mod pnp_driver {
+    pub const SIZE: u64 = 0xd0;
+    pub const driver: u64 = 0x40;
+    pub const flags: u64 = 0x10;
+    pub const id_table: u64 = 0x8;
+    pub const name: u64 = 0x0;
+    pub const probe: u64 = 0x18;
+    pub const remove: u64 = 0x20;
+    pub const resume: u64 = 0x38;
+    pub const shutdown: u64 = 0x28;
+    pub const suspend: u64 = 0x30;
 }
 
 pub mod proto {
@@ -710,6 +1175,12 @@ pub mod resource {
     pub const start: u64 = 0x0;
 }
 
+pub mod rng_alg {
+    pub const SIZE: u64 = 0x1a0;
+    pub const base: u64 = 0x20;
+    pub const seedsize: u64 = 0x18;
+}
+
 pub mod rtnl_link_ops {
     pub const SIZE: u64 = 0xd0;
     pub const alloc: u64 = 0x20;
@@ -738,6 +1209,11 @@ pub mod scatterlist {
     pub const page_link: u64 = 0x0;
 }
 
+pub mod scomp_alg {
+    pub const SIZE: u64 = 0x1a0;
+    pub const base: u64 = 0x20;
+}
+
 pub mod serio_driver {
     pub const SIZE: u64 = 0xe0;
     pub const description: u64 = 0x0;
@@ -752,12 +1228,87 @@ pub mod sg_table {
     pub const sgl: u64 = 0x0;
 }
 
+pub mod shash_alg {
+    pub const SIZE: u64 = 0x1e0;
+    pub const base: u64 = 0x60;
+    pub const descsize: u64 = 0x50;
+    pub const digest: u64 = 0x20;
+    pub const digestsize: u64 = 0x58;
+    pub const exit_tfm: u64 = 0x48;
+    pub const export: u64 = 0x28;
+    pub const r#final: u64 = 0x10;
+    pub const finup: u64 = 0x18;
+    pub const import: u64 = 0x30;
+    pub const init: u64 = 0x0;
+    pub const init_tfm: u64 = 0x40;
+    pub const setkey: u64 = 0x38;
+    pub const statesize: u64 = 0x5c;
+    pub const update: u64 = 0x8;
+}
+
+pub mod shash_desc {
+    pub const SIZE: u64 = 0x8;
+    pub const __ctx: u64 = 0x8;
+    pub const tfm: u64 = 0x0;
+}
+
 pub mod shrinker {
     pub const SIZE: u64 = 0x40;
     pub const flags: u64 = 0x1c;
     pub const id: u64 = 0x30;
     pub const list: u64 = 0x20;
     pub const nr_deferred: u64 = 0x38;
+}
+
+pub mod sk_buff_head {
+    pub const SIZE: u64 = 0x18;
+    pub const next: u64 = 0x0;
+    pub const prev: u64 = 0x8;
+    pub const qlen: u64 = 0x10;
+}
+
+pub mod skcipher_alg {
+    pub const SIZE: u64 = 0x1c0;
+    pub const base: u64 = 0x40;
+    pub const chunksize: u64 = 0x34;
+    pub const ivsize: u64 = 0x30;
+    pub const max_keysize: u64 = 0x2c;
+    pub const min_keysize: u64 = 0x28;
+    pub const walksize: u64 = 0x38;
+}
+
+pub mod sock {
+    pub const SIZE: u64 = 0x308;
+    pub const sk_allocation: u64 = 0x1f8;
+    pub const sk_error_queue: u64 = 0xc0;
+    pub const sk_family: u64 = 0x10;
+    pub const sk_net: u64 = 0x30;
+    pub const sk_protocol: u64 = 0x204;
+    pub const sk_rcvbuf: u64 = 0x118;
+    pub const sk_rcvlowat: u64 = 0xbc;
+    pub const sk_rcvtimeo: u64 = 0x250;
+    pub const sk_receive_queue: u64 = 0xd8;
+    pub const sk_refcnt: u64 = 0x80;
+    pub const sk_sndbuf: u64 = 0x14c;
+    pub const sk_sndtimeo: u64 = 0x190;
+    pub const sk_socket: u64 = 0x270;
+    pub const sk_state: u64 = 0x12;
+    pub const sk_type: u64 = 0x202;
+    pub const sk_wq: u64 = 0x128;
+    pub const sk_write_queue: u64 = 0x168;
+}
+
+pub mod sock_diag_handler {
+    pub const family: u64 = 0x8;
+}
+
+pub mod socket {
+    pub const SIZE: u64 = 0x80;
+    pub const ops: u64 = 0x20;
+    pub const sk: u64 = 0x18;
+    pub const state: u64 = 0x0;
+    pub const r#type: u64 = 0x4;
+    pub const wq: u64 = 0x40;
 }
 
 pub mod spi_device_id {
@@ -794,6 +1345,12 @@ pub mod swait_queue_head {
     pub const task_list: u64 = 0x8;
 }
 
+pub mod sysfs_ops {
+    pub const SIZE: u64 = 0x10;
+    pub const show: u64 = 0x0;
+    pub const store: u64 = 0x8;
+}
+
 pub mod task_struct {
     pub const SIZE: u64 = 0x2640;
     pub const __state: u64 = 0x18;
@@ -812,6 +1369,21 @@ pub mod tc_action_ops {
     pub const head: u64 = 0x0;
     pub const id: u64 = 0x20;
     pub const init: u64 = 0x58;
+    pub const kind: u64 = 0x10;
+}
+
+pub mod tcf_ematch_ops {
+    pub const kind: u64 = 0x0;
+    pub const link: u64 = 0x30;
+    pub const r#match: u64 = 0x10;
+}
+
+pub mod tcf_idrinfo {
+    pub const action_idr: u64 = 0x20;
+}
+
+pub mod tcf_proto_ops {
+    pub const head: u64 = 0x0;
     pub const kind: u64 = 0x10;
 }
 
@@ -839,6 +1411,149 @@ pub mod timewait_sock_ops {
     pub const twsk_obj_size: u64 = 0x10;
     pub const twsk_slab: u64 = 0x0;
     pub const twsk_slab_name: u64 = 0x8;
+}
+
+pub mod tty_buffer {
+    pub const SIZE: u64 = 0x20;
+    pub const next: u64 = 0x0;
+    pub const size: u64 = 0xc;
+}
+
+pub mod tty_bufhead {
+    pub const SIZE: u64 = 0x88;
+    pub const free: u64 = 0x70;
+    pub const head: u64 = 0x0;
+    pub const lock: u64 = 0x28;
+    pub const mem_limit: u64 = 0x7c;
+    pub const mem_used: u64 = 0x78;
+    pub const priority: u64 = 0x48;
+    pub const sentinel: u64 = 0x50;
+    pub const tail: u64 = 0x80;
+    pub const work: u64 = 0x8;
+}
+
+pub mod tty_consts {
+    pub const NR_LDISCS: u64 = 0x1f;
+    pub const N_TTY: u64 = 0x0;
+}
+
+pub mod tty_driver {
+    pub const SIZE: u64 = 0xb8;
+    pub const cdevs: u64 = 0x8;
+    pub const driver_name: u64 = 0x18;
+    pub const driver_state: u64 = 0x98;
+    pub const flags: u64 = 0x68;
+    pub const init_termios: u64 = 0x3c;
+    pub const kref: u64 = 0x0;
+    pub const major: u64 = 0x2c;
+    pub const minor_start: u64 = 0x30;
+    pub const name: u64 = 0x20;
+    pub const name_base: u64 = 0x28;
+    pub const num: u64 = 0x34;
+    pub const ops: u64 = 0xa0;
+    pub const other: u64 = 0x78;
+    pub const owner: u64 = 0x10;
+    pub const ports: u64 = 0x88;
+    pub const proc_entry: u64 = 0x70;
+    pub const subtype: u64 = 0x3a;
+    pub const termios: u64 = 0x90;
+    pub const tty_drivers: u64 = 0xa8;
+    pub const ttys: u64 = 0x80;
+    pub const r#type: u64 = 0x38;
+}
+
+pub mod tty_ldisc_ops {
+    pub const SIZE: u64 = 0x90;
+    pub const name: u64 = 0x0;
+    pub const num: u64 = 0x8;
+    pub const owner: u64 = 0x88;
+}
+
+pub mod tty_operations {
+    pub const SIZE: u64 = 0x110;
+    pub const proc_show: u64 = 0x108;
+}
+
+pub mod tty_port {
+    pub const SIZE: u64 = 0x178;
+    pub const buf: u64 = 0x0;
+    pub const buf_mutex: u64 = 0x120;
+    pub const client_data: u64 = 0x170;
+    pub const client_ops: u64 = 0xa0;
+    pub const close_delay: u64 = 0x160;
+    pub const closing_wait: u64 = 0x164;
+    pub const delta_msr_wait: u64 = 0xd0;
+    pub const flags: u64 = 0xe8;
+    pub const itty: u64 = 0x90;
+    pub const kref: u64 = 0x16c;
+    pub const lock: u64 = 0xa8;
+    pub const mutex: u64 = 0x100;
+    pub const open_wait: u64 = 0xb8;
+    pub const ops: u64 = 0x98;
+    pub const tty: u64 = 0x88;
+    pub const xmit_buf: u64 = 0x140;
+    pub const xmit_fifo: u64 = 0x148;
+}
+
+pub mod tty_port_client_operations {
+    pub const SIZE: u64 = 0x18;
+    pub const lookahead_buf: u64 = 0x8;
+    pub const receive_buf: u64 = 0x0;
+    pub const write_wakeup: u64 = 0x10;
+}
+
+pub mod tty_port_operations {
+    pub const SIZE: u64 = 0x28;
+    pub const destruct: u64 = 0x20;
+}
+
+pub mod tty_std {
+    pub const B9600: u64 = 0xd;
+    pub const CBAUD: u64 = 0x100f;
+    pub const CLOCAL: u64 = 0x800;
+    pub const NCCS: u64 = 0x13;
+    pub const VDISCARD: u64 = 0xd;
+    pub const VEOF: u64 = 0x4;
+    pub const VERASE: u64 = 0x2;
+    pub const VINTR: u64 = 0x0;
+    pub const VKILL: u64 = 0x3;
+    pub const VLNEXT: u64 = 0xf;
+    pub const VMIN: u64 = 0x6;
+    pub const VQUIT: u64 = 0x1;
+    pub const VREPRINT: u64 = 0xc;
+    pub const VSTART: u64 = 0x8;
+    pub const VSTOP: u64 = 0x9;
+    pub const VSUSP: u64 = 0xa;
+    pub const VWERASE: u64 = 0xe;
+    pub const c_cflag: u64 = 0x4bf;
+    pub const c_iflag: u64 = 0x500;
+    pub const c_lflag: u64 = 0x8a3b;
+    pub const c_oflag: u64 = 0x5;
+    pub const speed: u64 = 0x9600;
+}
+
+pub mod tty_struct {
+    pub const SIZE: u64 = 0x2d0;
+    pub const kref: u64 = 0x0;
+    pub const name: u64 = 0x160;
+}
+
+pub mod uart_driver {
+    pub const SIZE: u64 = 0x40;
+    pub const cons: u64 = 0x28;
+    pub const dev_name: u64 = 0x10;
+    pub const driver_name: u64 = 0x8;
+    pub const major: u64 = 0x18;
+    pub const minor: u64 = 0x1c;
+    pub const nr: u64 = 0x20;
+    pub const owner: u64 = 0x0;
+    pub const state: u64 = 0x30;
+    pub const tty_driver: u64 = 0x38;
+}
+
+pub mod uart_state {
+    pub const SIZE: u64 = 0x1b8;
+    pub const port: u64 = 0x0;
 }
 
 pub mod usb_driver {

@@ -1,1 +1,71 @@
-//! crypto/: the kernel crypto API (issue 10).
+//! crypto/: the kernel crypto API — the algorithm registry (api.c,
+//! algapi.c), the per-type registration of shash.c, ahash.c, skcipher.c,
+//! aead.c, kpp.c, rng.c, akcipher.c, scompress.c and acompress.c,
+//! templates, request queues and `/proc/crypto` (proc.c). Allocating
+//! transforms, requests, self-tests and the algorithms vmlinux provides
+//! are issue 10's.
+
+pub mod aead;
+pub mod ahash;
+pub mod akcipher;
+pub mod algapi;
+pub mod api;
+pub mod kpp;
+pub mod proc;
+pub mod rng;
+pub mod scompress;
+pub mod shash;
+pub mod skcipher;
+pub mod types;
+
+/// The exports of an algorithm type's registration:
+/// `crypto_register_<x>(alg)` (`prepare`, then `crypto_register_alg` on
+/// the embedded `base`), `crypto_register_<x>s(algs, count)` (undoing on
+/// failure), `crypto_unregister_<x>(alg)` and
+/// `crypto_unregister_<x>s(algs, count)` (last to first); kpp and
+/// akcipher have no plural variants.
+macro_rules! typed_registration {
+    ($layout:ident, $prepare:path, $reg:literal, $unreg:literal) => {
+        fn register(alg: u64) -> i32 {
+            match $prepare(alg) {
+                0 => crate::crypto::algapi::register_alg(alg + crate::layout::$layout::base),
+                e => e,
+            }
+        }
+        extern "C" fn register_one(alg: u64) -> i32 {
+            register(alg)
+        }
+        crate::export_fn!($reg => register_one);
+        extern "C" fn unregister_one(regs: *const u64, stack: *const u64) {
+            // SAFETY: called through the varargs trampoline.
+            let a = unsafe { crate::abi::RegArgs::new(regs, stack, 1) };
+            crate::crypto::algapi::unregister_alg(
+                a.arg(0) + crate::layout::$layout::base,
+                Some(crate::crypto::algapi::caller(stack)),
+            );
+        }
+        crate::export_variadic!($unreg => unregister_one);
+    };
+    ($layout:ident, $prepare:path, $reg:literal, $regs:literal, $unreg:literal, $unregs:literal) => {
+        crate::crypto::typed_registration!($layout, $prepare, $reg, $unreg);
+        extern "C" fn register_many(algs: u64, count: i32) -> i32 {
+            crate::crypto::algapi::register_array(algs, count, crate::layout::$layout::SIZE, register, |a| {
+                crate::crypto::algapi::unregister_alg(a + crate::layout::$layout::base, None)
+            })
+        }
+        crate::export_fn!($regs => register_many);
+        extern "C" fn unregister_many(regs: *const u64, stack: *const u64) {
+            // SAFETY: called through the varargs trampoline.
+            let a = unsafe { crate::abi::RegArgs::new(regs, stack, 2) };
+            let (algs, count) = (a.arg(0), a.arg(1) as i32);
+            for i in (0..count.max(0) as u64).rev() {
+                crate::crypto::algapi::unregister_alg(
+                    algs + i * crate::layout::$layout::SIZE + crate::layout::$layout::base,
+                    Some(crate::crypto::algapi::caller(stack)),
+                );
+            }
+        }
+        crate::export_variadic!($unregs => unregister_many);
+    };
+}
+pub(crate) use typed_registration;

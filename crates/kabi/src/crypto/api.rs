@@ -1,0 +1,296 @@
+//! crypto/api.c: the algorithm list (`crypto_alg_list`, guarded by
+//! `crypto_alg_sem`), the crypto notifier chain, algorithm references
+//! (`crypto_mod_get`/`crypto_mod_put`) and the name lookup that issue 10's
+//! `crypto_alloc_*` will build on.
+//!
+//! The list is Linux's: a `list_head` in the vmlinux data area threading
+//! the `cra_list` member of every registered `struct crypto_alg` (most
+//! recent first, as `list_add` leaves it), so module code that walks it
+//! sees what Linux's would. The host serialises its own changes with
+//! [`alg_sem`] (the role of `crypto_alg_sem`, which is exported as an
+//! unlocked rw_semaphore for modules that take it themselves).
+
+use std::sync::{Mutex, MutexGuard};
+
+use crate::drivers::base::{rd32, rd64, wr32, wr64};
+use crate::layout::{crypto_alg as ca, list_head};
+
+pub(crate) const CRYPTO_ALG_TYPE_MASK: u32 = 0x0000_000f;
+pub(crate) const CRYPTO_ALG_TYPE_CIPHER: u32 = 0x1;
+pub(crate) const CRYPTO_ALG_TYPE_COMPRESS: u32 = 0x2;
+pub(crate) const CRYPTO_ALG_TYPE_AEAD: u32 = 0x3;
+pub(crate) const CRYPTO_ALG_TYPE_SKCIPHER: u32 = 0x5;
+pub(crate) const CRYPTO_ALG_TYPE_KPP: u32 = 0x8;
+pub(crate) const CRYPTO_ALG_TYPE_ACOMPRESS: u32 = 0xa;
+pub(crate) const CRYPTO_ALG_TYPE_SCOMPRESS: u32 = 0xb;
+pub(crate) const CRYPTO_ALG_TYPE_RNG: u32 = 0xc;
+pub(crate) const CRYPTO_ALG_TYPE_AKCIPHER: u32 = 0xd;
+pub(crate) const CRYPTO_ALG_TYPE_SHASH: u32 = 0xe;
+pub(crate) const CRYPTO_ALG_TYPE_AHASH: u32 = 0xf;
+pub(crate) const CRYPTO_ALG_TYPE_AHASH_MASK: u32 = 0xe;
+pub(crate) const CRYPTO_ALG_TYPE_ACOMPRESS_MASK: u32 = 0xe;
+pub(crate) const CRYPTO_ALG_LARVAL: u32 = 0x10;
+pub(crate) const CRYPTO_ALG_DEAD: u32 = 0x20;
+pub(crate) const CRYPTO_ALG_DYING: u32 = 0x40;
+pub(crate) const CRYPTO_ALG_ASYNC: u32 = 0x80;
+pub(crate) const CRYPTO_ALG_TESTED: u32 = 0x400;
+pub(crate) const CRYPTO_ALG_INTERNAL: u32 = 0x2000;
+
+/// `CRYPTO_MSG_ALG_LOADED` (include/crypto/algapi.h).
+pub(crate) const CRYPTO_MSG_ALG_LOADED: u64 = 2;
+
+pub(crate) const EINVAL: i32 = -22;
+pub(crate) const EEXIST: i32 = -17;
+pub(crate) const ENOENT: i32 = -2;
+pub(crate) const ENOMEM: i32 = -12;
+pub(crate) const ENOSYS: i32 = -38;
+
+static ALG_SEM: Mutex<()> = Mutex::new(());
+
+/// The host's `crypto_alg_sem`: held across every change of the algorithm
+/// and template lists and every walk of them. Never held across a call
+/// into module code.
+pub(crate) fn alg_sem() -> MutexGuard<'static, ()> {
+    ALG_SEM.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// ---- list_head on raw addresses ----------------------------------------------
+
+pub(crate) fn list_init(h: u64) {
+    wr64(h + list_head::next, h);
+    wr64(h + list_head::prev, h);
+}
+
+pub(crate) fn list_empty(h: u64) -> bool {
+    rd64(h + list_head::next) == h
+}
+
+/// `list_add(new, head)`: after `head`.
+pub(crate) fn list_add(new: u64, head: u64) {
+    let next = rd64(head + list_head::next);
+    wr64(next + list_head::prev, new);
+    wr64(new + list_head::next, next);
+    wr64(new + list_head::prev, head);
+    wr64(head + list_head::next, new);
+}
+
+/// `list_add_tail(new, head)`: before `head`.
+pub(crate) fn list_add_tail(new: u64, head: u64) {
+    let prev = rd64(head + list_head::prev);
+    list_add(new, prev);
+}
+
+/// `list_del_init(entry)`.
+pub(crate) fn list_del_init(e: u64) {
+    let next = rd64(e + list_head::next);
+    let prev = rd64(e + list_head::prev);
+    wr64(next + list_head::prev, prev);
+    wr64(prev + list_head::next, next);
+    list_init(e);
+}
+
+/// The entries of a list (the addresses of their list_heads), in order.
+/// Stops at a NULL link or after a million entries (a corrupted list).
+pub(crate) fn list_entries(h: u64) -> Vec<u64> {
+    let mut v = Vec::new();
+    let mut p = rd64(h + list_head::next);
+    while p != h && p != 0 && v.len() < 1_000_000 {
+        v.push(p);
+        p = rd64(p + list_head::next);
+    }
+    v
+}
+
+// ---- the algorithm list ------------------------------------------------------
+
+crate::export_data!("crypto_alg_list", size list_head::SIZE, align 8, init = init_alg_list);
+crate::export_data!("crypto_alg_sem", size crate::layout::rw_semaphore::SIZE, align 8, init = init_alg_sem);
+crate::export_data!("crypto_chain", size crate::layout::blocking_notifier_head::SIZE, align 8, init = crate::kernel::notifier::init_blocking_head);
+
+fn init_alg_list(addr: u64, _b: &crate::vmlinux::Builder) {
+    list_init(addr);
+    super::proc::init();
+}
+
+fn init_alg_sem(addr: u64, _b: &crate::vmlinux::Builder) {
+    // An unlocked rw_semaphore: count and owner 0, an empty wait list.
+    list_init(addr + crate::layout::rw_semaphore::wait_list);
+}
+
+fn symbol(name: &str) -> u64 {
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol(name))
+        .unwrap_or(0)
+}
+
+/// The address of `crypto_alg_list` (0 before boot).
+pub(crate) fn alg_list() -> u64 {
+    static L: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let v = *L.get_or_init(|| symbol("crypto_alg_list"));
+    v
+}
+
+/// The registered algorithms (`struct crypto_alg` addresses), in list
+/// order. The caller holds [`alg_sem`].
+pub(crate) fn algs() -> Vec<u64> {
+    let h = alg_list();
+    if h == 0 {
+        return Vec::new();
+    }
+    list_entries(h)
+        .into_iter()
+        .map(|e| e - ca::cra_list)
+        .collect()
+}
+
+// ---- fields ------------------------------------------------------------------
+
+pub(crate) fn flags(alg: u64) -> u32 {
+    rd32(alg + ca::cra_flags)
+}
+pub(crate) fn set_flags(alg: u64, f: u32) {
+    wr32(alg + ca::cra_flags, f);
+}
+pub(crate) fn priority(alg: u64) -> i32 {
+    rd32(alg + ca::cra_priority) as i32
+}
+pub(crate) fn module(alg: u64) -> u64 {
+    rd64(alg + ca::cra_module)
+}
+pub(crate) fn cra_type(alg: u64) -> u64 {
+    rd64(alg + ca::cra_type)
+}
+
+/// A `char[CRYPTO_MAX_ALG_NAME]` member as bytes (up to its NUL).
+fn name_field(p: u64) -> Vec<u8> {
+    let max = crate::layout::crypto_consts::CRYPTO_MAX_ALG_NAME as usize;
+    // SAFETY: a char array of CRYPTO_MAX_ALG_NAME bytes in the module's
+    // crypto_alg; reading stops at the array's end even without a NUL.
+    unsafe { crate::abi::c_str(p, max) }.to_vec()
+}
+pub(crate) fn name(alg: u64) -> Vec<u8> {
+    name_field(alg + ca::cra_name)
+}
+pub(crate) fn driver_name(alg: u64) -> Vec<u8> {
+    name_field(alg + ca::cra_driver_name)
+}
+
+pub(crate) fn is_larval(alg: u64) -> bool {
+    flags(alg) & CRYPTO_ALG_LARVAL != 0
+}
+pub(crate) fn is_dead(alg: u64) -> bool {
+    flags(alg) & CRYPTO_ALG_DEAD != 0
+}
+pub(crate) fn is_moribund(alg: u64) -> bool {
+    flags(alg) & (CRYPTO_ALG_DEAD | CRYPTO_ALG_DYING) != 0
+}
+
+// ---- refcount_t cra_refcnt ---------------------------------------------------
+
+fn refcnt<'a>(alg: u64) -> &'a std::sync::atomic::AtomicU32 {
+    // SAFETY: cra_refcnt is the aligned refcount_t (an atomic_t) of the
+    // module's crypto_alg.
+    unsafe { &*((alg + ca::cra_refcnt) as *const std::sync::atomic::AtomicU32) }
+}
+pub(crate) fn refcount_read(alg: u64) -> u32 {
+    refcnt(alg).load(std::sync::atomic::Ordering::Acquire)
+}
+pub(crate) fn refcount_set(alg: u64, v: u32) {
+    refcnt(alg).store(v, std::sync::atomic::Ordering::Release);
+}
+
+/// `crypto_alg_get(alg)`.
+pub(crate) fn alg_get(alg: u64) -> u64 {
+    refcnt(alg).fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    alg
+}
+
+/// `crypto_alg_put(alg)`: the last reference calls `cra_destroy`.
+pub(crate) fn alg_put(alg: u64) {
+    let prev = refcnt(alg)
+        .fetch_update(
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+            |c| (c != 0).then(|| c - 1),
+        )
+        .unwrap_or(0);
+    if prev == 1 {
+        let destroy = rd64(alg + ca::cra_destroy);
+        if destroy != 0 {
+            crate::fault::call_module(destroy, [alg, 0, 0, 0, 0, 0]);
+        }
+    }
+}
+
+crate::kfn! {
+    /// `crypto_mod_get(alg)`: a reference on the algorithm and its module;
+    /// NULL when the module is going away.
+    fn crypto_mod_get(alg: u64) -> u64 {
+        if crate::kernel::module::try_module_get(module(alg)) {
+            alg_get(alg)
+        } else {
+            0
+        }
+    }
+}
+
+crate::kfn! {
+    /// `crypto_mod_put(alg)`: drops what `crypto_mod_get` took.
+    fn crypto_mod_put(alg: u64) {
+        let m = module(alg);
+        alg_put(alg);
+        crate::kernel::module::module_put(m);
+    }
+}
+
+/// `__crypto_alg_lookup(name, type, mask)` over the list: the algorithm
+/// whose driver name is `name`, else the highest-priority one whose name
+/// is `name`, among those whose flags match `type` under `mask`; takes a
+/// `crypto_mod_get` reference on the result. The caller holds [`alg_sem`].
+/// (Issue 10's `crypto_alloc_*` builds on this.)
+#[allow(dead_code)]
+pub(crate) fn alg_lookup_locked(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
+    let mut best = -2i32;
+    let mut found: Option<u64> = None;
+    for q in algs() {
+        if is_moribund(q) {
+            continue;
+        }
+        if (flags(q) ^ ty) & mask != 0 {
+            continue;
+        }
+        let exact = driver_name(q) == name;
+        let fuzzy = self::name(q) == name;
+        if !exact && !(fuzzy && priority(q) > best) {
+            continue;
+        }
+        if crypto_mod_get(q) == 0 {
+            continue;
+        }
+        best = priority(q);
+        if let Some(old) = found.replace(q) {
+            crypto_mod_put(old);
+        }
+        if exact {
+            break;
+        }
+    }
+    found
+}
+
+crate::kfn! {
+    /// `crypto_shoot_alg(alg)`: marks the algorithm as dying.
+    fn crypto_shoot_alg(alg: u64) {
+        let _g = alg_sem();
+        set_flags(alg, flags(alg) | CRYPTO_ALG_DYING);
+    }
+}
+
+/// `crypto_notify(val, v)`: the crypto notifier chain (modules' blocks;
+/// the host's cryptomgr is not a block on it).
+pub(crate) fn crypto_notify(val: u64, v: u64) {
+    let h = symbol("crypto_chain");
+    if h != 0 {
+        crate::kernel::notifier::blocking_notifier_call_chain(h, val, v);
+    }
+}

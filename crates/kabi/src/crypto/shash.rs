@@ -1,0 +1,267 @@
+//! crypto/shash.c: synchronous hash algorithms — registration
+//! (`shash_prepare_alg`'s limits and defaults), the default operations it
+//! fills in, and the dispatch they use.
+
+use crate::drivers::base::{rd32, rd64, wr32, wr64};
+use crate::layout::{
+    crypto_alg as ca, crypto_consts as cc, crypto_shash as cs, crypto_tfm as tfm_l,
+    shash_alg as sa, shash_desc as sd,
+};
+
+use super::algapi::{caller, register_alg, register_array, unregister_alg};
+use super::api::*;
+use super::types::Type;
+
+const CRYPTO_TFM_NEED_KEY: u32 = 0x1;
+const ENOKEY: i32 = -126;
+
+fn stub(name: &str) -> u64 {
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol(name))
+        .unwrap_or(0)
+}
+
+/// `crypto_shash_alg(tfm)`: the shash_alg of a tfm.
+fn alg_of(tfm: u64) -> u64 {
+    rd64(tfm + cs::base + tfm_l::__crt_alg).wrapping_sub(sa::base)
+}
+fn alignmask(tfm: u64) -> u64 {
+    rd32(alg_of(tfm) + sa::base + ca::cra_alignmask) as u64
+}
+fn call(f: u64, args: [u64; 6]) -> i32 {
+    crate::fault::call_module(f, args).unwrap_or(0) as i32
+}
+
+/// A buffer of `len` bytes aligned to `alignmask + 1` (the stack buffers
+/// of shash.c's unaligned paths).
+struct Aligned {
+    buf: Vec<u8>,
+    off: usize,
+}
+impl Aligned {
+    fn new(len: usize, alignmask: u64) -> Aligned {
+        let buf = vec![0u8; len + alignmask as usize + 1];
+        let p = buf.as_ptr() as u64;
+        let off = (p.next_multiple_of(alignmask + 1) - p) as usize;
+        Aligned { buf, off }
+    }
+    fn addr(&self) -> u64 {
+        self.buf.as_ptr() as u64 + self.off as u64
+    }
+}
+impl Drop for Aligned {
+    fn drop(&mut self) {
+        // memset(buf, 0, ...) as shash.c does after use.
+        for b in self.buf.iter_mut() {
+            // SAFETY: a byte of our own buffer; volatile so it is not elided.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+    }
+}
+
+fn copy(dst: u64, src: u64, len: u64) {
+    // SAFETY: module buffers of at least `len` bytes (the callers' contract)
+    // or our own aligned buffer.
+    unsafe { std::ptr::copy(src as *const u8, dst as *mut u8, len as usize) };
+}
+
+/// `crypto_shash_update(desc, data, len)`.
+pub(crate) fn update(desc: u64, data: u64, len: u32) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    let alg = alg_of(tfm);
+    let am = alignmask(tfm);
+    let f = rd64(alg + sa::update);
+    if data & am == 0 {
+        return call(f, [desc, data, len as u64, 0, 0, 0]);
+    }
+    let mut unaligned = am + 1 - (data & am);
+    let buf = Aligned::new(2 * cc::MAX_ALGAPI_ALIGNMASK as usize, am);
+    if unaligned > len as u64 {
+        unaligned = len as u64;
+    }
+    copy(buf.addr(), data, unaligned);
+    let err = call(f, [desc, buf.addr(), unaligned, 0, 0, 0]);
+    drop(buf);
+    if err != 0 {
+        return err;
+    }
+    call(f, [desc, data + unaligned, len as u64 - unaligned, 0, 0, 0])
+}
+
+/// `crypto_shash_final(desc, out)`.
+pub(crate) fn final_(desc: u64, out: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    let alg = alg_of(tfm);
+    let am = alignmask(tfm);
+    let f = rd64(alg + sa::r#final);
+    if out & am == 0 {
+        return call(f, [desc, out, 0, 0, 0, 0]);
+    }
+    let ds = rd32(alg + sa::digestsize) as u64;
+    let buf = Aligned::new(
+        (cc::MAX_ALGAPI_ALIGNMASK + cc::HASH_MAX_DIGESTSIZE) as usize,
+        am,
+    );
+    let err = call(f, [desc, buf.addr(), 0, 0, 0, 0]);
+    if err == 0 {
+        copy(out, buf.addr(), ds.min(cc::HASH_MAX_DIGESTSIZE));
+    }
+    err
+}
+
+/// `crypto_shash_finup(desc, data, len, out)`.
+pub(crate) fn finup(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    if (data | out) & alignmask(tfm) != 0 {
+        return shash_finup_unaligned(desc, data, len, out);
+    }
+    call(
+        rd64(alg_of(tfm) + sa::finup),
+        [desc, data, len as u64, out, 0, 0],
+    )
+}
+
+/// `crypto_shash_init(desc)` (an inline in hash.h).
+pub(crate) fn init(desc: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    if rd32(tfm + cs::base + tfm_l::crt_flags) & CRYPTO_TFM_NEED_KEY != 0 {
+        return ENOKEY;
+    }
+    call(rd64(alg_of(tfm) + sa::init), [desc, 0, 0, 0, 0, 0])
+}
+
+crate::kfn! {
+    /// shash.c's `shash_no_setkey`: -ENOSYS (the default `setkey`).
+    fn shash_no_setkey(_tfm: u64, _key: u64, _keylen: u32) -> i32 {
+        ENOSYS
+    }
+}
+
+crate::kfn! {
+    /// shash.c's `shash_finup_unaligned` (the default `finup`): update,
+    /// then final.
+    fn shash_finup_unaligned(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+        match update(desc, data, len) {
+            0 => final_(desc, out),
+            e => e,
+        }
+    }
+}
+
+crate::kfn! {
+    /// shash.c's `shash_digest_unaligned` (the default `digest`): init,
+    /// then finup.
+    fn shash_digest_unaligned(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+        match init(desc) {
+            0 => finup(desc, data, len, out),
+            e => e,
+        }
+    }
+}
+
+crate::kfn! {
+    /// shash.c's `shash_default_export`: the descriptor's context, descsize
+    /// bytes.
+    fn shash_default_export(desc: u64, out: u64) -> i32 {
+        let tfm = rd64(desc + sd::tfm);
+        copy(out, desc + sd::__ctx, rd32(tfm + cs::descsize) as u64);
+        0
+    }
+}
+
+crate::kfn! {
+    /// shash.c's `shash_default_import`.
+    fn shash_default_import(desc: u64, inp: u64) -> i32 {
+        let tfm = rd64(desc + sd::tfm);
+        copy(desc + sd::__ctx, inp, rd32(tfm + cs::descsize) as u64);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `crypto_shash_alg_has_setkey(alg)`: whether `setkey` is not the
+    /// default.
+    fn crypto_shash_alg_has_setkey(alg: u64) -> bool {
+        rd64(alg + sa::setkey) != stub("shash_no_setkey")
+    }
+}
+
+/// `shash_prepare_alg(alg)`: digest, descriptor and state sizes within
+/// HASH_MAX_*, export and import both or neither (else -EINVAL); the type;
+/// the defaults for finup, digest, export/import (statesize = descsize)
+/// and setkey.
+fn prepare(alg: u64) -> i32 {
+    if rd32(alg + sa::digestsize) as u64 > cc::HASH_MAX_DIGESTSIZE
+        || rd32(alg + sa::descsize) as u64 > cc::HASH_MAX_DESCSIZE
+        || rd32(alg + sa::statesize) as u64 > cc::HASH_MAX_STATESIZE
+    {
+        return EINVAL;
+    }
+    let (export, import) = (rd64(alg + sa::export), rd64(alg + sa::import));
+    if (export != 0) != (import != 0) {
+        return EINVAL;
+    }
+    Type::Shash.prepare(alg + sa::base);
+    if rd64(alg + sa::finup) == 0 {
+        wr64(alg + sa::finup, stub("shash_finup_unaligned"));
+    }
+    if rd64(alg + sa::digest) == 0 {
+        wr64(alg + sa::digest, stub("shash_digest_unaligned"));
+    }
+    if export == 0 {
+        wr64(alg + sa::export, stub("shash_default_export"));
+        wr64(alg + sa::import, stub("shash_default_import"));
+        wr32(alg + sa::statesize, rd32(alg + sa::descsize));
+    }
+    if rd64(alg + sa::setkey) == 0 {
+        wr64(alg + sa::setkey, stub("shash_no_setkey"));
+    }
+    0
+}
+
+fn register(alg: u64) -> i32 {
+    match prepare(alg) {
+        0 => register_alg(alg + sa::base),
+        e => e,
+    }
+}
+
+crate::kfn! {
+    /// `crypto_register_shash(alg)`.
+    fn crypto_register_shash(alg: u64) -> i32 {
+        register(alg)
+    }
+}
+
+crate::kfn! {
+    /// `crypto_register_shashes(algs, count)`.
+    fn crypto_register_shashes(algs: u64, count: i32) -> i32 {
+        register_array(algs, count, sa::SIZE, register, |a| unregister_alg(a + sa::base, None))
+    }
+}
+
+extern "C" fn crypto_unregister_shash_v(regs: *const u64, stack: *const u64) {
+    // SAFETY: called through the varargs trampoline.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 1) };
+    unregister_alg(a.arg(0) + sa::base, Some(caller(stack)));
+}
+crate::export_variadic!("crypto_unregister_shash" => crypto_unregister_shash_v);
+
+extern "C" fn crypto_unregister_shashes_v(regs: *const u64, stack: *const u64) {
+    // SAFETY: called through the varargs trampoline.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 2) };
+    let (algs, count) = (a.arg(0), a.arg(1) as i32);
+    for i in (0..count.max(0) as u64).rev() {
+        unregister_alg(algs + i * sa::SIZE + sa::base, Some(caller(stack)));
+    }
+}
+crate::export_variadic!("crypto_unregister_shashes" => crypto_unregister_shashes_v);
+
+/// The `/proc/crypto` lines of an shash (`crypto_shash_show`).
+pub(crate) fn show(alg: u64, out: &mut String) {
+    use std::fmt::Write;
+    let salg = alg - sa::base;
+    let _ = writeln!(out, "type         : shash");
+    let _ = writeln!(out, "blocksize    : {}", rd32(alg + ca::cra_blocksize));
+    let _ = writeln!(out, "digestsize   : {}", rd32(salg + sa::digestsize));
+}
