@@ -33,9 +33,10 @@ const XA_RETRY_ENTRY: u64 = internal(256);
 const XA_ZERO_ENTRY: u64 = internal(257);
 /// Marks 0..3; any other `xa_find` filter (`XA_PRESENT`) means "any entry".
 const XA_MAX_MARKS: u32 = 3;
-const XA_FLAGS_TRACK_FREE: u32 = 1;
-const XA_FLAGS_ZERO_BUSY: u32 = 2;
-const XA_FLAGS_ALLOC_WRAPPED: u32 = 4;
+// include/linux/xarray.h
+const XA_FLAGS_TRACK_FREE: u32 = 4;
+const XA_FLAGS_ZERO_BUSY: u32 = 8;
+const XA_FLAGS_ALLOC_WRAPPED: u32 = 16;
 
 fn is_advanced(e: u64) -> bool {
     e & 3 == 2 && e <= XA_RETRY_ENTRY
@@ -94,6 +95,12 @@ fn mark_bit(mark: u32) -> u32 {
 /// Runs `f` on the array at `xa`, then keeps xa_head (NULL when empty,
 /// the token otherwise) and the root mark bits in step.
 pub(crate) fn with_xa<R>(xa: u64, f: impl FnOnce(&mut XArray) -> R) -> R {
+    with_table(xa, true, f)
+}
+
+/// As `with_xa`; `marks` says whether the root mark bits follow the marks
+/// (the IDR keeps its own meaning in them: `IDR_FREE`).
+fn with_table<R>(xa: u64, marks: bool, f: impl FnOnce(&mut XArray) -> R) -> R {
     let mut g = TABLE.lock().unwrap_or_else(|e| e.into_inner());
     let table = g.get_or_insert_with(HashMap::new);
     let head = rd64(xa + xa_l::xa_head);
@@ -110,7 +117,7 @@ pub(crate) fn with_xa<R>(xa: u64, f: impl FnOnce(&mut XArray) -> R) -> R {
     let track_free = flags(xa) & XA_FLAGS_TRACK_FREE != 0;
     let mut fl = flags(xa);
     for m in 0..XA_MAX_MARKS {
-        if m == 0 && track_free {
+        if !marks || (m == 0 && track_free) {
             continue;
         }
         if t.marks[m as usize].is_empty() {
@@ -137,7 +144,7 @@ pub(crate) fn with_xa<R>(xa: u64, f: impl FnOnce(&mut XArray) -> R) -> R {
 
 /// Runs `f` on the entries of the array at `xa` (the IDR's and IDA's view).
 pub(crate) fn with<R>(xa: u64, f: impl FnOnce(&mut BTreeMap<u64, u64>) -> R) -> R {
-    with_xa(xa, |t| {
+    with_table(xa, false, |t| {
         let r = f(&mut t.entries);
         for m in &mut t.marks {
             m.retain(|i| t.entries.contains_key(i));
