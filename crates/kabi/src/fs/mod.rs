@@ -7,4 +7,6 @@ pub(crate) mod hostobj;
 pub mod kernfs;
 pub mod nls;
 pub mod proc;
+mod proc_net;
 mod proc_sysctl;
+pub(crate) mod sysfs;

@@ -4,11 +4,9 @@
 //! (called with a page-sized buffer, as sysfs does). A second file of the
 //! same name fails with -EEXIST and sysfs's duplicate-name messages.
 
-use super::{cstr, kfree, kzalloc, rd64};
+use super::{cstr, rd64};
 use crate::fs::kernfs;
 use crate::layout::{attribute, bus_attribute, bus_type, class, class_attribute, driver_attribute};
-
-const PAGE_SIZE: u64 = 4096;
 
 /// How `show` is called: its object argument and whether the attribute
 /// itself is passed (class attributes) before the buffer.
@@ -35,28 +33,13 @@ fn create(dir: &str, sysfs_dir: &str, obj: u64, attr: u64, show_off: u64, how: S
         if show == 0 {
             return Vec::new();
         }
-        let buf = kzalloc(PAGE_SIZE);
-        if buf == 0 {
-            return Vec::new();
-        }
-        let args = match how {
-            Show::ObjBuf => [obj, buf, 0, 0, 0, 0],
-            Show::ObjAttrBuf => [obj, attr, buf, 0, 0, 0],
-        };
-        let n = crate::fault::call_module(show, args)
-            .map(|r| r as i64)
-            .unwrap_or(-14);
-        let out = if n > 0 {
-            // SAFETY: our page-sized buffer; show wrote at most a page.
-            unsafe {
-                std::slice::from_raw_parts(buf as *const u8, n.min(PAGE_SIZE as i64) as usize)
-            }
-            .to_vec()
-        } else {
-            Vec::new()
-        };
-        kfree(buf);
-        out
+        crate::fs::sysfs::with_page(|buf| {
+            let args = match how {
+                Show::ObjBuf => [obj, buf, 0, 0, 0, 0],
+                Show::ObjAttrBuf => [obj, attr, buf, 0, 0, 0],
+            };
+            crate::fault::call_module(show, args).map(|r| r as i64).unwrap_or(-14)
+        })
     });
     0
 }
@@ -76,6 +59,11 @@ fn driver_dir(drv: u64) -> Option<(String, String)> {
         super::driver::driver_dir(&b.name, &d.name),
         format!("/bus/{}/drivers/{}", b.name, d.name),
     ))
+}
+
+/// The directory of a registered driver (`/sys/bus/<bus>/drivers/<name>`).
+pub(crate) fn driver_path(drv: u64) -> Option<String> {
+    driver_dir(drv).map(|(d, _)| d)
 }
 
 fn bus_dir(bus: u64) -> Option<(String, String)> {

@@ -176,7 +176,7 @@ crate::purge_on_module_free!(purge);
 
 /// The drivers of a bus in registration order (a snapshot: callbacks run
 /// without the registry's lock).
-fn drivers_of(bus: u64) -> Vec<u64> {
+pub(crate) fn drivers_of(bus: u64) -> Vec<u64> {
     reg()
         .drivers
         .iter()
@@ -215,46 +215,157 @@ crate::kfn! {
 }
 
 crate::kfn! {
-    /// `bus_for_each_dev(bus, start, data, fn)`: no device is on any of
-    /// the host's buses: 0 (-EINVAL for a bus never registered).
-    fn bus_for_each_dev(bus: u64, _start: u64, _data: u64, _f: u64) -> i32 {
+    /// `bus_for_each_dev(bus, start, data, fn)`: `fn(dev, data)` for each
+    /// device on the bus after `start` until one returns non-zero; that
+    /// value (or 0). -EINVAL for a bus never registered.
+    fn bus_for_each_dev(bus: u64, start: u64, data: u64, f: u64) -> i32 {
         if bus == 0 || rd64(bus + bus_type::p) == 0 {
             return super::EINVAL;
         }
+        for dev in after(super::core::devices_on(bus), start) {
+            let r = crate::fault::call_module(f, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32;
+            if r != 0 {
+                return r;
+            }
+        }
         0
     }
 }
 
-crate::kfn! {
-    /// `bus_find_device(bus, start, data, match)`: NULL, no devices.
-    fn bus_find_device(_bus: u64, _start: u64, _data: u64, _match: u64) -> u64 {
-        0
+/// The items after `start` (all of them for NULL).
+fn after(mut v: Vec<u64>, start: u64) -> Vec<u64> {
+    if start != 0 {
+        match v.iter().position(|&d| d == start) {
+            Some(i) => {
+                v.drain(..=i);
+            }
+            None => v.clear(),
+        }
     }
+    v
 }
 
 crate::kfn! {
-    /// `driver_attach(drv)`: tries the bus's devices — there are none: 0.
-    fn driver_attach(drv: u64) -> i32 {
-        bus_for_each_dev(rd64(drv + crate::layout::device_driver::bus), 0, drv, 0)
-    }
-}
-
-crate::kfn! {
-    /// `driver_for_each_device(drv, start, data, fn)`: a driver bound to
-    /// no device: 0 (-EINVAL for NULL).
-    fn driver_for_each_device(drv: u64, _start: u64, _data: u64, _f: u64) -> i32 {
-        if drv == 0 {
-            return super::EINVAL;
+    /// `bus_find_device(bus, start, data, match)`: the first device after
+    /// `start` that `match(dev, data)` accepts, with a reference; NULL.
+    fn bus_find_device(bus: u64, start: u64, data: u64, m: u64) -> u64 {
+        if bus == 0 || rd64(bus + bus_type::p) == 0 {
+            return 0;
+        }
+        for dev in after(super::core::devices_on(bus), start) {
+            if crate::fault::call_module(m, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32 != 0 {
+                return super::core::get(dev);
+            }
         }
         0
     }
 }
 
 crate::kfn! {
-    /// `driver_find_device(drv, start, data, match)`: NULL, no devices.
-    fn driver_find_device(_drv: u64, _start: u64, _data: u64, _match: u64) -> u64 {
+    /// `driver_attach(drv)`: the driver is offered the bus's devices.
+    fn driver_attach(drv: u64) -> i32 {
+        super::dd::driver_attach(drv)
+    }
+}
+
+fn bound_to(drv: u64) -> Vec<u64> {
+    let bus = rd64(drv + crate::layout::device_driver::bus);
+    super::core::devices_on(bus)
+        .into_iter()
+        .filter(|&d| rd64(d + crate::layout::device::driver) == drv)
+        .collect()
+}
+
+crate::kfn! {
+    /// `driver_for_each_device(drv, start, data, fn)`: over the devices
+    /// bound to the driver. -EINVAL for NULL.
+    fn driver_for_each_device(drv: u64, start: u64, data: u64, f: u64) -> i32 {
+        if drv == 0 {
+            return super::EINVAL;
+        }
+        for dev in after(bound_to(drv), start) {
+            let r = crate::fault::call_module(f, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32;
+            if r != 0 {
+                return r;
+            }
+        }
         0
     }
+}
+
+crate::kfn! {
+    /// `driver_find_device(drv, start, data, match)`: a bound device that
+    /// `match` accepts, with a reference, or NULL.
+    fn driver_find_device(drv: u64, start: u64, data: u64, m: u64) -> u64 {
+        if drv == 0 {
+            return 0;
+        }
+        for dev in after(bound_to(drv), start) {
+            if crate::fault::call_module(m, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32 != 0 {
+                return super::core::get(dev);
+            }
+        }
+        0
+    }
+}
+
+pub(crate) const BUS_NOTIFY_ADD_DEVICE: u64 = 1;
+pub(crate) const BUS_NOTIFY_DEL_DEVICE: u64 = 2;
+pub(crate) const BUS_NOTIFY_REMOVED_DEVICE: u64 = 3;
+pub(crate) const BUS_NOTIFY_BIND_DRIVER: u64 = 4;
+pub(crate) const BUS_NOTIFY_BOUND_DRIVER: u64 = 5;
+pub(crate) const BUS_NOTIFY_UNBIND_DRIVER: u64 = 6;
+pub(crate) const BUS_NOTIFY_UNBOUND_DRIVER: u64 = 7;
+pub(crate) const BUS_NOTIFY_DRIVER_NOT_BOUND: u64 = 8;
+
+/// Calls the bus's notifier chain (highest priority first) until one
+/// returns NOTIFY_STOP.
+pub(crate) fn notify(bus: u64, action: u64, dev: u64) {
+    use crate::layout::notifier_block as nb_l;
+    let mut chain: Vec<u64> = NOTIFIERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|&&(b, _)| b == bus)
+        .map(|&(_, nb)| nb)
+        .collect();
+    chain.sort_by_key(|&nb| std::cmp::Reverse(super::rd32(nb + nb_l::priority) as i32));
+    for nb in chain {
+        let f = rd64(nb + nb_l::notifier_call);
+        if f == 0 {
+            continue;
+        }
+        let r = crate::fault::call_module(f, [nb, action, dev, 0, 0, 0]).unwrap_or(0) as u32;
+        // NOTIFY_STOP_MASK
+        if r & 0x8000 != 0 {
+            break;
+        }
+    }
+}
+
+/// The name of a registered bus.
+pub(crate) fn bus_name(bus: u64) -> Option<String> {
+    reg().buses.iter().find(|b| b.addr == bus).map(|b| b.name.clone())
+}
+
+/// Whether `bus` is one of the host's built-in buses.
+pub(crate) fn is_builtin(bus: u64) -> bool {
+    reg().buses.iter().any(|b| b.addr == bus && b.builtin)
+}
+
+/// The bus's `uevent` for a device (the platform bus's is the host's).
+pub(crate) fn uevent(bus: u64, dev: u64, env: u64) -> Option<i32> {
+    if bus == super::platform::bus_addr() {
+        return Some(super::platform::platform_uevent(dev, env));
+    }
+    if is_builtin(bus) {
+        return None;
+    }
+    let f = rd64(bus + bus_type::uevent);
+    if f == 0 {
+        return None;
+    }
+    Some(crate::fault::call_module(f, [dev, env, 0, 0, 0, 0]).unwrap_or(0) as i32)
 }
 
 static NOTIFIERS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{cstr, is_err_or_null, kfree, kzalloc, rd64, wr64};
 use crate::fs::kernfs;
-use crate::layout::{class, kobject};
+use crate::layout::class;
 
 pub(crate) struct Class {
     /// The `struct class`.
@@ -33,15 +33,8 @@ pub(crate) fn class_name(cls: u64) -> Option<String> {
         .map(|c| c.name.clone())
 }
 
-/// `sysfs_dev_char_kobj`: the kobject of `/sys/dev/char`, which classes
-/// without their own `dev_kobj` get.
 fn dev_char_kobj() -> u64 {
-    static K: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *K.get_or_init(|| {
-        let k = kzalloc(kobject::SIZE);
-        wr64(k + kobject::name, c"char".as_ptr() as u64);
-        k
-    })
+    super::core::dev_char_kobj()
 }
 
 fn register(cls: u64, created: bool, builtin: bool) -> i32 {

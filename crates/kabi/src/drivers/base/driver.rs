@@ -95,6 +95,8 @@ pub(crate) fn register(drv: u64) -> i32 {
     for f in drv_files {
         kernfs::add_text(&format!("{dir}/{f}"), "");
     }
+    // bus_add_driver: drivers_autoprobe is 1
+    super::dd::driver_attach(drv);
     0
 }
 
@@ -108,6 +110,9 @@ crate::kfn! {
 }
 
 pub(crate) fn unregister(drv: u64) {
+    if drv != 0 && is_registered(drv) {
+        super::dd::driver_detach(drv);
+    }
     let mut r = reg();
     let Some(i) = (drv != 0)
         .then(|| r.drivers.iter().position(|d| d.addr == drv))

@@ -10,8 +10,9 @@ pub mod attrs;
 pub mod bus;
 pub mod class;
 pub mod core;
+pub mod dd;
+pub mod devres;
 pub mod driver;
-pub mod kobject;
 pub mod platform;
 
 use crate::layout;
@@ -37,6 +38,11 @@ pub(crate) fn rd8(addr: u64) -> u8 {
 pub(crate) fn wr8(addr: u64, v: u8) {
     // SAFETY: as for [`wr64`].
     unsafe { (addr as *mut u8).write(v) }
+}
+
+pub(crate) fn rd16(addr: u64) -> u16 {
+    // SAFETY: as for [`rd64`].
+    unsafe { (addr as *const u16).read_unaligned() }
 }
 
 pub(crate) fn rd32(addr: u64) -> u32 {

@@ -67,7 +67,7 @@ pub(crate) fn boot() {
     }
     drop(s);
     for (minor, name) in BUILTIN {
-        core::create(cls, 0, (MISC_MAJOR << 20) | minor, 0, name);
+        core::create(cls, 0, (MISC_MAJOR << 20) | minor, 0, 0, name);
     }
     crate::fs::kernfs::add_file("/proc/misc", || {
         state()
@@ -108,7 +108,7 @@ crate::kfn! {
         drop(s);
         wr32(misc + miscdevice::minor, minor);
         let name = cstr(rd64(misc + miscdevice::name)).unwrap_or_else(|| "(null)".into());
-        let dev = core::create(cls, rd64(misc + miscdevice::parent), (MISC_MAJOR << 20) | minor, misc, &name);
+        let dev = core::create(cls, rd64(misc + miscdevice::parent), (MISC_MAJOR << 20) | minor, misc, 0, &name);
         if crate::drivers::base::is_err_or_null(dev) {
             let mut s = state();
             if let Some(i) = bit {
