@@ -198,3 +198,46 @@ pub fn alloc(len: u64, hint: u64) -> Result<LowRegion, LowMemError> {
         return Ok(LowRegion { base: at, len });
     }
 }
+
+/// `text_poke`: writes `bytes` over module code at `addr` (inside the
+/// window), which is mapped R-X. The page is made R-W-X for the write (so
+/// other CPUs may keep executing it) and R-X again after. An instruction
+/// that fits in one aligned 8-byte word is replaced with one atomic store,
+/// so a CPU running the code sees the old or the new instruction.
+pub fn poke_text(addr: u64, bytes: &[u8]) -> Result<(), LowMemError> {
+    let len = bytes.len() as u64;
+    if len == 0 || len > 8 || !in_window(addr) || !in_window(addr + len - 1) {
+        return Err(LowMemError::Os(std::io::Error::from_raw_os_error(libc::EINVAL)));
+    }
+    let page = addr & !(PAGE_SIZE - 1);
+    let span = ((addr + len + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)) - page;
+    let rx = libc::PROT_READ | libc::PROT_EXEC;
+    // SAFETY: the pages lie in the module window (module text, per the
+    // caller); they are made writable for the store only.
+    let r = unsafe { libc::mprotect(page as *mut libc::c_void, span as usize, rx | libc::PROT_WRITE) };
+    if r != 0 {
+        return Err(LowMemError::Os(std::io::Error::last_os_error()));
+    }
+    let word = addr & !7;
+    if addr + len <= word + 8 {
+        let sh = (addr - word) * 8;
+        // SAFETY: an aligned word of the now writable page(s).
+        let w = unsafe { &*(word as *const std::sync::atomic::AtomicU64) };
+        let _ = w.fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |old| {
+            let mut new = old;
+            for (i, b) in bytes.iter().enumerate() {
+                let s = sh + 8 * i as u64;
+                new = (new & !(0xff << s)) | (u64::from(*b) << s);
+            }
+            Some(new)
+        });
+    } else {
+        for (i, b) in bytes.iter().enumerate() {
+            // SAFETY: inside the writable page(s) above.
+            unsafe { ((addr + i as u64) as *mut u8).write_volatile(*b) };
+        }
+    }
+    // SAFETY: as above; back to R-X.
+    unsafe { libc::mprotect(page as *mut libc::c_void, span as usize, rx) };
+    Ok(())
+}

@@ -434,6 +434,10 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         return Ok(report);
     }
     st.modules[i].set_state(ModuleState::Coming);
+    // The module notifiers of COMING: jump_label_add_module.
+    if let Some(j) = (1..info.sections.len()).find(|&j| info.secnames[j] == "__jump_table" && info.sections[j].flags & SHF_ALLOC != 0) {
+        kabi::kernel::jump_label::add_module(addr_of(j), (info.sections[j].size / 16) as usize);
+    }
     let params = st.modules[i].params.clone();
     drop(st);
     // 27. parse_args (module code may run: no lock held)
@@ -487,7 +491,11 @@ fn do_init_module(k: &Kernel, this_module: u64, name: &str) -> KResult<()> {
     // ro_after_init becomes read-only; the init region goes away.
     let l = m.core_layout;
     let _ = m.core.protect(l.ro_size, l.ro_after_init_size - l.ro_size, Prot::Read);
-    m.init = None;
+    // do_free_init: registries forget what lived in the init image
+    // (jump_label_invalidate_init, ...) before it is unmapped.
+    if let Some(r) = m.init.take() {
+        kabi::module_memory_freed(r.base(), r.len());
+    }
     m.init_layout = Default::default();
     crate::views::publish_symbols(&st);
     drop(st);
