@@ -388,6 +388,9 @@ pub mod crypto_tfm {
     pub const __crt_alg: u64 = 0x18;
     pub const __crt_ctx: u64 = 0x20;
     pub const crt_flags: u64 = 0x4;
+    pub const exit: u64 = 0x10;
+    pub const node: u64 = 0x8;
+    pub const refcnt: u64 = 0x0;
 }
 
 pub mod crypto_type {

@@ -6,13 +6,15 @@
 //! enabled, so Linux gives each new algorithm a test larval and has
 //! cryptomgr run testmgr's `alg_test` on it before `crypto_register_alg`
 //! returns; a passed test sets CRYPTO_ALG_TESTED (`/proc/crypto`:
-//! `selftest : passed`). The host has no testmgr yet (issue 10): the test
-//! is not run ([`run_selftest`] answers None), so the algorithm stays
-//! without CRYPTO_ALG_TESTED — `selftest : unknown`, the state Linux
-//! leaves an algorithm in whose test did not pass — and a lookup that
-//! requires a tested algorithm will not find it. Everything else of the
-//! registration (the checks, the list, the CRYPTO_MSG_ALG_LOADED
-//! notification once the wait for the test is over) is Linux's.
+//! `selftest : passed`). The host runs the tests it has
+//! ([`super::testmgr`]: the CRC hashes so far) the same way, synchronously
+//! in the registering call; an algorithm it has no test for is not tested
+//! and stays without CRYPTO_ALG_TESTED — `selftest : unknown`, the state
+//! Linux leaves an algorithm in whose test did not pass — and a lookup
+//! that wants a tested algorithm does not take it (see
+//! [`super::api::Found::Unknown`]). Linux passes an algorithm testmgr has
+//! no entry for ("alg: No test for ..."); the host does not know that
+//! list yet, so those stay untested too.
 
 use crate::drivers::base::{cstr, kfree, kzalloc, rd32, rd64, wr32, wr64, wr8};
 use crate::layout::{crypto_alg as ca, crypto_consts as cc, crypto_template as ct};
@@ -140,10 +142,10 @@ fn register_locked(alg: u64) -> i32 {
 }
 
 /// What tests a new algorithm: testmgr's `alg_test(driver, name, type,
-/// CRYPTO_ALG_TESTED)` run by cryptomgr. None: the host has no testmgr
-/// yet (issue 10), the test does not run.
-fn run_selftest(_alg: u64) -> Option<i32> {
-    None
+/// CRYPTO_ALG_TESTED)` run by cryptomgr. None: the host has no test for
+/// it yet (issue 10), the test does not run.
+fn run_selftest(alg: u64) -> Option<i32> {
+    super::testmgr::alg_test(alg)
 }
 
 /// `crypto_alg_tested(driver, err)` for a test that ran: a passed test
@@ -160,7 +162,10 @@ fn alg_tested(alg: u64, err: i32) {
     let f = match err {
         ECANCELED => f | FIPS_INTERNAL,
         0 => f & !FIPS_INTERNAL,
-        _ => return,
+        _ => {
+            note_test_failed(alg);
+            return;
+        }
     };
     set_flags(alg, f | CRYPTO_ALG_TESTED);
 }

@@ -294,3 +294,311 @@ pub(crate) fn crypto_notify(val: u64, v: u64) {
         crate::kernel::notifier::blocking_notifier_call_chain(h, val, v);
     }
 }
+
+// ---- looking algorithms up -------------------------------------------------
+
+pub(crate) const CRYPTO_ALG_NEED_FALLBACK: u32 = 0x100;
+pub(crate) const CRYPTO_ALG_FIPS_INTERNAL: u32 = 0x0002_0000;
+pub(crate) const CRYPTO_NOLOAD: u32 = 0x0000_8000;
+const ELIBBAD: i32 = -80;
+
+/// What a lookup found.
+pub(crate) enum Found {
+    /// An algorithm, with a `crypto_mod_get` reference.
+    Alg(u64),
+    /// A negative errno Linux returns here.
+    Err(i32),
+    /// What the host cannot answer: no registered algorithm fits (Linux
+    /// would also try the algorithms and templates vmlinux provides, and
+    /// cryptomgr's template instantiation), or one fits whose self-test
+    /// the host could not run.
+    Unknown,
+}
+
+/// Algorithms whose self-test ran in the host and failed (a lookup that
+/// wants a tested one gets -ELIBBAD, as Linux's).
+static TEST_FAILED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+pub(crate) fn note_test_failed(alg: u64) {
+    TEST_FAILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(alg);
+}
+
+fn test_failed(alg: u64) -> bool {
+    TEST_FAILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&alg)
+}
+
+fn forget_test_failed(start: u64, end: u64) {
+    TEST_FAILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&a| !(a >= start && a < end));
+}
+crate::purge_on_module_free!(forget_test_failed);
+
+/// `crypto_alg_lookup(name, type, mask)`: unless the caller asks about
+/// CRYPTO_ALG_TESTED itself, only tested algorithms qualify; a FIPS-
+/// internal one only if asked for; an untested one that failed its test
+/// is -ELIBBAD.
+fn alg_lookup(name: &[u8], ty: u32, mask: u32) -> Option<Found> {
+    let fips = CRYPTO_ALG_FIPS_INTERNAL;
+    let test = if (ty | mask) & CRYPTO_ALG_TESTED == 0 {
+        CRYPTO_ALG_TESTED
+    } else {
+        0
+    };
+    let _g = alg_sem();
+    if let Some(alg) = alg_lookup_locked(name, (ty | test) & !fips, (mask | test) & !fips) {
+        let mut m = mask;
+        if ((ty | m) ^ fips) & fips != 0 {
+            m |= fips;
+        }
+        m &= fips;
+        if !is_larval(alg) && (ty ^ flags(alg)) & m != 0 {
+            drop(_g);
+            crypto_mod_put(alg);
+            return Some(Found::Err(ENOENT));
+        }
+        return Some(Found::Alg(alg));
+    }
+    if test != 0 {
+        if let Some(alg) = alg_lookup_locked(name, ty, mask) {
+            drop(_g);
+            let failed = test_failed(alg);
+            crypto_mod_put(alg);
+            return Some(if failed {
+                Found::Err(ELIBBAD)
+            } else {
+                Found::Unknown
+            });
+        }
+    }
+    None
+}
+
+/// `crypto_alg_mod_lookup(name, type, mask)` as far as the host can take
+/// it: an internal algorithm only if asked for; the registered algorithms,
+/// then after `request_module("crypto-<name>")` (and "crypto-<name>-all"
+/// unless a fallback-needing one is excluded) again.
+pub(crate) fn alg_mod_lookup(name: &[u8], ty: u32, mut mask: u32) -> Found {
+    if (ty | mask) & CRYPTO_ALG_INTERNAL == 0 {
+        mask |= CRYPTO_ALG_INTERNAL;
+    }
+    let ty = ty & !(CRYPTO_ALG_LARVAL | CRYPTO_ALG_DEAD);
+    let mask = mask & !(CRYPTO_ALG_LARVAL | CRYPTO_ALG_DEAD);
+    if let Some(f) = alg_lookup(name, ty, mask) {
+        return f;
+    }
+    if mask & CRYPTO_NOLOAD == 0 {
+        let n = String::from_utf8_lossy(name).into_owned();
+        request_module(&format!("crypto-{n}"));
+        if (ty ^ CRYPTO_ALG_NEED_FALLBACK) & mask & CRYPTO_ALG_NEED_FALLBACK == 0 {
+            request_module(&format!("crypto-{n}-all"));
+        }
+        if let Some(f) = alg_lookup(name, ty, mask) {
+            return f;
+        }
+    }
+    if MODULAR_ONLY.iter().any(|n| n.as_bytes() == name) {
+        // Neither vmlinux nor cryptomgr (no template in a plain name) has
+        // one: Linux's larval gets no answer and the lookup is -ENOENT.
+        return Found::Err(ENOENT);
+    }
+    Found::Unknown
+}
+
+/// Algorithm and driver names that only modules provide in Debian's
+/// build (CONFIG_CRYPTO_CRC32C, _CRC32C_INTEL, _CRC32, _CRC32_PCLMUL,
+/// _CRCT10DIF, _CRCT10DIF_PCLMUL, _CRC64_ROCKSOFT and _SHA3 are all =m):
+/// when none is registered after the module requests, Linux answers
+/// -ENOENT.
+const MODULAR_ONLY: &[&str] = &[
+    "crc32c",
+    "crc32c-generic",
+    "crc32c-intel",
+    "crc32",
+    "crc32-generic",
+    "crc32-pclmul",
+    "crct10dif",
+    "crct10dif-generic",
+    "crct10dif-pclmul",
+    "crc64-rocksoft",
+    "crc64-rocksoft-generic",
+    "sha3-224",
+    "sha3-256",
+    "sha3-384",
+    "sha3-512",
+    "sha3-224-generic",
+    "sha3-256-generic",
+    "sha3-384-generic",
+    "sha3-512-generic",
+];
+
+/// `request_module(name)` (waiting), as `__request_module` does it.
+fn request_module(name: &str) {
+    if name.len() < 56 {
+        if let Some(h) = crate::request_module_handler() {
+            h(name, true);
+        }
+    }
+}
+
+/// A frontend (`struct crypto_type`) as tfm allocation uses it.
+pub(crate) struct Frontend {
+    /// `.type`, `.maskclear`, `.maskset`.
+    pub ty: u32,
+    pub maskclear: u32,
+    pub maskset: u32,
+    /// `.tfmsize`: the bytes before the embedded `struct crypto_tfm`.
+    pub tfmsize: u64,
+    /// `.extsize(alg)`.
+    pub extsize: fn(u64) -> u64,
+    /// `.init_tfm(tfm)`.
+    pub init_tfm: fn(u64) -> i32,
+}
+
+/// `crypto_find_alg(name, frontend, type, mask)`.
+pub(crate) fn find_alg(name: &[u8], fe: &Frontend, ty: u32, mask: u32) -> Found {
+    let ty = (ty & fe.maskclear) | fe.ty;
+    let mask = (mask & fe.maskclear) | fe.maskset;
+    alg_mod_lookup(name, ty, mask)
+}
+
+/// `crypto_alg_extsize(alg)`: the context size plus the part of the
+/// alignment mask the tfm's own alignment does not give.
+pub(crate) fn alg_extsize(alg: u64) -> u64 {
+    let align = crate::layout::crypto_consts::CRYPTO_TFM_CTX_ALIGNMENT;
+    rd32(alg + ca::cra_ctxsize) as u64 + (rd32(alg + ca::cra_alignmask) as u64 & !(align - 1))
+}
+
+crate::kfn! {
+    /// `crypto_alg_extsize(alg)`.
+    fn crypto_alg_extsize(alg: u64) -> u32 {
+        alg_extsize(alg) as u32
+    }
+}
+
+/// `crypto_create_tfm_node(alg, frontend, node)`: the frontend's object
+/// with the `crypto_tfm` inside (refcount 1), the frontend's `init_tfm`,
+/// then the algorithm's `cra_init` unless the frontend set an `exit`.
+/// Returns the object or a negative errno; on failure the caller still
+/// holds its reference on `alg`.
+pub(crate) fn create_tfm(alg: u64, fe: &Frontend, node: i32) -> Result<u64, i32> {
+    use crate::layout::crypto_tfm as t;
+    let total = fe.tfmsize + t::SIZE + (fe.extsize)(alg);
+    let mem = crate::drivers::base::kzalloc(total);
+    if mem == 0 {
+        return Err(ENOMEM);
+    }
+    let tfm = mem + fe.tfmsize;
+    wr64(tfm + t::__crt_alg, alg);
+    wr32(tfm + t::node, node as u32);
+    wr32(tfm + t::refcnt, 1);
+    let mut err = (fe.init_tfm)(tfm);
+    if err == 0 {
+        let init = rd64(alg + ca::cra_init);
+        if rd64(tfm + t::exit) == 0 && init != 0 {
+            err = crate::fault::call_module(init, [tfm, 0, 0, 0, 0, 0]).unwrap_or(0) as i32;
+            if err != 0 {
+                exit_ops(tfm);
+            }
+        }
+    }
+    if err != 0 {
+        if err == -11 {
+            crypto_shoot_alg(alg);
+        }
+        crate::drivers::base::kfree(mem);
+        return Err(err);
+    }
+    Ok(mem)
+}
+
+/// `crypto_exit_ops(tfm)`: the frontend's `exit`, if it set one.
+fn exit_ops(tfm: u64) {
+    use crate::layout::crypto_tfm as t;
+    let alg = rd64(tfm + t::__crt_alg);
+    let exit = rd64(tfm + t::exit);
+    if cra_type(alg) != 0 && exit != 0 {
+        crate::fault::call_module(exit, [tfm, 0, 0, 0, 0, 0]);
+    }
+}
+
+/// `crypto_alloc_tfm_node(name, frontend, type, mask, node)` for the
+/// cases the host answers; None when it cannot (see [`Found::Unknown`]).
+pub(crate) fn alloc_tfm(name: &[u8], fe: &Frontend, ty: u32, mask: u32, node: i32) -> Option<u64> {
+    loop {
+        let err = match find_alg(name, fe, ty, mask) {
+            Found::Unknown => return None,
+            Found::Err(e) => e,
+            Found::Alg(alg) => match create_tfm(alg, fe, node) {
+                Ok(mem) => return Some(mem),
+                Err(e) => {
+                    crypto_mod_put(alg);
+                    e
+                }
+            },
+        };
+        // -EAGAIN: the algorithm was shot; look again (no signal is ever
+        // pending in the host).
+        if err != -11 {
+            return Some(err as i64 as u64);
+        }
+    }
+}
+
+crate::kfn! {
+    /// `crypto_destroy_tfm(mem, tfm)`: drops a reference on the tfm; the
+    /// last one runs the algorithm's `cra_exit` (or the frontend's exit),
+    /// drops the algorithm and frees the object (zeroed first).
+    fn crypto_destroy_tfm(mem: u64, tfm: u64) {
+        use crate::layout::crypto_tfm as t;
+        if crate::drivers::base::is_err_or_null(mem) {
+            return;
+        }
+        // SAFETY: the tfm's refcount_t (an aligned atomic_t).
+        let rc = unsafe { &*((tfm + t::refcnt) as *const std::sync::atomic::AtomicU32) };
+        if rc.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) != 1 {
+            return;
+        }
+        let alg = rd64(tfm + t::__crt_alg);
+        let cra_exit = rd64(alg + ca::cra_exit);
+        if rd64(tfm + t::exit) == 0 && cra_exit != 0 {
+            crate::fault::call_module(cra_exit, [tfm, 0, 0, 0, 0, 0]);
+        }
+        exit_ops(tfm);
+        crypto_mod_put(alg);
+        // kfree_sensitive: the object (calloc'd by create_tfm) is zeroed,
+        // then freed.
+        // SAFETY: `mem` came from the C allocator; its usable size is ours.
+        unsafe {
+            let n = libc::malloc_usable_size(mem as *mut libc::c_void);
+            std::ptr::write_bytes(mem as *mut u8, 0, n);
+        }
+        crate::drivers::base::kfree(mem);
+    }
+}
+
+/// Ends the current module call as a call of `crypto_alg_mod_lookup`, the
+/// (unimplemented) export behind every `crypto_alloc_*`, for what the host
+/// cannot answer: the report names it, as for any unimplemented export.
+pub(crate) fn cannot_answer(caller: (u64, u64)) {
+    let Some(index) = crate::unimplemented::functions()
+        .iter()
+        .position(|f| f == "crypto_alg_mod_lookup")
+    else {
+        return;
+    };
+    crate::fault::abandon(
+        crate::fault::FaultKind::Unimplemented {
+            index: index as u32,
+        },
+        caller.0,
+        caller.1,
+    );
+}

@@ -16,6 +16,7 @@ pub mod rng;
 pub mod scompress;
 pub mod shash;
 pub mod skcipher;
+pub mod testmgr;
 pub mod types;
 
 /// The exports of an algorithm type's registration:

@@ -10,6 +10,7 @@ use crate::layout::{
 
 use super::algapi::{caller, register_alg, register_array, unregister_alg};
 use super::api::*;
+use super::api::{alg_extsize, alloc_tfm, cannot_answer, Frontend};
 use super::types::Type;
 
 const CRYPTO_TFM_NEED_KEY: u32 = 0x1;
@@ -264,4 +265,163 @@ pub(crate) fn show(alg: u64, out: &mut String) {
     let _ = writeln!(out, "type         : shash");
     let _ = writeln!(out, "blocksize    : {}", rd32(alg + ca::cra_blocksize));
     let _ = writeln!(out, "digestsize   : {}", rd32(salg + sa::digestsize));
+}
+
+// ---- transforms ------------------------------------------------------------
+
+const CRYPTO_ALG_OPTIONAL_KEY: u32 = 0x4000;
+
+/// `crypto_shash_alg_needs_key(alg)`: a setkey and no OPTIONAL_KEY flag.
+fn needs_key(salg: u64) -> bool {
+    rd64(salg + sa::setkey) != stub("shash_no_setkey")
+        && flags(salg + sa::base) & CRYPTO_ALG_OPTIONAL_KEY == 0
+}
+
+crate::kfn! {
+    /// shash.c's `crypto_shash_exit_tfm(tfm)`: the algorithm's `exit_tfm`.
+    fn crypto_shash_exit_tfm(tfm: u64) {
+        let hash = tfm - cs::base;
+        let exit = rd64(alg_of(hash) + sa::exit_tfm);
+        if exit != 0 {
+            crate::fault::call_module(exit, [hash, 0, 0, 0, 0, 0]);
+        }
+    }
+}
+
+/// `crypto_shash_init_tfm(tfm)`: the descriptor size; NEED_KEY for an
+/// algorithm that needs a key; the exit hook; the algorithm's `init_tfm`,
+/// after which the descriptor size may not exceed HASH_MAX_DESCSIZE.
+fn init_tfm(tfm: u64) -> i32 {
+    let hash = tfm - cs::base;
+    let alg = alg_of(hash);
+    wr32(hash + cs::descsize, rd32(alg + sa::descsize));
+    if needs_key(alg) {
+        wr32(
+            tfm + tfm_l::crt_flags,
+            rd32(tfm + tfm_l::crt_flags) | CRYPTO_TFM_NEED_KEY,
+        );
+    }
+    let exit = rd64(alg + sa::exit_tfm);
+    if exit != 0 {
+        wr64(tfm + tfm_l::exit, stub("crypto_shash_exit_tfm"));
+    }
+    let init = rd64(alg + sa::init_tfm);
+    if init == 0 {
+        return 0;
+    }
+    let err = call(init, [hash, 0, 0, 0, 0, 0]);
+    if err != 0 {
+        return err;
+    }
+    if rd32(hash + cs::descsize) as u64 > cc::HASH_MAX_DESCSIZE {
+        super::algapi::warn("crypto/shash.c", 445, "crypto_shash_init_tfm", "");
+        if exit != 0 {
+            call(exit, [hash, 0, 0, 0, 0, 0]);
+        }
+        return EINVAL;
+    }
+    0
+}
+
+/// `crypto_shash_type` as tfm allocation uses it.
+pub(crate) fn frontend() -> Frontend {
+    Frontend {
+        ty: CRYPTO_ALG_TYPE_SHASH,
+        maskclear: !CRYPTO_ALG_TYPE_MASK,
+        maskset: CRYPTO_ALG_TYPE_MASK,
+        tfmsize: cs::base,
+        extsize: alg_extsize,
+        init_tfm,
+    }
+}
+
+extern "C" fn crypto_alloc_shash_v(regs: *const u64, stack: *const u64) -> u64 {
+    // SAFETY: called through the varargs trampoline.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
+    // SAFETY: the caller's NUL-terminated algorithm name.
+    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
+    match alloc_tfm(&name, &frontend(), a.arg(1) as u32, a.arg(2) as u32, -1) {
+        Some(r) => r,
+        None => {
+            cannot_answer(caller(stack));
+            (ENOENT as i64) as u64
+        }
+    }
+}
+crate::export_variadic!("crypto_alloc_shash" => crypto_alloc_shash_v);
+
+crate::kfn! {
+    /// `crypto_shash_update(desc, data, len)`.
+    fn crypto_shash_update(desc: u64, data: u64, len: u32) -> i32 {
+        update(desc, data, len)
+    }
+}
+
+crate::kfn! {
+    /// `crypto_shash_final(desc, out)`.
+    fn crypto_shash_final(desc: u64, out: u64) -> i32 {
+        final_(desc, out)
+    }
+}
+
+crate::kfn! {
+    /// `crypto_shash_finup(desc, data, len, out)`.
+    fn crypto_shash_finup(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+        finup(desc, data, len, out)
+    }
+}
+
+/// `crypto_shash_digest(desc, data, len, out)`: -ENOKEY while a needed
+/// key is missing.
+pub(crate) fn digest(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    if rd32(tfm + cs::base + tfm_l::crt_flags) & CRYPTO_TFM_NEED_KEY != 0 {
+        return ENOKEY;
+    }
+    if (data | out) & alignmask(tfm) != 0 {
+        return shash_digest_unaligned(desc, data, len, out);
+    }
+    call(
+        rd64(alg_of(tfm) + sa::digest),
+        [desc, data, len as u64, out, 0, 0],
+    )
+}
+
+crate::kfn! {
+    /// `crypto_shash_digest(desc, data, len, out)`.
+    fn crypto_shash_digest(desc: u64, data: u64, len: u32, out: u64) -> i32 {
+        digest(desc, data, len, out)
+    }
+}
+
+/// `crypto_shash_setkey(tfm, key, keylen)`: through an aligned copy when
+/// the key is misaligned; NEED_KEY set on failure (for an algorithm that
+/// needs a key), cleared on success.
+pub(crate) fn setkey(tfm: u64, key: u64, keylen: u32) -> i32 {
+    let alg = alg_of(tfm);
+    let am = alignmask(tfm);
+    let f = rd64(alg + sa::setkey);
+    let err = if key & am != 0 {
+        let buf = Aligned::new(keylen as usize, am);
+        copy(buf.addr(), key, keylen as u64);
+        call(f, [tfm, buf.addr(), keylen as u64, 0, 0, 0])
+    } else {
+        call(f, [tfm, key, keylen as u64, 0, 0, 0])
+    };
+    let fl = tfm + cs::base + tfm_l::crt_flags;
+    if err != 0 {
+        if needs_key(alg) {
+            wr32(fl, rd32(fl) | CRYPTO_TFM_NEED_KEY);
+        }
+        return err;
+    }
+    wr32(fl, rd32(fl) & !CRYPTO_TFM_NEED_KEY);
+    0
+}
+
+crate::kfn! {
+    /// `crypto_shash_setkey(tfm, key, keylen)`.
+    fn crypto_shash_setkey(tfm: u64, key: u64, keylen: u32) -> i32 {
+        setkey(tfm, key, keylen)
+    }
 }

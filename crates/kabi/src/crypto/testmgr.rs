@@ -1,0 +1,419 @@
+//! crypto/testmgr.c, the part the host has so far: the self-tests of the
+//! CRC shash algorithms (`crc32c`, `crct10dif`, `crc64-rocksoft`), which
+//! modules' inits look up (libcrc32c, crc-t10dif, crc64-rocksoft). Each
+//! implementation a module registers is run through the shash interface
+//! the way testmgr's hash tests drive it (one-shot digest, init/update/
+//! final, init/finup, split updates, misaligned buffers, export/import;
+//! for crc32c also keyed digests and testmgr's final-only check) on inputs
+//! of many lengths, and every result is compared with the host's own
+//! bitwise implementation of the CRC's definition. Other algorithms have
+//! no host test yet ([`alg_test`] answers None): they stay untested.
+
+use crate::drivers::base::{kfree, kzalloc, rd32, wr32, wr64};
+use crate::layout::{crypto_shash as cs, shash_alg as sa, shash_desc as sd};
+
+use super::api::*;
+use super::types::Type;
+
+/// The CRCs, by their definitions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Crc {
+    /// CRC-32C (Castagnoli): reflected, polynomial 0x1EDC6F41; the shash
+    /// keeps the register (seeded with the key, default ~0) and its
+    /// digest is the register inverted, little-endian.
+    Crc32c,
+    /// CRC-16/T10-DIF: polynomial 0x8BB7, not reflected, initial 0, no
+    /// final xor; digest in CPU order (little-endian).
+    T10dif,
+    /// CRC-64/Rocksoft (NVMe): reflected, polynomial 0xAD93D23594C93659,
+    /// initial and final xor ~0; digest little-endian.
+    Rocksoft,
+}
+
+impl Crc {
+    fn of(name: &[u8]) -> Option<Crc> {
+        match name {
+            b"crc32c" => Some(Crc::Crc32c),
+            b"crct10dif" => Some(Crc::T10dif),
+            b"crc64-rocksoft" => Some(Crc::Rocksoft),
+            _ => None,
+        }
+    }
+
+    fn digestsize(self) -> usize {
+        match self {
+            Crc::Crc32c => 4,
+            Crc::T10dif => 2,
+            Crc::Rocksoft => 8,
+        }
+    }
+
+    /// The digest of `data` (for crc32c from the register seed `key`).
+    pub(crate) fn digest(self, key: u32, data: &[u8]) -> Vec<u8> {
+        match self {
+            Crc::Crc32c => {
+                let mut crc = key;
+                for &b in data {
+                    crc ^= b as u32;
+                    for _ in 0..8 {
+                        crc = if crc & 1 != 0 {
+                            (crc >> 1) ^ 0x82F6_3B78
+                        } else {
+                            crc >> 1
+                        };
+                    }
+                }
+                (!crc).to_le_bytes().to_vec()
+            }
+            Crc::T10dif => {
+                let mut crc: u16 = 0;
+                for &b in data {
+                    crc ^= (b as u16) << 8;
+                    for _ in 0..8 {
+                        crc = if crc & 0x8000 != 0 {
+                            (crc << 1) ^ 0x8BB7
+                        } else {
+                            crc << 1
+                        };
+                    }
+                }
+                crc.to_le_bytes().to_vec()
+            }
+            Crc::Rocksoft => {
+                let poly = 0xAD93_D235_94C9_3659u64.reverse_bits();
+                let mut crc = !0u64;
+                for &b in data {
+                    crc ^= b as u64;
+                    for _ in 0..8 {
+                        crc = if crc & 1 != 0 {
+                            (crc >> 1) ^ poly
+                        } else {
+                            crc >> 1
+                        };
+                    }
+                }
+                (!crc).to_le_bytes().to_vec()
+            }
+        }
+    }
+}
+
+/// A zeroed buffer with room for `len` bytes at an offset `misalign`
+/// past 64-byte alignment.
+struct Buf {
+    raw: u64,
+    addr: u64,
+}
+impl Buf {
+    fn new(len: usize, misalign: u64) -> Buf {
+        let raw = kzalloc(len as u64 + 128);
+        Buf {
+            raw,
+            addr: (raw + 63) / 64 * 64 + misalign,
+        }
+    }
+    fn put(&self, data: &[u8]) {
+        // SAFETY: the buffer has room for the data (see new).
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.addr as *mut u8, data.len()) };
+    }
+    fn get(&self, len: usize) -> Vec<u8> {
+        // SAFETY: as for put.
+        unsafe { std::slice::from_raw_parts(self.addr as *const u8, len) }.to_vec()
+    }
+}
+impl Drop for Buf {
+    fn drop(&mut self) {
+        kfree(self.raw);
+    }
+}
+
+/// The deterministic test input of `len` bytes.
+fn input(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+const LENGTHS: [usize; 22] = [
+    0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 255, 256, 511, 512, 513, 1000, 4096,
+];
+
+/// One way of driving the shash interface (testmgr's testvec_config).
+#[derive(Clone, Copy)]
+enum Cfg {
+    Digest,
+    UpdateFinal,
+    Finup,
+    TwoSplits,
+    Misaligned,
+    ExportImport,
+}
+
+impl Cfg {
+    const ALL: [Cfg; 6] = [
+        Cfg::Digest,
+        Cfg::UpdateFinal,
+        Cfg::Finup,
+        Cfg::TwoSplits,
+        Cfg::Misaligned,
+        Cfg::ExportImport,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            Cfg::Digest => "digest aligned buffer",
+            Cfg::UpdateFinal => "init+update+final aligned buffer",
+            Cfg::Finup => "init+finup aligned buffer",
+            Cfg::TwoSplits => "init+update+update+final two even splits",
+            Cfg::Misaligned => "digest misaligned buffer",
+            Cfg::ExportImport => "init+update+export+import+update+final",
+        }
+    }
+}
+
+struct Tester<'a> {
+    hash: u64,
+    salg: u64,
+    driver: &'a str,
+}
+
+impl Tester<'_> {
+    fn desc(&self) -> Buf {
+        let descsize = rd32(self.hash + cs::descsize) as usize;
+        let d = Buf::new(sd::__ctx as usize + descsize, 0);
+        wr64(d.addr + sd::tfm, self.hash);
+        d
+    }
+
+    fn fail(&self, op: &str, err: i32, vec: usize, cfg: Cfg) -> i32 {
+        crate::log::kernel_msg(
+            3,
+            &format!(
+                "alg: shash: {} {op}() failed with err {err} on test vector {vec}, cfg=\"{}\"",
+                self.driver,
+                cfg.name()
+            ),
+        );
+        err
+    }
+
+    /// One input through one configuration: the digest, or the errno.
+    fn run(&self, data: &[u8], cfg: Cfg, vec: usize, ds: usize) -> Result<Vec<u8>, i32> {
+        let desc = self.desc();
+        let d = desc.addr;
+        let misalign = matches!(cfg, Cfg::Misaligned) as u64;
+        let buf = Buf::new(data.len(), misalign);
+        buf.put(data);
+        let out = Buf::new(64, misalign);
+        let n = data.len() as u32;
+        let check = |op: &str, e: i32| {
+            if e != 0 {
+                Err(self.fail(op, e, vec, cfg))
+            } else {
+                Ok(())
+            }
+        };
+        match cfg {
+            Cfg::Digest | Cfg::Misaligned => {
+                check("digest", super::shash::digest(d, buf.addr, n, out.addr))?
+            }
+            Cfg::UpdateFinal => {
+                check("init", super::shash::init(d))?;
+                check("update", super::shash::update(d, buf.addr, n))?;
+                check("final", super::shash::final_(d, out.addr))?;
+            }
+            Cfg::Finup => {
+                check("init", super::shash::init(d))?;
+                check("finup", super::shash::finup(d, buf.addr, n, out.addr))?;
+            }
+            Cfg::TwoSplits => {
+                let h = n / 2;
+                check("init", super::shash::init(d))?;
+                check("update", super::shash::update(d, buf.addr, h))?;
+                check(
+                    "update",
+                    super::shash::update(d, buf.addr + h as u64, n - h),
+                )?;
+                check("final", super::shash::final_(d, out.addr))?;
+            }
+            Cfg::ExportImport => {
+                let third = n / 3;
+                check("init", super::shash::init(d))?;
+                check("update", super::shash::update(d, buf.addr, third))?;
+                let state = Buf::new(rd32(self.salg + sa::statesize) as usize, 0);
+                let export = crate::drivers::base::rd64(self.salg + sa::export);
+                let import = crate::drivers::base::rd64(self.salg + sa::import);
+                check(
+                    "export",
+                    crate::fault::call_module(export, [d, state.addr, 0, 0, 0, 0]).unwrap_or(0)
+                        as i32,
+                )?;
+                let desc2 = self.desc();
+                check(
+                    "import",
+                    crate::fault::call_module(import, [desc2.addr, state.addr, 0, 0, 0, 0])
+                        .unwrap_or(0) as i32,
+                )?;
+                check(
+                    "update",
+                    super::shash::update(desc2.addr, buf.addr + third as u64, n - third),
+                )?;
+                check("final", super::shash::final_(desc2.addr, out.addr))?;
+            }
+        }
+        Ok(out.get(ds))
+    }
+}
+
+/// testmgr's `alg_test(driver, name, type, CRYPTO_ALG_TESTED)` for a newly
+/// registered algorithm: Some(0) passed, Some(-errno) failed (with
+/// testmgr's messages), None when the host has no test for it.
+pub(crate) fn alg_test(alg: u64) -> Option<i32> {
+    if Type::of(cra_type(alg)) != Some(Type::Shash) {
+        return None;
+    }
+    let crc = Crc::of(&name(alg))?;
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let rc = test_crc(alg, crc, &driver);
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&name(alg)).into_owned();
+        crate::log::kernel_msg(
+            4,
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+        if rc != ENOENT {
+            super::algapi::warn(
+                "crypto/testmgr.c",
+                5835,
+                "alg_test",
+                &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+            );
+        }
+    }
+    Some(rc)
+}
+
+fn test_crc(alg: u64, crc: Crc, driver: &str) -> i32 {
+    let salg = alg - sa::base;
+    if rd32(salg + sa::digestsize) as usize != crc.digestsize() {
+        crate::log::kernel_msg(
+            3,
+            &format!(
+                "alg: shash: {driver} digestsize is {} but should be {}",
+                rd32(salg + sa::digestsize),
+                crc.digestsize()
+            ),
+        );
+        return EINVAL;
+    }
+    if crypto_mod_get(alg) == 0 {
+        return ENOENT;
+    }
+    let fe = super::shash::frontend();
+    let mem = match create_tfm(alg, &fe, -1) {
+        Ok(m) => m,
+        Err(e) => {
+            crypto_mod_put(alg);
+            crate::log::kernel_msg(
+                3,
+                &format!("alg: hash: failed to allocate transform for {driver}: {e}"),
+            );
+            return e;
+        }
+    };
+    let hash = mem;
+    let t = Tester { hash, salg, driver };
+    let rc = run_all(&t, crc);
+    super::api::crypto_destroy_tfm(mem, hash + cs::base);
+    rc
+}
+
+fn run_all(t: &Tester, crc: Crc) -> i32 {
+    let ds = crc.digestsize();
+    for (vec, &len) in LENGTHS.iter().enumerate() {
+        let data = input(len, vec as u64 + 1);
+        let want = crc.digest(!0, &data);
+        for cfg in Cfg::ALL {
+            match t.run(&data, cfg, vec, ds) {
+                Err(e) => return e,
+                Ok(got) if got != want => {
+                    crate::log::kernel_msg(
+                        3,
+                        &format!("alg: shash: {} test failed (wrong result) on test vector {vec}, cfg=\"{}\"", t.driver, cfg.name()),
+                    );
+                    return EINVAL;
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    if crc == Crc::Crc32c {
+        // Keyed digests: the key is the register's seed.
+        for (vec, &len) in LENGTHS.iter().enumerate().step_by(3) {
+            let data = input(len, 100 + vec as u64);
+            let key = input(4, 200 + vec as u64);
+            let k = Buf::new(4, 0);
+            k.put(&key);
+            let e = super::shash::setkey(t.hash, k.addr, 4);
+            if e != 0 {
+                return t.fail("setkey", e, vec, Cfg::Digest);
+            }
+            let want = crc.digest(u32::from_le_bytes([key[0], key[1], key[2], key[3]]), &data);
+            match t.run(&data, Cfg::Digest, vec, 4) {
+                Err(e) => return e,
+                Ok(got) if got != want => {
+                    crate::log::kernel_msg(
+                        3,
+                        &format!("alg: shash: {} test failed (wrong result) on test vector {vec}, cfg=\"keyed digest\"", t.driver),
+                    );
+                    return EINVAL;
+                }
+                Ok(_) => {}
+            }
+        }
+        // testmgr's alg_test_crc32c: final on a descriptor whose register
+        // holds 420553207 gives its complement.
+        let desc = t.desc();
+        wr32(desc.addr + sd::__ctx, 420553207);
+        let out = Buf::new(4, 0);
+        let e = super::shash::final_(desc.addr, out.addr);
+        if e != 0 {
+            crate::log::kernel_msg(
+                3,
+                &format!("alg: crc32c: Operation failed for {}: {e}", t.driver),
+            );
+            return e;
+        }
+        let v = u32::from_le_bytes(out.get(4).try_into().unwrap_or([0; 4]));
+        if v != !420553207u32 {
+            crate::log::kernel_msg(
+                3,
+                &format!("alg: crc32c: Test failed for {}: {v}", t.driver),
+            );
+            return EINVAL;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Crc;
+
+    #[test]
+    fn check_values() {
+        // The catalogue's check values (the CRC of "123456789").
+        let d = b"123456789";
+        assert_eq!(Crc::Crc32c.digest(!0, d), 0xE306_9283u32.to_le_bytes());
+        assert_eq!(Crc::T10dif.digest(0, d), 0xD0DBu16.to_le_bytes());
+        assert_eq!(
+            Crc::Rocksoft.digest(0, d),
+            0xAE8B_1486_0A79_9888u64.to_le_bytes()
+        );
+    }
+}
