@@ -8,3 +8,4 @@ pub mod input;
 pub mod leds;
 pub mod pci;
 pub mod spi;
+pub mod tty;
