@@ -64,6 +64,11 @@ pub mod akcipher_alg {
     pub const verify: u64 = 0x8;
 }
 
+pub mod async_domain {
+    pub const SIZE: u64 = 0x18;
+    pub const pending: u64 = 0x0;
+}
+
 pub mod atomic_notifier_head {
     pub const SIZE: u64 = 0x10;
     pub const head: u64 = 0x8;
@@ -268,6 +273,13 @@ pub mod consts {
     pub const WQ_MEM_RECLAIM: u64 = 0x8;
     pub const WQ_UNBOUND: u64 = 0x2;
     pub const __WQ_ORDERED: u64 = 0x20000;
+}
+
+pub mod cpufreq_governor {
+    pub const SIZE: u64 = 0x68;
+    pub const governor_list: u64 = 0x48;
+    pub const name: u64 = 0x0;
+    pub const owner: u64 = 0x58;
 }
 
 pub mod cpuinfo_x86 {
@@ -843,6 +855,11 @@ pub mod mempool_s {
     pub const wait: u64 = 0x30;
 }
 
+pub mod misc {
+    pub const CPUFREQ_NAME_LEN: u64 = 0x10;
+    pub const RATELIMIT_MSG_ON_RELEASE: u64 = 0x1;
+}
+
 pub mod miscdevice {
     pub const SIZE: u64 = 0x50;
     pub const fops: u64 = 0x10;
@@ -1135,6 +1152,17 @@ pub mod qstr {
     pub const SIZE: u64 = 0x10;
     pub const hash_len: u64 = 0x0;
     pub const name: u64 = 0x8;
+}
+
+pub mod ratelimit_state {
+    pub const SIZE: u64 = 0x28;
+    pub const begin: u64 = 0x18;
+    pub const burst: u64 = 0x8;
+    pub const flags: u64 = 0x20;
+    pub const interval: u64 = 0x4;
+    pub const lock: u64 = 0x0;
+    pub const missed: u64 = 0x10;
+    pub const printed: u64 = 0xc;
 }
 
 pub mod raw_notifier_head {
@@ -1600,4 +1628,12 @@ pub mod xarray {
     pub const SIZE: u64 = 0x10;
     pub const xa_flags: u64 = 0x4;
     pub const xa_head: u64 = 0x8;
+}
+
+pub mod zpool_driver {
+    pub const SIZE: u64 = 0x78;
+    pub const list: u64 = 0x18;
+    pub const owner: u64 = 0x8;
+    pub const refcount: u64 = 0x10;
+    pub const r#type: u64 = 0x0;
 }

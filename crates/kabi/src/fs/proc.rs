@@ -313,7 +313,7 @@ fn reg_mode(mode: u32) -> Option<u32> {
     (m & S_IFMT == S_IFREG).then_some(m)
 }
 
-fn create_reg(name: u64, mode: u32, parent: u64, data: u64, ops: u64) -> u64 {
+pub(crate) fn create_reg(name: u64, mode: u32, parent: u64, data: u64, ops: u64) -> u64 {
     let Some(m) = reg_mode(mode) else {
         warn("proc_create_reg: not a regular file mode");
         return 0;

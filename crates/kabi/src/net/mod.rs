@@ -10,3 +10,4 @@ pub(crate) mod list;
 pub(crate) mod protocols;
 pub mod sched;
 pub mod socket;
+pub mod sysctl_net;

@@ -245,3 +245,27 @@ crate::kfn! {
         crate::kernel::rcu::synchronize_rcu();
     }
 }
+
+crate::kfn! {
+    /// `unregister_netdevice_many(head)` (RTNL held): unregisters the net
+    /// devices queued on `head`. The host has no net devices
+    /// (`alloc_netdev_mqs` is not implemented), so the list a module passes
+    /// is empty — a pernet exit that found no device of its own — and
+    /// Linux returns at once. A non-empty list cannot hold devices of
+    /// the host: it is reported and left alone.
+    fn unregister_netdevice_many(head: u64) {
+        if super::rtnetlink::rtnl_is_locked() == 0 {
+            crate::log::kernel_msg(4, "RTNL: assertion failed at net/core/dev.c (10796)");
+        }
+        // SAFETY: the caller's list_head.
+        if unsafe { crate::kernel::sched::list_empty(head) } {
+            return;
+        }
+        crate::log::kernel_msg(3, "modhost: unregister_netdevice_many: the queued net devices are not devices of the host");
+    }
+}
+
+// `udp_tunnel_nic_ops`: the UDP tunnel port offload ops, NULL until the
+// udp_tunnel module (net/ipv4/udp_tunnel_nic.c) sets it at init and
+// clears it at exit.
+crate::export_data!("udp_tunnel_nic_ops", size 8, align 8);

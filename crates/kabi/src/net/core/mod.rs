@@ -5,3 +5,4 @@ pub mod net_namespace;
 mod netevent;
 pub mod rtnetlink;
 pub mod sock;
+pub mod sock_diag;

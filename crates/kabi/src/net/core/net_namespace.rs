@@ -73,6 +73,7 @@ fn setup_init_net(net: u64, b: &crate::vmlinux::Builder) {
     crate::fs::debugfs::init();
     crate::net::core::dev::init();
     crate::net::connector::init();
+    crate::net::netlink::af_netlink::init(net);
     crate::net::ipv4::tcp_cong::init();
     crate::block::genhd::init();
     let _ = INIT_NET.set(net);

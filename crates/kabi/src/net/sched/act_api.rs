@@ -114,3 +114,36 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+fn vm(name: &str) -> u64 {
+    crate::vmlinux::get().and_then(|v| v.symbol(name)).unwrap_or(0)
+}
+
+crate::kfn! {
+    /// `tcf_idrinfo_destroy(ops, idrinfo)`: releases the actions left in
+    /// the namespace's action IDR, then destroys the IDR (what an action's
+    /// pernet exit does through `tc_action_net_exit`). Actions are made by
+    /// `tcf_idr_create` for RTM_NEWACTION requests, which only user space
+    /// sends: in the host the IDR holds none, and a non-empty one (entries
+    /// the host did not make) is reported and left as it is, as Linux
+    /// leaves it when a release fails.
+    fn tcf_idrinfo_destroy(ops: u64, idrinfo: u64) {
+        let _ = ops;
+        let idr = idrinfo + crate::layout::tcf_idrinfo::action_idr;
+        type Next = extern "C" fn(u64, *mut u64) -> u64;
+        type Destroy = extern "C" fn(u64);
+        let (next, destroy) = (vm("idr_get_next_ul"), vm("idr_destroy"));
+        if next == 0 || destroy == 0 {
+            return;
+        }
+        // SAFETY: the vmlinux stubs of the host's idr_get_next_ul and
+        // idr_destroy (implemented exports).
+        let (next, destroy): (Next, Destroy) = unsafe { (std::mem::transmute::<u64, Next>(next), std::mem::transmute::<u64, Destroy>(destroy)) };
+        let mut id = 1u64;
+        if next(idr, &mut id) != 0 {
+            crate::log::kernel_msg(3, &format!("modhost: tcf_idrinfo_destroy: action {id} was not made by the host; the IDR is left"));
+            return;
+        }
+        destroy(idr);
+    }
+}
