@@ -973,6 +973,15 @@ pub mod netlink_kernel_cfg {
     pub const unbind: u64 = 0x20;
 }
 
+pub mod nf_sockopt_ops {
+    pub const get_optmax: u64 = 0x2c;
+    pub const get_optmin: u64 = 0x28;
+    pub const list: u64 = 0x0;
+    pub const pf: u64 = 0x10;
+    pub const set_optmax: u64 = 0x18;
+    pub const set_optmin: u64 = 0x14;
+}
+
 pub mod nls_table {
     pub const SIZE: u64 = 0x40;
     pub const charset: u64 = 0x0;
@@ -1243,6 +1252,10 @@ pub mod scatterlist {
 pub mod scomp_alg {
     pub const SIZE: u64 = 0x1a0;
     pub const base: u64 = 0x20;
+}
+
+pub mod seq_file {
+    pub const tty_private: u64 = 0x70;
 }
 
 pub mod serio_driver {
@@ -1539,9 +1552,16 @@ pub mod tty_port_operations {
 }
 
 pub mod tty_std {
+    pub const B0: u64 = 0x0;
+    pub const B38400: u64 = 0xf;
+    pub const B4000000: u64 = 0x100f;
+    pub const B57600: u64 = 0x1001;
     pub const B9600: u64 = 0xd;
+    pub const BOTHER: u64 = 0x1000;
     pub const CBAUD: u64 = 0x100f;
+    pub const CBAUDEX: u64 = 0x1000;
     pub const CLOCAL: u64 = 0x800;
+    pub const IBSHIFT: u64 = 0x10;
     pub const NCCS: u64 = 0x13;
     pub const VDISCARD: u64 = 0xd;
     pub const VEOF: u64 = 0x4;
@@ -1585,6 +1605,7 @@ pub mod uart_driver {
 pub mod uart_state {
     pub const SIZE: u64 = 0x1b8;
     pub const port: u64 = 0x0;
+    pub const uart_port: u64 = 0x1b0;
 }
 
 pub mod usb_driver {

@@ -68,6 +68,14 @@ V(tty_std, VMIN, VMIN)
 V(tty_std, B9600, B9600)
 V(tty_std, CLOCAL, CLOCAL)
 V(tty_std, CBAUD, CBAUD)
+/* drivers/tty/tty_baudrate.c */
+V(tty_std, CBAUDEX, CBAUDEX)
+V(tty_std, BOTHER, BOTHER)
+V(tty_std, IBSHIFT, IBSHIFT)
+V(tty_std, B0, B0)
+V(tty_std, B38400, B38400)
+V(tty_std, B57600, B57600)
+V(tty_std, B4000000, B4000000)
 
 S(tty_port)
 F(tty_port, buf)
@@ -132,3 +140,8 @@ F(uart_driver, state)
 F(uart_driver, tty_driver)
 S(uart_state)
 F(uart_state, port)
+F(uart_state, uart_port)
+
+#include <linux/seq_file.h>
+/* what uart_proc_show reads: the tty driver it was created with */
+FN(seq_file, tty_private, private)

@@ -1,7 +1,8 @@
 //! drivers/tty: the tty layer as modules see it on a machine without their
 //! hardware — tty drivers register (device numbers, `/proc/tty/drivers`,
 //! the `tty` class devices), ports are initialised and linked, line
-//! disciplines register (`/proc/tty/ldiscs`). The host has no file layer: nothing opens a tty, so no
+//! disciplines register (`/proc/tty/ldiscs`), the serial core registers
+//! uart drivers. The host has no file layer: nothing opens a tty, so no
 //! `tty_struct` ever exists; the functions that only make sense on an open
 //! tty are left to the trap.
 //!
@@ -10,7 +11,11 @@
 //! | `tty_io.rs` | `drivers/tty/tty_io.c` (+ `fs/proc/proc_tty.c`) |
 //! | `tty_port.rs` | `drivers/tty/tty_port.c`, `tty_buffer.c` (init/free) |
 //! | `tty_ldisc.rs` | `drivers/tty/tty_ldisc.c` |
+//! | `tty_baudrate.rs` | `drivers/tty/tty_baudrate.c` |
+//! | `serial_core.rs` | `drivers/tty/serial/serial_core.c` |
 
+pub mod serial_core;
+pub mod tty_baudrate;
 pub mod tty_io;
 pub mod tty_ldisc;
 pub mod tty_port;
