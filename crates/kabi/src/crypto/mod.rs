@@ -10,6 +10,7 @@ pub mod ahash;
 pub mod akcipher;
 pub mod algapi;
 pub mod api;
+pub mod fips;
 pub mod kpp;
 pub mod proc;
 pub mod rng;
