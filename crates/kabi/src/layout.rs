@@ -707,6 +707,10 @@ pub mod idr {
     pub const idr_rt: u64 = 0x0;
 }
 
+pub mod inet6_protocol {
+    pub const SIZE: u64 = 0x18;
+}
+
 pub mod inode {
     pub const SIZE: u64 = 0x278;
     pub const i_mode: u64 = 0x0;
@@ -960,6 +964,10 @@ pub mod net_proto_family {
     pub const create: u64 = 0x8;
     pub const family: u64 = 0x0;
     pub const owner: u64 = 0x10;
+}
+
+pub mod net_protocol {
+    pub const SIZE: u64 = 0x18;
 }
 
 pub mod netlink_kernel_cfg {
@@ -1649,6 +1657,33 @@ pub mod xarray {
     pub const SIZE: u64 = 0x10;
     pub const xa_flags: u64 = 0x4;
     pub const xa_head: u64 = 0x8;
+}
+
+pub mod xfrm4_protocol {
+    pub const next: u64 = 0x20;
+    pub const priority: u64 = 0x28;
+}
+
+pub mod xfrm6_protocol {
+    pub const next: u64 = 0x20;
+    pub const priority: u64 = 0x28;
+}
+
+pub mod xfrm_input_afinfo {
+    pub const family: u64 = 0x0;
+    pub const is_ipip: u64 = 0x1;
+}
+
+pub mod xfrm_mgr {
+    pub const list: u64 = 0x0;
+}
+
+pub mod xfrm_type {
+    pub const proto: u64 = 0x8;
+}
+
+pub mod xfrm_type_offload {
+    pub const proto: u64 = 0x8;
 }
 
 pub mod zpool_driver {

@@ -193,3 +193,25 @@ F(tcf_proto_ops, kind)
 F(tcf_ematch_ops, kind)
 F(tcf_ematch_ops, match)
 F(tcf_ematch_ops, link)
+/* net/netfilter/nf_sockopt.c */
+#include <linux/netfilter.h>
+F(nf_sockopt_ops, list)
+F(nf_sockopt_ops, pf)
+F(nf_sockopt_ops, set_optmin)
+F(nf_sockopt_ops, set_optmax)
+F(nf_sockopt_ops, get_optmin)
+F(nf_sockopt_ops, get_optmax)
+/* net/xfrm, net/ipv4/xfrm4_protocol.c, net/ipv6/xfrm6_protocol.c */
+#include <net/xfrm.h>
+F(xfrm_input_afinfo, family)
+F(xfrm_input_afinfo, is_ipip)
+F(xfrm_type, proto)
+F(xfrm_type_offload, proto)
+F(xfrm_mgr, list)
+F(xfrm4_protocol, next)
+F(xfrm4_protocol, priority)
+F(xfrm6_protocol, next)
+F(xfrm6_protocol, priority)
+#include <net/protocol.h>
+S(net_protocol)
+S(inet6_protocol)

@@ -1,3 +1,4 @@
 //! net/ipv6 (`CONFIG_IPV6=y`).
 
 pub mod protocol;
+pub mod xfrm6_protocol;
