@@ -475,6 +475,9 @@ fn do_init_module(k: &Kernel, this_module: u64, name: &str) -> KResult<()> {
     } else {
         0
     };
+    // Async work the init queued finishes before the module is live
+    // (do_init_module's async_synchronize_full).
+    kabi::kernel::async_::synchronize_full();
     if ret < 0 {
         return Err(going_and_free(k, this_module, Errno(-ret)));
     }

@@ -3,9 +3,12 @@
 pub mod acpi;
 pub mod base;
 pub mod char;
+pub mod cpufreq;
+pub mod dma;
 pub mod i2c;
 pub mod input;
 pub mod leds;
 pub mod pci;
 pub mod spi;
 pub mod tty;
+pub mod video;

@@ -4,6 +4,7 @@
 pub mod cpu;
 pub mod notifier;
 mod kmod;
+pub mod async_;
 pub mod jump_label;
 pub mod kthread;
 pub mod locking;

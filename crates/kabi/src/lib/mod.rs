@@ -16,6 +16,8 @@ mod textsearch;
 mod scatterlist;
 mod idr;
 mod xarray;
+mod ratelimit;
+mod bucket_locks;
 mod crc32;
 mod math;
 mod once;

@@ -7,3 +7,4 @@ pub mod slab;
 mod util;
 mod vmalloc;
 mod vmscan;
+mod zpool;

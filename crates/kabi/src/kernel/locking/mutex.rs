@@ -81,7 +81,7 @@ fn lock32<'a>(p: u64) -> &'a AtomicU32 {
     // SAFETY: p is the module's raw_spinlock_t (4-aligned).
     unsafe { &*(p as *const AtomicU32) }
 }
-extern "C" fn spin_trylock(l: u64) -> i32 {
+pub(crate) extern "C" fn spin_trylock(l: u64) -> i32 {
     lock32(l)
         .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
         .is_ok() as i32

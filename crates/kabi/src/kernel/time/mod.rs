@@ -2,5 +2,6 @@
 
 pub mod hrtimer;
 pub mod jiffies;
+pub mod time;
 pub mod timekeeping;
 pub mod timer;

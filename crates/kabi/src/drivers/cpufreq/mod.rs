@@ -1,0 +1,3 @@
+//! drivers/cpufreq/: the CPU frequency core.
+
+mod cpufreq;

@@ -1,0 +1,3 @@
+//! drivers/dma/: the DMA engine core.
+
+mod dmaengine;

@@ -1,0 +1,3 @@
+//! drivers/video/: the frame buffer command line (fbdev/core/fb_cmdline.c).
+
+mod fb_cmdline;

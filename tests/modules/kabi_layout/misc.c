@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small registries across the tree: lib/ratelimit,
+ * drivers/cpufreq, mm/zpool. */
+#include <linux/ratelimit_types.h>
+#include <linux/cpufreq.h>
+#include <linux/zpool.h>
+#include "layout.h"
+
+F(ratelimit_state, lock)
+F(ratelimit_state, interval)
+F(ratelimit_state, burst)
+F(ratelimit_state, printed)
+F(ratelimit_state, missed)
+F(ratelimit_state, begin)
+F(ratelimit_state, flags)
+S(ratelimit_state)
+V(misc, RATELIMIT_MSG_ON_RELEASE, RATELIMIT_MSG_ON_RELEASE)
+
+F(cpufreq_governor, name)
+F(cpufreq_governor, governor_list)
+F(cpufreq_governor, owner)
+S(cpufreq_governor)
+V(misc, CPUFREQ_NAME_LEN, CPUFREQ_NAME_LEN)
+
+F(zpool_driver, type)
+F(zpool_driver, owner)
+F(zpool_driver, refcount)
+F(zpool_driver, list)
+S(zpool_driver)
+
+#include <linux/async.h>
+F(async_domain, pending)
+S(async_domain)

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small kernel services: async calls, rate limits, bucket locks, static
+ * keys set from init, cpufreq governors, zpool drivers, the DMA engine
+ * client count, fb_get_options, sys_tz, getboottime64. */
+#include <linux/module.h>
+#include <linux/async.h>
+#include <linux/delay.h>
+#include <linux/ratelimit.h>
+#include <linux/spinlock.h>
+#include <linux/jump_label.h>
+#include <linux/cpufreq.h>
+#include <linux/zpool.h>
+#include <linux/dmaengine.h>
+#include <linux/fb.h>
+#include <linux/time.h>
+#include <linux/timekeeping.h>
+
+static atomic_t async_sum = ATOMIC_INIT(0);
+static async_cookie_t seen[3];
+
+static void async_fn(void *data, async_cookie_t cookie)
+{
+	long i = (long)data;
+
+	msleep(20 * (3 - i)); /* the first queued finishes last */
+	seen[i] = cookie;
+	atomic_add(10 << (4 * i), &async_sum);
+}
+
+static DEFINE_STATIC_KEY_FALSE(kmisc_key);
+
+static noinline int branch_taken(void)
+{
+	if (static_branch_unlikely(&kmisc_key))
+		return 1;
+	return 0;
+}
+
+static struct cpufreq_governor gov1 = { .name = "kmisc", .owner = THIS_MODULE };
+static struct cpufreq_governor gov2 = { .name = "KMISC", .owner = THIS_MODULE };
+
+static struct zpool_driver zdrv = { .type = "kmisc", .owner = THIS_MODULE };
+
+static int __init kmisc_init(void)
+{
+	async_cookie_t c[3];
+	long i;
+	int rl[6], r, g1, g2, zr, fbr;
+	unsigned int mask = 0;
+	spinlock_t *locks = NULL;
+	char *opt = (char *)1;
+	struct timespec64 boot;
+	DEFINE_RATELIMIT_STATE(rs, 60 * HZ, 3);
+
+	for (i = 0; i < 3; i++)
+		c[i] = async_schedule(async_fn, (void *)i);
+	async_synchronize_cookie(c[2]); /* c[0] and c[1] done */
+	pr_info("kmisc: async partial=%x\n", atomic_read(&async_sum) & 0xff);
+	async_synchronize_full();
+	pr_info("kmisc: async cookies=%d sum=%x seen=%d\n", (int)(c[1] - c[0] == 1 && c[2] - c[1] == 1),
+		atomic_read(&async_sum), (int)(seen[0] == c[0] && seen[1] == c[1] && seen[2] == c[2]));
+
+	for (i = 0; i < 6; i++)
+		rl[i] = __ratelimit(&rs);
+	pr_info("kmisc: ratelimit %d%d%d%d%d%d missed=%d\n", rl[0], rl[1], rl[2], rl[3], rl[4], rl[5], rs.missed);
+
+	r = alloc_bucket_spinlocks(&locks, &mask, 1024, 4, GFP_KERNEL);
+	pr_info("kmisc: bucket r=%d mask=%u locked=%d\n", r, mask, spin_is_locked(&locks[mask]));
+	spin_lock(&locks[mask]);
+	spin_unlock(&locks[mask]);
+	free_bucket_spinlocks(locks);
+
+	i = branch_taken();
+	static_branch_enable(&kmisc_key);
+	r = branch_taken();
+	static_branch_disable(&kmisc_key);
+	pr_info("kmisc: static_key before=%ld enabled=%d after=%d\n", i, r, branch_taken());
+
+	g1 = cpufreq_register_governor(&gov1);
+	g2 = cpufreq_register_governor(&gov2); /* same name, other case */
+	pr_info("kmisc: cpufreq g1=%d g2=%d null=%d\n", g1, g2, cpufreq_register_governor(NULL));
+
+	zpool_register_driver(&zdrv);
+	atomic_inc(&zdrv.refcount);
+	zr = zpool_unregister_driver(&zdrv);
+	atomic_dec(&zdrv.refcount);
+	pr_info("kmisc: zpool busy=%d\n", zr);
+
+	dmaengine_get();
+	pr_info("kmisc: dma chan=%p\n", dma_find_channel(DMA_MEMCPY));
+	dmaengine_put();
+
+	fbr = fb_get_options("kmiscfb", &opt);
+	pr_info("kmisc: fb r=%d opt=%p tz=%d,%d\n", fbr, opt, sys_tz.tz_minuteswest, sys_tz.tz_dsttime);
+
+	getboottime64(&boot);
+	pr_info("kmisc: boottime %lld\n", (long long)boot.tv_sec);
+	return 0;
+}
+
+static void __exit kmisc_exit(void)
+{
+	cpufreq_unregister_governor(&gov1);
+	pr_info("kmisc: exit zpool=%d\n", zpool_unregister_driver(&zdrv));
+}
+
+module_init(kmisc_init);
+module_exit(kmisc_exit);
+MODULE_LICENSE("GPL");
