@@ -65,12 +65,21 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     has("ttytest: destructed=1");
     // a line discipline number must be in 0..NR_LDISCS
     has("ttytest: ldisc=0 bad=-22 neg=-22");
+    // the serial core: a dynamic major, no owner (serial_core is built
+    // in), B9600|CS8|CREAD|HUPCL|CLOCAL, lines made when ports are added,
+    // each line's state a port with the serial core's port operations
+    has("ttytest: uart major=252 owner=0 cflag=06275 speed=9600 dyn=1 port_ops=1");
+    // tty_baudrate: a standard code; an odd output speed is BOTHER with
+    // the exact value, the input code then set apart
+    has("ttytest: encode 115200=012262/115200");
+    has("ttytest: encode 9600/12345=03212260/12345/9600");
     has("ttytest: loaded");
 
     let drivers = text(k, "/proc/tty/drivers");
     let expect = BOOT_DRIVERS.replacen(
         "serial ",
-        "ttytest_one          /dev/ttytestone 253       0 console\n\
+        "ttytest_uart         /dev/ttyTU    252 0-2 serial\n\
+         ttytest_one          /dev/ttytestone 253       0 console\n\
          ttytest_dyn          /dev/ttyTD    240 16-19 serial\n\
          ttytest              /dev/ttyTT    254 0-1 serial\n\
          serial ",
@@ -78,7 +87,7 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     );
     assert_eq!(drivers, expect);
     let devices = text(k, "/proc/devices");
-    for l in ["240 ttyTD\n", "253 ttytestone\n", "254 ttyTT\n"] {
+    for l in ["240 ttyTD\n", "252 ttyTU\n", "253 ttytestone\n", "254 ttyTT\n"] {
         assert!(devices.contains(l), "{l:?}: {devices}");
     }
     // the lines the tty core made, the port's line, the unnumbered node
@@ -96,11 +105,15 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     assert!(kabi::fs::char_dev::cdev_lookup((240 << 20) | 17).is_some());
     assert!(kabi::fs::char_dev::cdev_lookup((240 << 20) | 16).is_none());
     // only the driver with a proc_show has /proc/tty/driver/<driver_name>
-    assert_eq!(k.list_view("/proc/tty/driver").unwrap(), ["ttytest"]);
+    assert_eq!(k.list_view("/proc/tty/driver").unwrap(), ["ttytest", "ttytest_uart"]);
+    // a uart driver's lines come with its ports: none here
+    assert!(!class.iter().any(|d| d.starts_with("ttyTU")), "{class:?}");
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\nttytest    29\n");
 
     k.delete_module("ttytest", 0).unwrap();
-    assert!(log_since(seq).contains(&"ttytest: unloaded".to_string()));
+    let log = log_since(seq);
+    assert!(log.contains(&"ttytest: uart state=0 tty_driver=0".to_string()), "{log:#?}");
+    assert!(log.contains(&"ttytest: unloaded".to_string()));
     assert_eq!(text(k, "/proc/tty/drivers"), BOOT_DRIVERS);
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\n");
     assert_eq!(k.list_view("/proc/tty/driver").unwrap(), Vec::<String>::new());

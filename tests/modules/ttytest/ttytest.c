@@ -13,10 +13,22 @@
 #include <linux/seq_file.h>
 #include <linux/err.h>
 #include <linux/slab.h>
+#include <linux/serial_core.h>
+
+/* exported by tty_baudrate.c; no header of 6.1 declares it */
+speed_t tty_termios_input_baud_rate(const struct ktermios *termios);
 
 static struct tty_driver *tt_drv, *tt_dyn, *tt_one;
 static struct tty_port tt_ports[2], tt_dyn_port, tt_one_port;
 static int tt_destructed;
+static struct uart_driver tt_uart = {
+	.owner = THIS_MODULE,
+	.driver_name = "ttytest_uart",
+	.dev_name = "ttyTU",
+	.major = 0,
+	.minor = 0,
+	.nr = 3,
+};
 
 static int tt_proc_show(struct seq_file *m, void *v)
 {
@@ -167,15 +179,36 @@ static int __init ttytest_init(void)
 	}
 	pr_info("ttytest: destructed=%d\n", tt_destructed);
 
+	err = uart_register_driver(&tt_uart);
+	if (err)
+		goto out_unreg_one;
+	pr_info("ttytest: uart major=%d owner=%d cflag=%#o speed=%u dyn=%d port_ops=%d\n",
+		tt_uart.tty_driver->major, tt_uart.tty_driver->owner != NULL,
+		tt_uart.tty_driver->init_termios.c_cflag,
+		tty_termios_baud_rate(&tt_uart.tty_driver->init_termios),
+		!!(tt_uart.tty_driver->flags & TTY_DRIVER_DYNAMIC_DEV),
+		tt_uart.state[2].port.ops != NULL && tt_uart.state[2].port.client_ops == &tty_port_default_client_ops);
+	{
+		struct ktermios t = tty_std_termios;
+
+		tty_termios_encode_baud_rate(&t, 115200, 115200);
+		pr_info("ttytest: encode 115200=%#o/%u", t.c_cflag, tty_termios_baud_rate(&t));
+		tty_termios_encode_baud_rate(&t, 9600, 12345);
+		pr_info("ttytest: encode 9600/12345=%#o/%u/%u", t.c_cflag,
+			tty_termios_baud_rate(&t), tty_termios_input_baud_rate(&t));
+	}
+
 	err = tty_register_ldisc(&tt_ldisc);
 	ld_bad = tty_register_ldisc(&tt_ldisc_bad);
 	ld_neg = tty_register_ldisc(&tt_ldisc_neg);
 	pr_info("ttytest: ldisc=%d bad=%d neg=%d\n", err, ld_bad, ld_neg);
 	if (err)
-		goto out_unreg_one;
+		goto out_uart;
 	pr_info("ttytest: loaded\n");
 	return 0;
 
+out_uart:
+	uart_unregister_driver(&tt_uart);
 out_unreg_one:
 	tty_unregister_driver(tt_one);
 out_put_one:
@@ -201,6 +234,8 @@ static void __exit ttytest_exit(void)
 	int i;
 
 	tty_unregister_ldisc(&tt_ldisc);
+	uart_unregister_driver(&tt_uart);
+	pr_info("ttytest: uart state=%d tty_driver=%d\n", tt_uart.state != NULL, tt_uart.tty_driver != NULL);
 	tty_unregister_driver(tt_one);
 	tty_driver_kref_put(tt_one);
 	tty_port_destroy(&tt_one_port);
