@@ -13,6 +13,7 @@ pub mod api;
 pub mod fips;
 pub mod kpp;
 pub mod proc;
+pub mod refhash;
 pub mod rng;
 pub mod scompress;
 pub mod shash;
