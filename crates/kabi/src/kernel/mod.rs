@@ -13,6 +13,7 @@ mod panic;
 pub mod params;
 pub mod printk;
 pub mod rcu;
+pub mod resource;
 pub mod sched;
 pub mod srcu;
 pub mod time;

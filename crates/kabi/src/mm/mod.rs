@@ -1,6 +1,7 @@
 //! mm/: memory allocation.
 
 pub mod page_alloc;
+pub mod backing_dev;
 mod mempool;
 mod percpu;
 pub mod slab;
