@@ -736,6 +736,28 @@ pub mod kernel_param {
     pub const perm: u64 = 0x18;
 }
 
+pub mod key {
+    pub const SIZE: u64 = 0xe8;
+    pub const datalen: u64 = 0x76;
+    pub const description: u64 = 0xa8;
+    pub const flags: u64 = 0x80;
+    pub const gid: u64 = 0x6c;
+    pub const keys: u64 = 0xd0;
+    pub const payload: u64 = 0xc0;
+    pub const perm: u64 = 0x70;
+    pub const sem: u64 = 0x20;
+    pub const serial: u64 = 0x4;
+    pub const state: u64 = 0x78;
+    pub const r#type: u64 = 0x98;
+    pub const uid: u64 = 0x68;
+    pub const usage: u64 = 0x0;
+}
+
+pub mod key_type {
+    pub const SIZE: u64 = 0xb0;
+    pub const name: u64 = 0x0;
+}
+
 pub mod kobj_attribute {
     pub const attr: u64 = 0x0;
     pub const show: u64 = 0x10;
@@ -1266,6 +1288,13 @@ pub mod seq_file {
     pub const tty_private: u64 = 0x70;
 }
 
+pub mod serdev_device_driver {
+    pub const SIZE: u64 = 0xa0;
+    pub const driver: u64 = 0x0;
+    pub const probe: u64 = 0x90;
+    pub const remove: u64 = 0x98;
+}
+
 pub mod serio_driver {
     pub const SIZE: u64 = 0xe0;
     pub const description: u64 = 0x0;
@@ -1278,6 +1307,20 @@ pub mod sg_table {
     pub const nents: u64 = 0x8;
     pub const orig_nents: u64 = 0xc;
     pub const sgl: u64 = 0x0;
+}
+
+pub mod sha1_state {
+    pub const SIZE: u64 = 0x60;
+    pub const buffer: u64 = 0x20;
+    pub const count: u64 = 0x18;
+    pub const state: u64 = 0x0;
+}
+
+pub mod sha256_state {
+    pub const SIZE: u64 = 0x68;
+    pub const buf: u64 = 0x28;
+    pub const count: u64 = 0x20;
+    pub const state: u64 = 0x0;
 }
 
 pub mod shash_alg {
@@ -1487,6 +1530,7 @@ pub mod tty_bufhead {
 pub mod tty_consts {
     pub const NR_LDISCS: u64 = 0x1f;
     pub const N_TTY: u64 = 0x0;
+    pub const PROBE_PREFER_ASYNCHRONOUS: u64 = 0x1;
 }
 
 pub mod tty_driver {

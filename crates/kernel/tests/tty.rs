@@ -2,7 +2,8 @@
 //! the `tty` class and the built-in drivers are there from boot; a module's
 //! tty drivers take their device numbers, show in `/proc/tty/drivers`,
 //! `/proc/devices` and (lines made by the tty core or registered through a
-//! port) `/sys/class/tty`; a line discipline shows in `/proc/tty/ldiscs`;
+//! port) `/sys/class/tty`; uart drivers register through the serial core,
+//! serdev drivers on the "serial" bus; a line discipline shows in `/proc/tty/ldiscs`;
 //! Linux's values (`tty_std_termios`, `tty_port_init`) and errors hold; and
 //! everything is gone after the module unloads.
 
@@ -44,6 +45,11 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\n");
     assert!(k.list_view("/proc/tty").unwrap().contains(&"driver".to_string()));
     assert_eq!(k.list_view("/proc/tty/driver").unwrap(), Vec::<String>::new());
+    // the serdev bus
+    assert_eq!(
+        k.list_view("/sys/bus/serial").unwrap(),
+        ["devices", "drivers", "drivers_autoprobe", "drivers_probe", "uevent"]
+    );
 
     let seq = kabi::log::next_seq();
     k.finit_module(&img, "", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
@@ -73,8 +79,13 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     // the exact value, the input code then set apart
     has("ttytest: encode 115200=012262/115200");
     has("ttytest: encode 9600/12345=03212260/12345/9600");
+    // a serdev driver joins the "serial" bus (probing asynchronously);
+    // the foreground console is tty1's (index 0)
+    has("ttytest: serdev=0 async=1 fg_console=0");
     has("ttytest: loaded");
 
+    assert_eq!(k.list_view("/sys/bus/serial/drivers").unwrap(), ["ttytest_serdev"]);
+    assert_eq!(text(k, "/sys/bus/serial/drivers/ttytest_serdev/module"), "../../../../module/ttytest");
     let drivers = text(k, "/proc/tty/drivers");
     let expect = BOOT_DRIVERS.replacen(
         "serial ",
@@ -118,6 +129,7 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\n");
     assert_eq!(k.list_view("/proc/tty/driver").unwrap(), Vec::<String>::new());
     assert_eq!(k.list_view("/sys/class/tty").unwrap().len(), 3 + 64);
+    assert_eq!(k.list_view("/sys/bus/serial/drivers").unwrap(), Vec::<String>::new());
     let devices = text(k, "/proc/devices");
     assert!(!devices.contains("ttyT"), "{devices}");
     assert!(kabi::fs::char_dev::cdev_lookup((254 << 20) | 1).is_none());

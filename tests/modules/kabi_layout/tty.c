@@ -145,3 +145,10 @@ F(uart_state, uart_port)
 #include <linux/seq_file.h>
 /* what uart_proc_show reads: the tty driver it was created with */
 FN(seq_file, tty_private, private)
+
+#include <linux/serdev.h>
+S(serdev_device_driver)
+F(serdev_device_driver, driver)
+F(serdev_device_driver, probe)
+F(serdev_device_driver, remove)
+V(tty_consts, PROBE_PREFER_ASYNCHRONOUS, PROBE_PREFER_ASYNCHRONOUS)

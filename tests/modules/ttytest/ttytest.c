@@ -14,6 +14,8 @@
 #include <linux/err.h>
 #include <linux/slab.h>
 #include <linux/serial_core.h>
+#include <linux/serdev.h>
+#include <linux/vt_kern.h>
 
 /* exported by tty_baudrate.c; no header of 6.1 declares it */
 speed_t tty_termios_input_baud_rate(const struct ktermios *termios);
@@ -21,6 +23,11 @@ speed_t tty_termios_input_baud_rate(const struct ktermios *termios);
 static struct tty_driver *tt_drv, *tt_dyn, *tt_one;
 static struct tty_port tt_ports[2], tt_dyn_port, tt_one_port;
 static int tt_destructed;
+static int tt_serdev_probe(struct serdev_device *sd) { return 0; }
+static struct serdev_device_driver tt_serdev = {
+	.probe = tt_serdev_probe,
+	.driver = { .name = "ttytest_serdev" },
+};
 static struct uart_driver tt_uart = {
 	.owner = THIS_MODULE,
 	.driver_name = "ttytest_uart",
@@ -198,15 +205,23 @@ static int __init ttytest_init(void)
 			tty_termios_baud_rate(&t), tty_termios_input_baud_rate(&t));
 	}
 
+	err = serdev_device_driver_register(&tt_serdev);
+	pr_info("ttytest: serdev=%d async=%d fg_console=%d\n", err,
+		tt_serdev.driver.probe_type == PROBE_PREFER_ASYNCHRONOUS, fg_console);
+	if (err)
+		goto out_uart;
+
 	err = tty_register_ldisc(&tt_ldisc);
 	ld_bad = tty_register_ldisc(&tt_ldisc_bad);
 	ld_neg = tty_register_ldisc(&tt_ldisc_neg);
 	pr_info("ttytest: ldisc=%d bad=%d neg=%d\n", err, ld_bad, ld_neg);
 	if (err)
-		goto out_uart;
+		goto out_serdev;
 	pr_info("ttytest: loaded\n");
 	return 0;
 
+out_serdev:
+	serdev_device_driver_unregister(&tt_serdev);
 out_uart:
 	uart_unregister_driver(&tt_uart);
 out_unreg_one:
@@ -234,6 +249,7 @@ static void __exit ttytest_exit(void)
 	int i;
 
 	tty_unregister_ldisc(&tt_ldisc);
+	serdev_device_driver_unregister(&tt_serdev);
 	uart_unregister_driver(&tt_uart);
 	pr_info("ttytest: uart state=%d tty_driver=%d\n", tt_uart.state != NULL, tt_uart.tty_driver != NULL);
 	tty_unregister_driver(tt_one);

@@ -2,7 +2,7 @@
 //! hardware — tty drivers register (device numbers, `/proc/tty/drivers`,
 //! the `tty` class devices), ports are initialised and linked, line
 //! disciplines register (`/proc/tty/ldiscs`), the serial core registers
-//! uart drivers. The host has no file layer: nothing opens a tty, so no
+//! uart drivers, serdev drivers join the "serial" bus. The host has no file layer: nothing opens a tty, so no
 //! `tty_struct` ever exists; the functions that only make sense on an open
 //! tty are left to the trap.
 //!
@@ -13,12 +13,16 @@
 //! | `tty_ldisc.rs` | `drivers/tty/tty_ldisc.c` |
 //! | `tty_baudrate.rs` | `drivers/tty/tty_baudrate.c` |
 //! | `serial_core.rs` | `drivers/tty/serial/serial_core.c` |
+//! | `serdev.rs` | `drivers/tty/serdev/core.c` |
+//! | `vt.rs` | `drivers/tty/vt/vt.c` |
 
+pub mod serdev;
 pub mod serial_core;
 pub mod tty_baudrate;
 pub mod tty_io;
 pub mod tty_ldisc;
 pub mod tty_port;
+pub mod vt;
 
 pub(crate) use crate::drivers::base::{cstr, err_ptr, is_err_or_null, kfree, kzalloc, rd32, rd64, wr32, wr64, wr8};
 

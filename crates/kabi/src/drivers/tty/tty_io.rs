@@ -142,7 +142,7 @@ pub(crate) fn write_std_termios(t: u64) {
 /// Boot: `tty_std_termios`, the `tty` class and its built-in devices
 /// (tty_init, vty_init, unix98_pty_init), `/proc/tty` (proc_tty_init) and
 /// the N_TTY line discipline.
-fn boot(addr: u64, _b: &crate::vmlinux::Builder) {
+fn boot(addr: u64, b: &crate::vmlinux::Builder) {
     write_std_termios(addr);
     let cls = crate::drivers::base::class::register_builtin(c"tty");
     {
@@ -166,6 +166,7 @@ fn boot(addr: u64, _b: &crate::vmlinux::Builder) {
     kernfs::add_file("/proc/tty/ldiscs", super::tty_ldisc::proc_ldiscs);
     kernfs::add_file("/proc/tty/drivers", proc_drivers);
     super::tty_ldisc::boot();
+    super::serdev::boot(b);
 }
 
 /// `proc_tty_driver`: the entry of `/proc/tty/driver`.
