@@ -69,7 +69,8 @@ fn show(kobj: u64, attr: u64) -> Vec<u8> {
         if t != 0 && t == ko::host_ktypes().device {
             return crate::drivers::base::core::dev_attr_show(kobj, attr, buf);
         }
-        if ops != 0 && ops == ko::kobj_sysfs_ops_addr() {
+        let k = ko::host_ktypes();
+        if (ops != 0 && ops == ko::kobj_sysfs_ops_addr()) || t == k.dynamic || t == k.kset || t == k.glue {
             let s = rd64(attr + crate::layout::kobj_attribute::show);
             if s == 0 {
                 return -5;

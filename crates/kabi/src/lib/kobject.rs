@@ -99,6 +99,7 @@ fn refs<'a>(kobj: u64) -> &'a AtomicU32 {
 }
 
 /// `kref_read(&kobj->kref)`.
+#[allow(dead_code)]
 pub(crate) fn kref_read(kobj: u64) -> u32 {
     refs(kobj).load(Ordering::Acquire)
 }
@@ -156,9 +157,10 @@ pub(crate) struct HostKtypes {
     pub glue: u64,
 }
 
+static HOST_KTYPES: OnceLock<HostKtypes> = OnceLock::new();
+
 pub(crate) fn host_ktypes() -> &'static HostKtypes {
-    static K: OnceLock<HostKtypes> = OnceLock::new();
-    K.get_or_init(|| {
+    HOST_KTYPES.get_or_init(|| {
         let mk = |release: u64, ops: u64| {
             let t = kzalloc(kobj_type::SIZE);
             wr64(t + kobj_type::release, release);
@@ -167,8 +169,8 @@ pub(crate) fn host_ktypes() -> &'static HostKtypes {
         };
         let kobj_ops = kobj_sysfs_ops_addr();
         HostKtypes {
-            dynamic: mk(dynamic_kobj_release as usize as u64, kobj_ops),
-            kset: mk(kset_release as usize as u64, kobj_ops),
+            dynamic: mk(dynamic_kobj_release as *const () as u64, kobj_ops),
+            kset: mk(kset_release as *const () as u64, kobj_ops),
             device: {
                 // dev_sysfs_ops: device_attribute show
                 let ops = kzalloc(crate::layout::sysfs_ops::SIZE);
@@ -177,7 +179,7 @@ pub(crate) fn host_ktypes() -> &'static HostKtypes {
                 }
                 mk(crate::drivers::base::core::device_release_fn(), ops)
             },
-            glue: mk(dynamic_kobj_release as usize as u64, kobj_ops),
+            glue: mk(dynamic_kobj_release as *const () as u64, kobj_ops),
         }
     })
 }
@@ -230,9 +232,15 @@ fn init_kobj_sysfs_ops(_addr: u64, b: &crate::vmlinux::Builder) {
 pub(crate) fn boot_with(b: &crate::vmlinux::Builder) {
     if KOBJ_SYSFS_OPS.load(Ordering::Acquire) == 0 {
         if let Some(addr) = b.symbol("kobj_sysfs_ops") {
-            wr64(addr + crate::layout::sysfs_ops::show, kobj_attr_show as usize as u64);
-            wr64(addr + crate::layout::sysfs_ops::store, kobj_attr_store as usize as u64);
+            wr64(addr + crate::layout::sysfs_ops::show, kobj_attr_show as *const () as u64);
+            wr64(addr + crate::layout::sysfs_ops::store, kobj_attr_store as *const () as u64);
             KOBJ_SYSFS_OPS.store(addr, Ordering::Release);
+            // ktypes made before (by an earlier initializer) point at it too
+            if let Some(k) = HOST_KTYPES.get() {
+                for t in [k.dynamic, k.kset, k.glue] {
+                    wr64(t + kobj_type::sysfs_ops, addr);
+                }
+            }
         }
     }
     boot();
@@ -275,6 +283,7 @@ struct Roots {
     fs: u64,
     firmware: u64,
     hypervisor: u64,
+    #[allow(dead_code)]
     power: u64,
 }
 
@@ -332,6 +341,7 @@ root_kobj!("firmware_kobj", firmware, init_firmware_kobj);
 root_kobj!("hypervisor_kobj", hypervisor, init_hypervisor_kobj);
 
 /// `power_kobj` (not exported by Debian's kernel; `/sys/power`).
+#[allow(dead_code)]
 pub(crate) fn power_kobj() -> u64 {
     roots().power
 }

@@ -33,6 +33,7 @@ pub(crate) struct Device {
     pub addr: u64,
     /// Its directory.
     pub dir: String,
+    #[allow(dead_code)]
     pub name: String,
     pub parent: u64,
     pub class: u64,
@@ -62,8 +63,8 @@ struct Boot {
     devices_kset: u64,
     virtual_dir: u64,
     dev_char: u64,
+    #[allow(dead_code)]
     dev_block: u64,
-    sysfs_ops: u64,
 }
 
 fn boot() -> &'static Boot {
@@ -89,13 +90,11 @@ fn boot() -> &'static Boot {
         };
         let virtual_dir = mk(c"virtual", k, "/sys/devices/virtual");
         let dev = mk(c"dev", 0, "/sys/dev");
-        let ops = rd64(ko::host_ktypes().device + crate::layout::kobj_type::sysfs_ops);
         Boot {
             devices_kset: ks,
             virtual_dir,
             dev_char: mk(c"char", dev, "/sys/dev/char"),
             dev_block: mk(c"block", dev, "/sys/dev/block"),
-            sysfs_ops: ops,
         }
     })
 }
@@ -110,14 +109,9 @@ pub(crate) fn dev_char_kobj() -> u64 {
     boot().dev_char
 }
 
-/// `dev_sysfs_ops` (its show is the host's).
-pub(crate) fn dev_sysfs_ops() -> u64 {
-    boot().sysfs_ops
-}
-
 /// The release of `device_ktype`, as the address kept in the ktype.
 pub(crate) fn device_release_fn() -> u64 {
-    device_release_c as usize as u64
+    device_release_c as *const () as u64
 }
 
 extern "C" fn device_release_c(kobj: u64) {
@@ -126,7 +120,7 @@ extern "C" fn device_release_c(kobj: u64) {
 
 /// The address of the host's `dev_attr_show`.
 pub(crate) fn dev_attr_show_fn() -> u64 {
-    dev_attr_show_c as usize as u64
+    dev_attr_show_c as *const () as u64
 }
 
 extern "C" fn dev_attr_show_c(kobj: u64, attr: u64, buf: u64) -> i64 {
@@ -650,7 +644,10 @@ pub(crate) fn dev_uevent(kobj: u64, env: u64) -> i32 {
         if let Some(n) = name {
             ko::add_var(env, format!("DEVNAME={n}").as_bytes());
             if mode != 0 {
-                ko::add_var(env, format!("DEVMODE={:#o}", mode & 0o777).as_bytes());
+                // C's %#o: a leading 0 (just "0" for zero)
+                let m = mode & 0o777;
+                let s = if m == 0 { "0".to_string() } else { format!("0{m:o}") };
+                ko::add_var(env, format!("DEVMODE={s}").as_bytes());
             }
             if uid != 0 {
                 ko::add_var(env, format!("DEVUID={uid}").as_bytes());
@@ -733,7 +730,7 @@ pub(crate) fn create(cls: u64, parent: u64, devt: u32, drvdata: u64, groups: u64
     wr64(dev + device::class, cls);
     wr64(dev + device::parent, parent);
     wr64(dev + device::groups, groups);
-    wr64(dev + device::release, device_create_release as usize as u64);
+    wr64(dev + device::release, device_create_release as *const () as u64);
     wr64(dev + device::driver_data, drvdata);
     let e = ko::set_name(dev + device::kobj, name);
     let e = if e == 0 { add(dev) } else { e };
@@ -980,8 +977,3 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
-
-#[allow(dead_code)]
-fn _unused(_: u64) -> u64 {
-    boot().dev_block
-}

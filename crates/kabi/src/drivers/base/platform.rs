@@ -120,7 +120,7 @@ pub(crate) fn platform_probe(dev: u64) -> i32 {
     let drv = rd64(dev + device::driver);
     let pdrv = drv - platform_driver::driver;
     let probe = rd64(pdrv + platform_driver::probe);
-    if probe == platform_probe_fail as usize as u64 {
+    if probe == platform_probe_fail as *const () as u64 {
         return ENXIO;
     }
     let mut ret = 0;
@@ -169,11 +169,11 @@ extern "C" fn platform_device_release(dev: u64) {
 /// Runs the release if it is `platform_device_release` (true), for the
 /// driver core's device_release.
 pub(crate) fn release_if_ours(rel: u64, dev: u64) -> bool {
-    if rel == platform_device_release as usize as u64 {
+    if rel == platform_device_release as *const () as u64 {
         platform_device_release(dev);
         return true;
     }
-    rel == super::core::device_create_release as usize as u64 && {
+    rel == super::core::device_create_release as *const () as u64 && {
         super::core::device_create_release(dev);
         true
     }
@@ -207,7 +207,7 @@ crate::kfn! {
         wr64(pdev + pd::name, np);
         wr32(pdev + pd::id, id as u32);
         super::core::initialize(pdev + pd::dev);
-        wr64(pdev + pd::dev + device::release, platform_device_release as usize as u64);
+        wr64(pdev + pd::dev + device::release, platform_device_release as *const () as u64);
         setup_dma_masks(pdev);
         pdev
     }
@@ -522,7 +522,7 @@ crate::kfn! {
         if code != 0 {
             return code;
         }
-        wr64(drv + platform_driver::probe, platform_probe_fail as usize as u64);
+        wr64(drv + platform_driver::probe, platform_probe_fail as *const () as u64);
         if !super::dd::has_devices(d) {
             platform_driver_unregister(drv);
             return super::ENODEV;
