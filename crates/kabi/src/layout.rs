@@ -64,6 +64,11 @@ pub mod akcipher_alg {
     pub const verify: u64 = 0x8;
 }
 
+pub mod anon_transport_class {
+    pub const container: u64 = 0x90;
+    pub const tclass: u64 = 0x0;
+}
+
 pub mod async_domain {
     pub const SIZE: u64 = 0x18;
     pub const pending: u64 = 0x0;
@@ -78,6 +83,14 @@ pub mod attribute {
     pub const SIZE: u64 = 0x10;
     pub const mode: u64 = 0x8;
     pub const name: u64 = 0x0;
+}
+
+pub mod attribute_container {
+    pub const SIZE: u64 = 0x60;
+    pub const class: u64 = 0x38;
+    pub const containers: u64 = 0x10;
+    pub const flags: u64 = 0x58;
+    pub const node: u64 = 0x0;
 }
 
 pub mod attribute_group {
@@ -758,6 +771,13 @@ pub mod key_type {
     pub const name: u64 = 0x0;
 }
 
+pub mod klist {
+    pub const get: u64 = 0x18;
+    pub const k_list: u64 = 0x8;
+    pub const k_lock: u64 = 0x0;
+    pub const put: u64 = 0x20;
+}
+
 pub mod kobj_attribute {
     pub const attr: u64 = 0x0;
     pub const show: u64 = 0x10;
@@ -953,6 +973,7 @@ pub mod net {
     pub const genl_sock: u64 = 0x120;
     pub const ifindex: u64 = 0x10;
     pub const list: u64 = 0x20;
+    pub const nf_loggers: u64 = 0xa40;
     pub const ns: u64 = 0x80;
     pub const ns_count: u64 = 0x94;
     pub const ns_inum: u64 = 0x90;
@@ -966,9 +987,12 @@ pub mod net {
 pub mod net_consts {
     pub const AF_MAX: u64 = 0x2e;
     pub const MAX_LINKS: u64 = 0x20;
+    pub const NFPROTO_NUMPROTO: u64 = 0xb;
     pub const NPROTO: u64 = 0x2e;
     pub const PROTO_INUSE_NR: u64 = 0x40;
+    pub const RTM_NR_MSGTYPES: u64 = 0x6c;
     pub const TCP_CA_NAME_MAX: u64 = 0x10;
+    pub const TCP_ULP_NAME_MAX: u64 = 0x10;
 }
 
 pub mod net_device {
@@ -1001,6 +1025,11 @@ pub mod netlink_kernel_cfg {
     pub const groups: u64 = 0x0;
     pub const input: u64 = 0x8;
     pub const unbind: u64 = 0x20;
+}
+
+pub mod nf_logger {
+    pub const name: u64 = 0x0;
+    pub const r#type: u64 = 0x8;
 }
 
 pub mod nf_sockopt_ops {
@@ -1251,6 +1280,10 @@ pub mod rng_alg {
     pub const seedsize: u64 = 0x18;
 }
 
+pub mod rtnl_af_ops {
+    pub const list: u64 = 0x0;
+}
+
 pub mod rtnl_link_ops {
     pub const SIZE: u64 = 0xd0;
     pub const alloc: u64 = 0x20;
@@ -1494,6 +1527,11 @@ pub mod tcp_congestion_ops {
     pub const undo_cwnd: u64 = 0x40;
 }
 
+pub mod tcp_ulp_ops {
+    pub const list: u64 = 0x0;
+    pub const name: u64 = 0x40;
+}
+
 pub mod timer_list {
     pub const SIZE: u64 = 0x28;
     pub const entry: u64 = 0x0;
@@ -1506,6 +1544,13 @@ pub mod timewait_sock_ops {
     pub const twsk_obj_size: u64 = 0x10;
     pub const twsk_slab: u64 = 0x0;
     pub const twsk_slab_name: u64 = 0x8;
+}
+
+pub mod transport_class {
+    pub const class: u64 = 0x0;
+    pub const configure: u64 = 0x80;
+    pub const remove: u64 = 0x88;
+    pub const setup: u64 = 0x78;
 }
 
 pub mod tty_buffer {
@@ -1560,9 +1605,21 @@ pub mod tty_driver {
 
 pub mod tty_ldisc_ops {
     pub const SIZE: u64 = 0x90;
+    pub const close: u64 = 0x18;
+    pub const flush_buffer: u64 = 0x20;
+    pub const ioctl: u64 = 0x38;
+    pub const lookahead_buf: u64 = 0x80;
     pub const name: u64 = 0x0;
     pub const num: u64 = 0x8;
+    pub const open: u64 = 0x10;
     pub const owner: u64 = 0x88;
+    pub const poll: u64 = 0x50;
+    pub const read: u64 = 0x28;
+    pub const receive_buf: u64 = 0x60;
+    pub const receive_buf2: u64 = 0x78;
+    pub const set_termios: u64 = 0x48;
+    pub const write: u64 = 0x30;
+    pub const write_wakeup: u64 = 0x68;
 }
 
 pub mod tty_operations {

@@ -215,3 +215,16 @@ F(xfrm6_protocol, priority)
 #include <net/protocol.h>
 S(net_protocol)
 S(inet6_protocol)
+/* net/core/rtnetlink.c: message handlers, af ops */
+V(net_consts, RTM_NR_MSGTYPES, RTM_NR_MSGTYPES)
+F(rtnl_af_ops, list)
+/* net/ipv4/tcp_ulp.c */
+F(tcp_ulp_ops, list)
+F(tcp_ulp_ops, name)
+V(net_consts, TCP_ULP_NAME_MAX, TCP_ULP_NAME_MAX)
+/* net/netfilter/nf_log.c */
+#include <net/netfilter/nf_log.h>
+F(nf_logger, name)
+F(nf_logger, type)
+FN(net, nf_loggers, nf.nf_loggers)
+V(net_consts, NFPROTO_NUMPROTO, NFPROTO_NUMPROTO)

@@ -75,6 +75,8 @@ fn setup_init_net(net: u64, b: &crate::vmlinux::Builder) {
     crate::net::connector::init();
     crate::net::netlink::af_netlink::init(net);
     crate::net::ipv4::tcp_cong::init();
+    crate::net::ipv4::tcp_ulp::init();
+    crate::net::netfilter::nf_log::init();
     crate::block::genhd::init();
     let _ = INIT_NET.set(net);
 }

@@ -304,3 +304,29 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+/// `genl_mutex`: a word the holder sets (as the RTNL mutex in
+/// net/core/rtnetlink.rs); waiting yields.
+static GENL_MUTEX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn genl_token() -> u64 {
+    thread_local!(static T: u8 = const { 0 });
+    T.with(|t| t as *const u8 as u64) | 1
+}
+
+crate::kfn! {
+    /// `genl_lock()`: takes genl_mutex.
+    fn genl_lock() {
+        use std::sync::atomic::Ordering;
+        while GENL_MUTEX.compare_exchange(0, genl_token(), Ordering::Acquire, Ordering::Relaxed).is_err() {
+            std::thread::yield_now();
+        }
+    }
+}
+
+crate::kfn! {
+    /// `genl_unlock()`: releases genl_mutex.
+    fn genl_unlock() {
+        GENL_MUTEX.store(0, std::sync::atomic::Ordering::Release);
+    }
+}
