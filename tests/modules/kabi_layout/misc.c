@@ -31,3 +31,22 @@ S(zpool_driver)
 #include <linux/async.h>
 F(async_domain, pending)
 S(async_domain)
+
+#include <linux/key.h>
+#include <linux/key-type.h>
+F(key, usage)
+F(key, serial)
+F(key, sem)
+F(key, uid)
+F(key, gid)
+F(key, perm)
+F(key, datalen)
+F(key, state)
+F(key, flags)
+F(key, type)
+F(key, description)
+F(key, payload)
+F(key, keys)
+S(key)
+F(key_type, name)
+S(key_type)

@@ -6,6 +6,8 @@
 //! new policy). The host loads no policy, so the chain is called only when
 //! a module calls `call_blocking_lsm_notifier` itself.
 
+pub mod keys;
+
 use crate::kernel::notifier::{
     blocking_notifier_call_chain, blocking_notifier_chain_register, blocking_notifier_chain_unregister, init_blocking_head,
     kernel_chain,

@@ -2,4 +2,4 @@
 
 pub(crate) mod mutex;
 mod rwlock;
-mod rwsem;
+pub(crate) mod rwsem;
