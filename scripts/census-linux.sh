@@ -13,7 +13,8 @@
 #
 # Environment: CENSUS_TIMEOUT (seconds without progress before a module counts
 # as hung, default 60), CENSUS_BOOT_TIMEOUT (default 300), CENSUS_MEM (guest MiB,
-# default 2048), CENSUS_QEMU_ARGS (extra QEMU arguments, default "-cpu max").
+# default 2048), CENSUS_QEMU_ARGS (extra QEMU arguments, default: "-cpu max" with
+# this machine's CPU vendor/family/model/stepping, see host_cpu).
 #
 # Progress is journaled per module as results arrive, so an interrupted run
 # resumes where it stopped; a finished full run is not redone without --force.
@@ -51,10 +52,31 @@ done
 TIMEOUT=${CENSUS_TIMEOUT:-60}
 BOOT_TIMEOUT=${CENSUS_BOOT_TIMEOUT:-300}
 MEM=${CENSUS_MEM:-2048}
-# -cpu max: the guest CPU has the features of a modern host (AES-NI, AVX2,
-# SHA-NI ...), as the host kernel's boot_cpu_data has this machine's; with
-# QEMU's default qemu64 model, SIMD crypto modules fail with ENODEV.
-QEMU_EXTRA=${CENSUS_QEMU_ARGS:--cpu max}
+# The guest CPU is this machine's, as the host kernel's boot_cpu_data is:
+# QEMU's "max" model (AES-NI, AVX2, SHA-NI ... as TCG can) with this CPU's
+# vendor, family, model and stepping, and without the features this CPU
+# lacks that decide module inits (svm/vmx: kvm; monitor: acpi_pad). Modules
+# that match CPU models (intel_rapl_common, amd64_edac, kvm-amd ...) then
+# answer on Linux as they do in the host. (QEMU's default qemu64 model
+# would fail every SIMD crypto module with ENODEV.)
+host_cpu() {
+	local vendor family model stepping flags args
+	vendor=$(awk -F': ' '/^vendor_id/ {print $2; exit}' /proc/cpuinfo)
+	family=$(awk -F': ' '/^cpu family/ {print $2; exit}' /proc/cpuinfo)
+	model=$(awk -F': ' '/^model\t/ {print $2; exit}' /proc/cpuinfo)
+	stepping=$(awk -F': ' '/^stepping/ {print $2; exit}' /proc/cpuinfo)
+	flags=" $(awk -F': ' '/^flags/ {print $2; exit}' /proc/cpuinfo) "
+	args="max"
+	[ -n "$vendor" ] && args+=",vendor=$vendor"
+	[ -n "$family" ] && args+=",family=$family"
+	[ -n "$model" ] && args+=",model=$model"
+	[ -n "$stepping" ] && args+=",stepping=$stepping"
+	for f in svm vmx monitor; do
+		case $flags in *" $f "*) ;; *) args+=",-$f" ;; esac
+	done
+	echo "-cpu $args"
+}
+QEMU_EXTRA=${CENSUS_QEMU_ARGS:-$(host_cpu)}
 APPEND="console=ttyS0 loglevel=1 panic=-1"
 
 # ---------------------------------------------------------------------------
@@ -503,6 +525,7 @@ fi
 	echo "# modules: $what"
 	echo "# date: $(date -u +%FT%TZ)"
 	echo "# qemu: $QEMU_VERSION"
+	echo "# cpu: ${QEMU_EXTRA}"
 	echo "# machine: ${QEMU_CMD[*]} -append '$APPEND'; host $(uname -n), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 	echo "# module time limit: ${TIMEOUT} s without progress"
 	echo "# columns: name class detail note (class: ok init-error exit-error warn fault hang crash)"
