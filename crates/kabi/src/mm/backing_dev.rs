@@ -211,14 +211,11 @@ crate::kfn! {
     }
 }
 
-/// The sysfs directory of a bdi's class device.
-fn dev_dir(name: &str) -> String {
-    format!("/sys/devices/virtual/bdi/{name}")
-}
-
-/// `bdi_dev_groups`: the class's attribute files, read from the bdi.
-fn add_attrs(bdi: u64, name: &str) {
-    let d = dev_dir(name);
+/// `bdi_dev_groups`: the class's attribute files in the class device's
+/// directory (`/sys/devices/virtual/bdi/<name>`), read from the bdi.
+fn add_attrs(bdi: u64, dev: u64, name: &str) {
+    let d = crate::lib_::kobject::path_of(dev + crate::layout::device::kobj)
+        .unwrap_or_else(|| format!("/sys/devices/virtual/bdi/{name}"));
     kernfs::add_file(&format!("{d}/read_ahead_kb"), move || {
         format!("{}\n", rd64(bdi + bdi_l::ra_pages).wrapping_mul(4) as i64).into_bytes()
     });
@@ -259,7 +256,7 @@ fn register(bdi: u64, name: &str) -> i32 {
         return dev as i64 as i32;
     }
     wr64(bdi + bdi_l::dev, dev);
-    add_attrs(bdi, &name);
+    add_attrs(bdi, dev, &name);
     // set_bit(WB_registered, &bdi->wb.state)
     let st = bdi + bdi_l::wb + wb_l::state;
     wr64(st, rd64(st) | 1 << c::WB_registered);
