@@ -600,6 +600,13 @@ pub mod file_system_type {
     pub const owner: u64 = 0x30;
 }
 
+pub mod firmware {
+    pub const SIZE: u64 = 0x18;
+    pub const data: u64 = 0x8;
+    pub const r#priv: u64 = 0x10;
+    pub const size: u64 = 0x0;
+}
+
 pub mod fprop_local_percpu {
     pub const SIZE: u64 = 0x30;
     pub const events: u64 = 0x0;
@@ -986,6 +993,7 @@ pub mod net {
 
 pub mod net_consts {
     pub const AF_MAX: u64 = 0x2e;
+    pub const MAX_IPTUN_ENCAP_OPS: u64 = 0x8;
     pub const MAX_LINKS: u64 = 0x20;
     pub const NFPROTO_NUMPROTO: u64 = 0xb;
     pub const NPROTO: u64 = 0x2e;
@@ -1003,6 +1011,10 @@ pub mod net_device {
 pub mod net_generic {
     pub const SIZE: u64 = 0x18;
     pub const ptr: u64 = 0x0;
+}
+
+pub mod net_offload {
+    pub const SIZE: u64 = 0x20;
 }
 
 pub mod net_proto_family {

@@ -159,3 +159,13 @@ F(crypto_shash, base)
 F(shash_desc, tfm)
 F(shash_desc, __ctx)
 V(crypto_consts, CRYPTO_TFM_CTX_ALIGNMENT, __alignof__(struct crypto_tfm))
+#include <crypto/sha1.h>
+#include <crypto/sha2.h>
+S(sha1_state)
+F(sha1_state, state)
+F(sha1_state, count)
+F(sha1_state, buffer)
+S(sha256_state)
+F(sha256_state, state)
+F(sha256_state, count)
+F(sha256_state, buf)

@@ -16,6 +16,7 @@ pub mod proc;
 pub mod refhash;
 pub mod rng;
 pub mod scompress;
+pub mod sha_generic;
 pub mod shash;
 pub mod skcipher;
 pub mod testmgr;

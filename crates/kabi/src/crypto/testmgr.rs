@@ -1,7 +1,8 @@
 //! crypto/testmgr.c, the part the host has so far: the self-tests of the
 //! shash algorithms `crc32c`, `crct10dif`, `crc64-rocksoft` (which
-//! modules' inits look up: libcrc32c, crc-t10dif, crc64-rocksoft) and
-//! `sha3-*` (jitterentropy's `sha3-256-generic`). Each
+//! modules' inits look up: libcrc32c, crc-t10dif, crc64-rocksoft), `sha1`,
+//! `sha224`, `sha256`, `sha384`, `sha512` and `sha3-*` (jitterentropy's
+//! `sha3-256-generic`). Each
 //! implementation a module registers is run through the shash interface
 //! the way testmgr's hash tests drive it (one-shot digest, init/update/
 //! final, init/finup, split updates, misaligned buffers, export/import;
@@ -19,7 +20,6 @@ use super::types::Type;
 
 /// The hashes the host can test, by their definitions.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[allow(dead_code)]
 pub(crate) enum Crc {
     /// CRC-32C (Castagnoli): reflected, polynomial 0x1EDC6F41; the shash
     /// keeps the register (seeded with the key, default ~0) and its
@@ -31,8 +31,7 @@ pub(crate) enum Crc {
     /// CRC-64/Rocksoft (NVMe): reflected, polynomial 0xAD93D23594C93659,
     /// initial and final xor ~0; digest little-endian.
     Rocksoft,
-    /// SHA-1 and the SHA-2 family (FIPS 180-4): reference ready, no test
-    /// yet (see [`Crc::of`]).
+    /// SHA-1 and the SHA-2 family (FIPS 180-4).
     Sha1,
     Sha224,
     Sha256,
@@ -48,10 +47,11 @@ impl Crc {
             b"crc32c" => Some(Crc::Crc32c),
             b"crct10dif" => Some(Crc::T10dif),
             b"crc64-rocksoft" => Some(Crc::Rocksoft),
-            // sha1, sha224, sha256, sha384, sha512: not yet. The
-            // accelerated implementations hand short inputs to vmlinux's
-            // crypto_sha1_update/crypto_sha256_update (issue 10), so a
-            // test now would end their registration in a trap.
+            b"sha1" => Some(Crc::Sha1),
+            b"sha224" => Some(Crc::Sha224),
+            b"sha256" => Some(Crc::Sha256),
+            b"sha384" => Some(Crc::Sha384),
+            b"sha512" => Some(Crc::Sha512),
             b"sha3-224" => Some(Crc::Sha3(28)),
             b"sha3-256" => Some(Crc::Sha3(32)),
             b"sha3-384" => Some(Crc::Sha3(48)),
