@@ -210,3 +210,22 @@ S(platform_device_id)
 F(platform_device_id, name)
 F(platform_device_id, driver_data)
 V(platform_device_id, NAME_SIZE, PLATFORM_NAME_SIZE)
+/* drivers/base/attribute_container.c, transport_class.c */
+#include <linux/attribute_container.h>
+#include <linux/transport_class.h>
+#include <linux/klist.h>
+S(attribute_container)
+F(attribute_container, node)
+F(attribute_container, containers)
+F(attribute_container, class)
+F(attribute_container, flags)
+F(klist, k_lock)
+F(klist, k_list)
+F(klist, get)
+F(klist, put)
+F(transport_class, class)
+F(transport_class, setup)
+F(transport_class, configure)
+F(transport_class, remove)
+F(anon_transport_class, tclass)
+F(anon_transport_class, container)

@@ -262,6 +262,22 @@ crate::kfn! {
 }
 
 crate::kfn! {
+    /// `bus_rescan_devices(bus)`: each device of the bus without a driver
+    /// is offered to the drivers again. 0 (-EINVAL for a bus not registered).
+    fn bus_rescan_devices(bus: u64) -> i32 {
+        if bus == 0 || rd64(bus + bus_type::p) == 0 {
+            return super::EINVAL;
+        }
+        for dev in super::core::devices_on(bus) {
+            if rd64(dev + crate::layout::device::driver) == 0 {
+                super::dd::probe_device(dev);
+            }
+        }
+        0
+    }
+}
+
+crate::kfn! {
     /// `driver_attach(drv)`: the driver is offered the bus's devices.
     fn driver_attach(drv: u64) -> i32 {
         super::dd::driver_attach(drv)
@@ -345,7 +361,11 @@ pub(crate) fn notify(bus: u64, action: u64, dev: u64) {
 
 /// The name of a registered bus.
 pub(crate) fn bus_name(bus: u64) -> Option<String> {
-    reg().buses.iter().find(|b| b.addr == bus).map(|b| b.name.clone())
+    reg()
+        .buses
+        .iter()
+        .find(|b| b.addr == bus)
+        .map(|b| b.name.clone())
 }
 
 /// Whether `bus` is one of the host's built-in buses.

@@ -139,7 +139,9 @@ fn purge(start: u64, end: u64) {
     // A class made by __class_create lives in host memory but belongs to
     // the module: its owner (and its name) point into the module.
     let owned = |x: &Class| {
-        inside(x.addr) || (x.created && (inside(rd64(x.addr + class::owner)) || inside(rd64(x.addr + class::name))))
+        inside(x.addr)
+            || (x.created
+                && (inside(rd64(x.addr + class::owner)) || inside(rd64(x.addr + class::name))))
     };
     let mut c = classes();
     let gone: Vec<(u64, String)> = c
@@ -219,4 +221,131 @@ pub(crate) fn interfaces_of(cls: u64) -> Vec<u64> {
         .filter(|&&(c, _)| c == cls)
         .map(|&(_, i)| i)
         .collect()
+}
+
+/// The devices of a class after `start` (all for NULL).
+fn devices_after(cls: u64, start: u64) -> Vec<u64> {
+    let mut v = super::core::devices_of(cls);
+    if start != 0 {
+        match v.iter().position(|&d| d == start) {
+            Some(i) => {
+                v.drain(..=i);
+            }
+            None => v.clear(),
+        }
+    }
+    v
+}
+
+crate::kfn! {
+    /// `class_for_each_device(class, start, data, fn)`: fn(dev, data) for
+    /// each device of the class until one returns non-zero (that value);
+    /// -EINVAL for a class not registered.
+    fn class_for_each_device(cls: u64, start: u64, data: u64, f: u64) -> i32 {
+        if cls == 0 || rd64(cls + class::p) == 0 {
+            return super::EINVAL;
+        }
+        for dev in devices_after(cls, start) {
+            let r = crate::fault::call_module(f, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32;
+            if r != 0 {
+                return r;
+            }
+        }
+        0
+    }
+}
+
+crate::kfn! {
+    /// `class_find_device(class, start, data, match)`: the first device
+    /// match accepts, with a reference, or NULL.
+    fn class_find_device(cls: u64, start: u64, data: u64, m: u64) -> u64 {
+        if cls == 0 || rd64(cls + class::p) == 0 {
+            return 0;
+        }
+        for dev in devices_after(cls, start) {
+            if crate::fault::call_module(m, [dev, data, 0, 0, 0, 0]).unwrap_or(0) as i32 != 0 {
+                return super::core::get(dev);
+            }
+        }
+        0
+    }
+}
+
+/// The kobject of `/sys/class` (`class_kset`'s).
+fn class_kobj() -> u64 {
+    static K: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *K.get_or_init(|| {
+        let k = kzalloc(crate::layout::kobject::SIZE);
+        crate::lib_::kobject::init_internal(k);
+        wr64(
+            k + crate::layout::kobject::ktype,
+            crate::lib_::kobject::host_ktypes().dynamic,
+        );
+        wr64(k + crate::layout::kobject::name, c"class".as_ptr() as u64);
+        crate::lib_::kobject::register_builtin(k, "/sys/class");
+        k
+    })
+}
+
+crate::kfn! {
+    /// `class_compat_register(name)`: a compatibility directory
+    /// `/sys/class/<name>` (a `struct class_compat`, private to the driver
+    /// core: its kobject), or NULL.
+    fn class_compat_register(name: u64) -> u64 {
+        let c = kzalloc(8);
+        if c == 0 {
+            return 0;
+        }
+        let k = crate::lib_::kobject::kobject_create_and_add(name, class_kobj());
+        if k == 0 {
+            kfree(c);
+            return 0;
+        }
+        wr64(c, k);
+        c
+    }
+}
+
+crate::kfn! {
+    /// `class_compat_unregister(cls)`.
+    fn class_compat_unregister(c: u64) {
+        if c != 0 {
+            crate::lib_::kobject::put(rd64(c));
+            kfree(c);
+        }
+    }
+}
+
+crate::kfn! {
+    /// `class_compat_create_link(cls, dev, device_link)`: `<compat>/<dev>`
+    /// to the device, and the device's `device` link to `device_link`.
+    fn class_compat_create_link(c: u64, dev: u64, device_link: u64) -> i32 {
+        use crate::layout::device;
+        let name = super::core::dev_name(dev);
+        let n = super::kstrdup(&name);
+        let e = crate::fs::sysfs::sysfs_create_link(rd64(c), dev + device::kobj, n);
+        if e == 0 && device_link != 0 {
+            let e2 = crate::fs::sysfs::sysfs_create_link(dev + device::kobj, device_link + device::kobj, c"device".as_ptr() as u64);
+            if e2 != 0 {
+                crate::fs::sysfs::sysfs_remove_link(rd64(c), n);
+                kfree(n);
+                return e2;
+            }
+        }
+        kfree(n);
+        e
+    }
+}
+
+crate::kfn! {
+    /// `class_compat_remove_link(cls, dev, device_link)`.
+    fn class_compat_remove_link(c: u64, dev: u64, device_link: u64) {
+        use crate::layout::device;
+        if device_link != 0 {
+            crate::fs::sysfs::sysfs_remove_link(dev + device::kobj, c"device".as_ptr() as u64);
+        }
+        let n = super::kstrdup(&super::core::dev_name(dev));
+        crate::fs::sysfs::sysfs_remove_link(rd64(c), n);
+        kfree(n);
+    }
 }

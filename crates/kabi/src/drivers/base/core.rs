@@ -21,7 +21,10 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use super::{cstr, kfree, kzalloc, rd16, rd32, rd64, wr32, wr64};
 use crate::abi::RegArgs;
 use crate::fs::kernfs;
-use crate::layout::{bus_type, class, device, device_attribute, device_driver, device_type, dev_links_info, kobject, kset};
+use crate::layout::{
+    bus_type, class, dev_links_info, device, device_attribute, device_driver, device_type, kobject,
+    kset,
+};
 use crate::lib_::kobject as ko;
 
 const EINVAL: i32 = -22;
@@ -134,7 +137,9 @@ pub(crate) fn dev_attr_show(kobj: u64, attr: u64, buf: u64) -> i64 {
         return -5;
     }
     let dev = kobj - device::kobj;
-    crate::fault::call_module(show, [dev, attr, buf, 0, 0, 0]).map(|r| r as i64).unwrap_or(-14)
+    crate::fault::call_module(show, [dev, attr, buf, 0, 0, 0])
+        .map(|r| r as i64)
+        .unwrap_or(-14)
 }
 
 /// Registers the built-in `platform_bus` device (`/sys/devices/platform`).
@@ -288,8 +293,12 @@ fn device_parent(dev: u64, parent: u64) -> Result<u64, i32> {
         } else {
             parent + device::kobj
         };
-        let Some(cn) = class_name(cls) else { return Err(EINVAL) };
-        let Some(base) = ko::path_of(parent_kobj) else { return Err(EINVAL) };
+        let Some(cn) = class_name(cls) else {
+            return Err(EINVAL);
+        };
+        let Some(base) = ko::path_of(parent_kobj) else {
+            return Err(EINVAL);
+        };
         let path = format!("{base}/{cn}");
         if let Some(k) = ko::kobject_at(&path) {
             return Ok(ko::get(k));
@@ -326,7 +335,9 @@ fn cleanup_glue(glue: u64) {
     if !is_glue(glue) {
         return;
     }
-    let empty = ko::path_of(glue).and_then(|p| kernfs::list(&p)).is_none_or(|v| v.is_empty());
+    let empty = ko::path_of(glue)
+        .and_then(|p| kernfs::list(&p))
+        .is_none_or(|v| v.is_empty());
     if empty && ko::in_sysfs(glue) {
         ko::del(glue);
     }
@@ -336,7 +347,11 @@ fn cleanup_glue(glue: u64) {
 /// The link target path of `/sys/dev/<char|block>` for a device.
 fn dev_kobj_dir(dev: u64) -> String {
     let cls = rd64(dev + device::class);
-    let k = if cls != 0 && rd64(cls + class::dev_kobj) != 0 { rd64(cls + class::dev_kobj) } else { boot().dev_char };
+    let k = if cls != 0 && rd64(cls + class::dev_kobj) != 0 {
+        rd64(cls + class::dev_kobj)
+    } else {
+        boot().dev_char
+    };
     ko::path_of(k).unwrap_or_else(|| "/sys/dev/char".into())
 }
 
@@ -353,8 +368,16 @@ fn class_groups(dev: u64) -> [u64; 3] {
     let cls = rd64(dev + device::class);
     let typ = rd64(dev + device::r#type);
     [
-        if cls != 0 { rd64(cls + class::dev_groups) } else { 0 },
-        if typ != 0 { rd64(typ + device_type::groups) } else { 0 },
+        if cls != 0 {
+            rd64(cls + class::dev_groups)
+        } else {
+            0
+        },
+        if typ != 0 {
+            rd64(typ + device_type::groups)
+        } else {
+            0
+        },
         rd64(dev + device::groups),
     ]
 }
@@ -385,7 +408,10 @@ fn add_inner(dev: u64) -> i32 {
     let bus = rd64(dev + device::bus);
     if ko::name_of(dev + device::kobj).is_none_or(|n| n.is_empty()) && bus != 0 {
         if let Some(bn) = cstr(rd64(bus + bus_type::dev_name)) {
-            ko::set_name(dev + device::kobj, &format!("{bn}{}", rd32(dev + device::id)));
+            ko::set_name(
+                dev + device::kobj,
+                &format!("{bn}{}", rd32(dev + device::id)),
+            );
         }
     }
     let name_error = |dev: u64, e: i32| {
@@ -408,13 +434,19 @@ fn add_inner(dev: u64) -> i32 {
     if kparent != 0 {
         wr64(dev + device::kobj + kobject::parent, kparent);
     }
-    let e = ko::add_named(dev + device::kobj, rd64(dev + device::kobj + kobject::parent), None);
+    let e = ko::add_named(
+        dev + device::kobj,
+        rd64(dev + device::kobj + kobject::parent),
+        None,
+    );
     if e != 0 {
         cleanup_glue(kparent);
         put(parent);
         return name_error(dev, e);
     }
-    let Some(dir) = dir_of(dev) else { return EINVAL };
+    let Some(dir) = dir_of(dev) else {
+        return EINVAL;
+    };
     kernfs::add_file(&format!("{dir}/uevent"), move || uevent_show(dev));
     let cls = rd64(dev + device::class);
     let devt = rd32(dev + device::devt);
@@ -468,7 +500,10 @@ fn add_inner(dev: u64) -> i32 {
         kernfs::add_dir(&format!("{dir}/power"));
     }
     if err == 0 && major(devt) != 0 {
-        kernfs::add_text(&format!("{dir}/dev"), format!("{}:{}\n", major(devt), minor(devt)));
+        kernfs::add_text(
+            &format!("{dir}/dev"),
+            format!("{}:{}\n", major(devt), minor(devt)),
+        );
         let l = dev_kobj_dir(dev);
         let nm = format!("{}:{}", major(devt), minor(devt));
         if crate::fs::sysfs::link(&l, &nm, &dir) == 0 {
@@ -484,7 +519,16 @@ fn add_inner(dev: u64) -> i32 {
         put(parent);
         return name_error(dev, err);
     }
-    devices().push(Device { addr: dev, dir, name, parent, class: cls, bus, devt, links });
+    devices().push(Device {
+        addr: dev,
+        dir,
+        name,
+        parent,
+        class: cls,
+        bus,
+        devt,
+        links,
+    });
     if bus != 0 {
         super::bus::notify(bus, super::bus::BUS_NOTIFY_ADD_DEVICE, dev);
     }
@@ -554,7 +598,11 @@ pub(crate) fn del(dev: u64) {
     }
     ko::uevent_env(dev + device::kobj, ko::KOBJ_REMOVE, 0);
     let kparent = rd64(dev + device::kobj + kobject::parent);
-    let glue = if is_glue(kparent) { ko::get(kparent) } else { 0 };
+    let glue = if is_glue(kparent) {
+        ko::get(kparent)
+    } else {
+        0
+    };
     ko::del(dev + device::kobj);
     if glue != 0 {
         cleanup_glue(glue);
@@ -613,7 +661,11 @@ fn devnode(dev: u64) -> (Option<String>, u16, u32, u32) {
     let typ = rd64(dev + device::r#type);
     let mut name = None;
     if typ != 0 && rd64(typ + device_type::devnode) != 0 {
-        let p = crate::fault::call_module(rd64(typ + device_type::devnode), [dev, mode, uid, gid, 0, 0]).unwrap_or(0);
+        let p = crate::fault::call_module(
+            rd64(typ + device_type::devnode),
+            [dev, mode, uid, gid, 0, 0],
+        )
+        .unwrap_or(0);
         if p != 0 {
             name = cstr(p);
             kfree(p);
@@ -621,7 +673,8 @@ fn devnode(dev: u64) -> (Option<String>, u16, u32, u32) {
     }
     let cls = rd64(dev + device::class);
     if name.is_none() && cls != 0 && rd64(cls + class::devnode) != 0 {
-        let p = crate::fault::call_module(rd64(cls + class::devnode), [dev, mode, 0, 0, 0, 0]).unwrap_or(0);
+        let p = crate::fault::call_module(rd64(cls + class::devnode), [dev, mode, 0, 0, 0, 0])
+            .unwrap_or(0);
         if p != 0 {
             name = cstr(p);
             kfree(p);
@@ -646,7 +699,11 @@ pub(crate) fn dev_uevent(kobj: u64, env: u64) -> i32 {
             if mode != 0 {
                 // C's %#o: a leading 0 (just "0" for zero)
                 let m = mode & 0o777;
-                let s = if m == 0 { "0".to_string() } else { format!("0{m:o}") };
+                let s = if m == 0 {
+                    "0".to_string()
+                } else {
+                    format!("0{m:o}")
+                };
                 ko::add_var(env, format!("DEVMODE={s}").as_bytes());
             }
             if uid != 0 {
@@ -678,10 +735,12 @@ pub(crate) fn dev_uevent(kobj: u64, env: u64) -> i32 {
     }
     let cls = rd64(dev + device::class);
     if cls != 0 && rd64(cls + class::dev_uevent) != 0 {
-        ret = crate::fault::call_module(rd64(cls + class::dev_uevent), [dev, env, 0, 0, 0, 0]).unwrap_or(0) as i32;
+        ret = crate::fault::call_module(rd64(cls + class::dev_uevent), [dev, env, 0, 0, 0, 0])
+            .unwrap_or(0) as i32;
     }
     if typ != 0 && rd64(typ + device_type::uevent) != 0 {
-        ret = crate::fault::call_module(rd64(typ + device_type::uevent), [dev, env, 0, 0, 0, 0]).unwrap_or(0) as i32;
+        ret = crate::fault::call_module(rd64(typ + device_type::uevent), [dev, env, 0, 0, 0, 0])
+            .unwrap_or(0) as i32;
     }
     ret
 }
@@ -717,7 +776,14 @@ pub(crate) extern "C" fn device_create_release(dev: u64) {
 }
 
 /// `device_create_groups_vargs`: the device or ERR_PTR.
-pub(crate) fn create(cls: u64, parent: u64, devt: u32, drvdata: u64, groups: u64, name: &str) -> u64 {
+pub(crate) fn create(
+    cls: u64,
+    parent: u64,
+    devt: u32,
+    drvdata: u64,
+    groups: u64,
+    name: &str,
+) -> u64 {
     if super::is_err_or_null(cls) {
         return super::err_ptr(super::ENODEV);
     }
@@ -730,7 +796,10 @@ pub(crate) fn create(cls: u64, parent: u64, devt: u32, drvdata: u64, groups: u64
     wr64(dev + device::class, cls);
     wr64(dev + device::parent, parent);
     wr64(dev + device::groups, groups);
-    wr64(dev + device::release, device_create_release as *const () as u64);
+    wr64(
+        dev + device::release,
+        device_create_release as *const () as u64,
+    );
     wr64(dev + device::driver_data, drvdata);
     let e = ko::set_name(dev + device::kobj, name);
     let e = if e == 0 { add(dev) } else { e };
@@ -762,7 +831,13 @@ crate::export_variadic!("device_create" => device_create);
 extern "C" fn device_create_with_groups(regs: *const u64, stack: *const u64) -> u64 {
     // SAFETY: called through the varargs trampoline.
     let mut args = unsafe { RegArgs::new(regs, stack, 6) };
-    let (cls, parent, devt, drvdata, groups) = (args.arg(0), args.arg(1), args.arg(2) as u32, args.arg(3), args.arg(4));
+    let (cls, parent, devt, drvdata, groups) = (
+        args.arg(0),
+        args.arg(1),
+        args.arg(2) as u32,
+        args.arg(3),
+        args.arg(4),
+    );
     let name = format_name(&mut args, 5);
     create(cls, parent, devt, drvdata, groups, &name)
 }
@@ -782,7 +857,11 @@ crate::kfn! {
 
 /// Forgets the devices of a class that goes away (their views go).
 pub(crate) fn forget_class(cls: u64) {
-    let gone: Vec<u64> = devices().iter().filter(|x| x.class == cls).map(|x| x.addr).collect();
+    let gone: Vec<u64> = devices()
+        .iter()
+        .filter(|x| x.class == cls)
+        .map(|x| x.addr)
+        .collect();
     for dev in gone {
         let x = {
             let mut d = devices();
@@ -799,12 +878,20 @@ pub(crate) fn forget_class(cls: u64) {
 
 /// The devices of a class, in creation order (a snapshot).
 pub(crate) fn devices_of(cls: u64) -> Vec<u64> {
-    devices().iter().filter(|x| x.class == cls).map(|x| x.addr).collect()
+    devices()
+        .iter()
+        .filter(|x| x.class == cls)
+        .map(|x| x.addr)
+        .collect()
 }
 
 /// The devices on a bus, in creation order (a snapshot).
 pub(crate) fn devices_on(bus: u64) -> Vec<u64> {
-    devices().iter().filter(|x| x.bus == bus).map(|x| x.addr).collect()
+    devices()
+        .iter()
+        .filter(|x| x.bus == bus)
+        .map(|x| x.addr)
+        .collect()
 }
 
 /// Whether `dev` is in sysfs (added and not deleted).
@@ -857,7 +944,11 @@ crate::kfn! {
 }
 
 fn children(dev: u64) -> Vec<u64> {
-    devices().iter().filter(|x| x.parent == dev).map(|x| x.addr).collect()
+    devices()
+        .iter()
+        .filter(|x| x.parent == dev)
+        .map(|x| x.addr)
+        .collect()
 }
 
 crate::kfn! {
@@ -967,7 +1058,8 @@ fn purge(start: u64, end: u64) {
     let inside = |a: u64| a >= start && a < end;
     let gone: Vec<Device> = {
         let mut d = devices();
-        d.extract_if(.., |x| inside(x.addr) || inside(x.class) || inside(x.bus)).collect()
+        d.extract_if(.., |x| inside(x.addr) || inside(x.class) || inside(x.bus))
+            .collect()
     };
     for x in gone {
         for l in &x.links {

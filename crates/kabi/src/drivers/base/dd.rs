@@ -39,10 +39,17 @@ fn matches(drv: u64, dev: u64) -> i32 {
 
 /// `driver_sysfs_add`: the two links.
 fn sysfs_add(dev: u64, drv: u64) -> i32 {
-    let (Some(dd), Some(ddir)) = (super::attrs::driver_path(drv), crate::lib_::kobject::path_of(dev + device::kobj)) else {
+    let (Some(dd), Some(ddir)) = (
+        super::attrs::driver_path(drv),
+        crate::lib_::kobject::path_of(dev + device::kobj),
+    ) else {
         return -2;
     };
-    super::bus::notify(rd64(dev + device::bus), super::bus::BUS_NOTIFY_BIND_DRIVER, dev);
+    super::bus::notify(
+        rd64(dev + device::bus),
+        super::bus::BUS_NOTIFY_BIND_DRIVER,
+        dev,
+    );
     let name = super::core::dev_name(dev);
     let e = crate::fs::sysfs::link(&dd, &name, &ddir);
     if e != 0 {
@@ -70,15 +77,24 @@ fn call_probe(dev: u64, drv: u64) -> i32 {
     let ret = if bus == super::platform::bus_addr() {
         super::platform::platform_probe(dev)
     } else if !super::bus::is_builtin(bus) && rd64(bus + bus_type::probe) != 0 {
-        crate::fault::call_module(rd64(bus + bus_type::probe), [dev, 0, 0, 0, 0, 0]).unwrap_or(0) as i32
+        crate::fault::call_module(rd64(bus + bus_type::probe), [dev, 0, 0, 0, 0, 0]).unwrap_or(0)
+            as i32
     } else if rd64(drv + device_driver::probe) != 0 {
-        crate::fault::call_module(rd64(drv + device_driver::probe), [dev, 0, 0, 0, 0, 0]).unwrap_or(0) as i32
+        crate::fault::call_module(rd64(drv + device_driver::probe), [dev, 0, 0, 0, 0, 0])
+            .unwrap_or(0) as i32
     } else {
         0
     };
     match ret {
         0 | EPROBE_DEFER | ENODEV | ENXIO => {}
-        e => crate::log::kernel_msg(4, &format!("{}: probe of {} failed with error {e}", drv_name(drv), super::core::dev_name(dev))),
+        e => crate::log::kernel_msg(
+            4,
+            &format!(
+                "{}: probe of {} failed with error {e}",
+                drv_name(drv),
+                super::core::dev_name(dev)
+            ),
+        ),
     }
     ret
 }
@@ -94,14 +110,27 @@ fn unbind_cleanup(dev: u64) {
 /// negative one for other failures.
 fn really_probe(dev: u64, drv: u64) -> i32 {
     if super::devres::has_any(dev) {
-        crate::log::kernel_msg(2, &format!("{} {}: Resources present before probing", super::core::driver_string(dev), super::core::dev_name(dev)));
+        crate::log::kernel_msg(
+            2,
+            &format!(
+                "{} {}: Resources present before probing",
+                super::core::driver_string(dev),
+                super::core::dev_name(dev)
+            ),
+        );
         return EBUSY;
     }
     wr64(dev + device::driver, drv);
     let bus = rd64(dev + device::bus);
     let e = sysfs_add(dev, drv);
     if e != 0 {
-        crate::log::kernel_msg(3, &format!("really_probe: driver_sysfs_add({}) failed", super::core::dev_name(dev)));
+        crate::log::kernel_msg(
+            3,
+            &format!(
+                "really_probe: driver_sysfs_add({}) failed",
+                super::core::dev_name(dev)
+            ),
+        );
         super::bus::notify(bus, super::bus::BUS_NOTIFY_DRIVER_NOT_BOUND, dev);
         unbind_cleanup(dev);
         return e;
@@ -116,7 +145,14 @@ fn really_probe(dev: u64, drv: u64) -> i32 {
     let groups = rd64(drv + device_driver::dev_groups);
     let e = crate::fs::sysfs::create_groups(dev + device::kobj, groups);
     if e != 0 {
-        crate::log::kernel_msg(3, &format!("{} {}: device_add_groups() failed", drv_name(drv), super::core::dev_name(dev)));
+        crate::log::kernel_msg(
+            3,
+            &format!(
+                "{} {}: device_add_groups() failed",
+                drv_name(drv),
+                super::core::dev_name(dev)
+            ),
+        );
         device_remove(dev, drv);
         sysfs_remove(dev, drv);
         super::bus::notify(bus, super::bus::BUS_NOTIFY_DRIVER_NOT_BOUND, dev);
@@ -230,7 +266,9 @@ pub(crate) fn driver_detach(drv: u64) {
 /// Whether any device is bound to `drv`.
 pub(crate) fn has_devices(drv: u64) -> bool {
     let bus = rd64(drv + device_driver::bus);
-    super::core::devices_on(bus).into_iter().any(|d| rd64(d + device::driver) == drv)
+    super::core::devices_on(bus)
+        .into_iter()
+        .any(|d| rd64(d + device::driver) == drv)
 }
 
 crate::kfn! {

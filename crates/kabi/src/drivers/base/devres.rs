@@ -43,7 +43,9 @@ fn with<R>(f: impl FnOnce(&mut HashMap<u64, Vec<Res>>) -> R) -> R {
 }
 
 fn alloc(size: u64) -> u64 {
-    let Some(total) = size.checked_add(HEADER) else { return 0 };
+    let Some(total) = size.checked_add(HEADER) else {
+        return 0;
+    };
     let p = kzalloc(total);
     if p == 0 {
         0
@@ -181,8 +183,12 @@ pub(crate) fn release_all(dev: u64) -> usize {
             Release::Action { action, data } => {
                 crate::fault::call_module(action, [data, 0, 0, 0, 0, 0]);
             }
-            Release::Group(g) => crate::fs::sysfs::remove_group(dev + crate::layout::device::kobj, g),
-            Release::Groups(g) => crate::fs::sysfs::remove_groups(dev + crate::layout::device::kobj, g),
+            Release::Group(g) => {
+                crate::fs::sysfs::remove_group(dev + crate::layout::device::kobj, g)
+            }
+            Release::Groups(g) => {
+                crate::fs::sysfs::remove_groups(dev + crate::layout::device::kobj, g)
+            }
         }
         free(r.data);
     }
@@ -275,10 +281,19 @@ crate::kfn! {
 fn find(dev: u64, release: u64, m: u64, match_data: u64) -> Option<u64> {
     let cands: Vec<u64> = with(|mm| {
         mm.get(&dev)
-            .map(|v| v.iter().rev().filter(|r| matches!(r.release, Release::Module(f) if f == release)).map(|r| r.data).collect())
+            .map(|v| {
+                v.iter()
+                    .rev()
+                    .filter(|r| matches!(r.release, Release::Module(f) if f == release))
+                    .map(|r| r.data)
+                    .collect()
+            })
             .unwrap_or_default()
     });
-    cands.into_iter().find(|&d| m == 0 || crate::fault::call_module(m, [dev, d, match_data, 0, 0, 0]).unwrap_or(0) as i32 != 0)
+    cands.into_iter().find(|&d| {
+        m == 0
+            || crate::fault::call_module(m, [dev, d, match_data, 0, 0, 0]).unwrap_or(0) as i32 != 0
+    })
 }
 
 fn unlink(dev: u64, data: u64) -> Option<Res> {
@@ -452,6 +467,9 @@ fn purge(start: u64, end: u64) {
     for d in gone {
         free(d);
     }
-    PENDING.lock().unwrap_or_else(|e| e.into_inner()).retain(|&(_, f)| !inside(f));
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&(_, f)| !inside(f));
 }
 crate::purge_on_module_free!(purge);

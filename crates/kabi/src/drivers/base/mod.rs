@@ -13,7 +13,9 @@ pub mod core;
 pub mod dd;
 pub mod devres;
 pub mod driver;
+pub mod firmware_loader;
 pub mod platform;
+pub mod transport_class;
 
 use crate::layout;
 

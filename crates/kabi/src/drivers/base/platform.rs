@@ -10,7 +10,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{cstr, kfree, kzalloc, rd32, rd64, rd8, wr32, wr64, wr8};
-use crate::layout::{bus_type, device, device_driver, platform_device as pd, platform_device_id, platform_device_info as pinfo, platform_driver, resource};
+use crate::layout::{
+    bus_type, device, device_driver, platform_device as pd, platform_device_id,
+    platform_device_info as pinfo, platform_driver, resource,
+};
 
 const EINVAL: i32 = -22;
 const ENOMEM: i32 = -12;
@@ -50,7 +53,9 @@ pub(crate) fn bus_addr() -> u64 {
     if a != 0 {
         return a;
     }
-    crate::vmlinux::get().and_then(|v| v.symbol("platform_bus_type")).unwrap_or(0)
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol("platform_bus_type"))
+        .unwrap_or(0)
 }
 
 fn root_addr() -> u64 {
@@ -58,7 +63,9 @@ fn root_addr() -> u64 {
     if a != 0 {
         return a;
     }
-    crate::vmlinux::get().and_then(|v| v.symbol("platform_bus")).unwrap_or(0)
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol("platform_bus"))
+        .unwrap_or(0)
 }
 
 /// Calls a vmlinux export by name as module code would (the host's
@@ -71,7 +78,9 @@ fn call_export(name: &str, args: [u64; 6]) -> u64 {
 }
 
 fn export_addr(name: &str) -> u64 {
-    crate::vmlinux::get().and_then(|v| v.symbol(name)).unwrap_or(0)
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol(name))
+        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------
@@ -98,7 +107,12 @@ pub(crate) fn platform_match(dev: u64, drv: u64) -> i32 {
                 break;
             }
             // SAFETY: the id's char name[PLATFORM_NAME_SIZE].
-            let n = unsafe { crate::abi::c_str(id + platform_device_id::name, platform_device_id::NAME_SIZE as usize) };
+            let n = unsafe {
+                crate::abi::c_str(
+                    id + platform_device_id::name,
+                    platform_device_id::NAME_SIZE as usize,
+                )
+            };
             if n == name.as_bytes() {
                 wr64(pdev + pd::id_entry, id);
                 return 1;
@@ -128,7 +142,14 @@ pub(crate) fn platform_probe(dev: u64) -> i32 {
         ret = crate::fault::call_module(probe, [pdev_of(dev), 0, 0, 0, 0, 0]).unwrap_or(0) as i32;
     }
     if rd8(pdrv + platform_driver::prevent_deferred_probe) != 0 && ret == EPROBE_DEFER {
-        crate::log::kernel_msg(4, &format!("{} {}: probe deferral not supported", super::core::driver_string(dev), super::core::dev_name(dev)));
+        crate::log::kernel_msg(
+            4,
+            &format!(
+                "{} {}: probe deferral not supported",
+                super::core::driver_string(dev),
+                super::core::dev_name(dev)
+            ),
+        );
         ret = ENXIO;
     }
     ret
@@ -139,9 +160,17 @@ pub(crate) fn platform_remove(dev: u64, drv: u64) {
     let pdrv = drv - platform_driver::driver;
     let remove = rd64(pdrv + platform_driver::remove);
     if remove != 0 {
-        let r = crate::fault::call_module(remove, [pdev_of(dev), 0, 0, 0, 0, 0]).unwrap_or(0) as i32;
+        let r =
+            crate::fault::call_module(remove, [pdev_of(dev), 0, 0, 0, 0, 0]).unwrap_or(0) as i32;
         if r != 0 {
-            crate::log::kernel_msg(4, &format!("{} {}: remove callback returned a non-zero value. This will be ignored.", super::core::driver_string(dev), super::core::dev_name(dev)));
+            crate::log::kernel_msg(
+                4,
+                &format!(
+                    "{} {}: remove callback returned a non-zero value. This will be ignored.",
+                    super::core::driver_string(dev),
+                    super::core::dev_name(dev)
+                ),
+            );
         }
     }
 }
@@ -265,7 +294,8 @@ const IORESOURCE_MEM: u64 = 0x200;
 const IORESOURCE_TYPE_BITS: u64 = 0x1f00;
 
 /// The automatic ids (`platform_devid_ida`).
-static AUTO_IDS: std::sync::Mutex<std::collections::BTreeSet<i32>> = std::sync::Mutex::new(std::collections::BTreeSet::new());
+static AUTO_IDS: std::sync::Mutex<std::collections::BTreeSet<i32>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 fn auto_id() -> i32 {
     let mut ids = AUTO_IDS.lock().unwrap_or_else(|e| e.into_inner());
@@ -278,7 +308,10 @@ fn auto_id() -> i32 {
 }
 
 fn free_auto_id(id: i32) {
-    AUTO_IDS.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    AUTO_IDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
 }
 
 /// `platform_device_add`.
@@ -311,7 +344,10 @@ pub(crate) fn add(pdev: u64) -> i32 {
     for i in 0..nres {
         let r = res + i * resource::SIZE;
         if rd64(r + resource::name) == 0 {
-            wr64(r + resource::name, rd64(dev + device::kobj + crate::layout::kobject::name));
+            wr64(
+                r + resource::name,
+                rd64(dev + device::kobj + crate::layout::kobject::name),
+            );
         }
         let mut p = rd64(r + resource::parent);
         if p == 0 {
@@ -325,7 +361,14 @@ pub(crate) fn add(pdev: u64) -> i32 {
             // kernel/resource.c's insert_resource (its trap if the host has none)
             ret = call_export("insert_resource", [p, r, 0, 0, 0, 0]) as i32;
             if ret != 0 {
-                crate::log::kernel_msg(3, &format!("{} {}: failed to claim resource {i}", super::core::driver_string(dev), dn));
+                crate::log::kernel_msg(
+                    3,
+                    &format!(
+                        "{} {}: failed to claim resource {i}",
+                        super::core::driver_string(dev),
+                        dn
+                    ),
+                );
                 break;
             }
         }
@@ -496,6 +539,55 @@ crate::kfn! {
             platform_driver_unregister(rd64(drivers + i * 8));
         }
     }
+}
+
+/// `__platform_create_bundle(driver, probe, res, n_res, data, size, module)`:
+/// a device named after the driver (id NONE) with the resources and data,
+/// then `__platform_driver_probe`; the device, or ERR_PTR (and the device
+/// gone again). Seven arguments: taken through the argument-words trampoline.
+extern "C" fn __platform_create_bundle(regs: *const u64, stack: *const u64) -> u64 {
+    // SAFETY: called through the varargs trampoline; the seventh argument
+    // is the caller's first stack word.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 7) };
+    bundle(
+        a.arg(0),
+        a.arg(1),
+        a.arg(2),
+        a.arg(3) as u32,
+        a.arg(4),
+        a.arg(5),
+        a.arg(6),
+    )
+}
+crate::export_variadic!("__platform_create_bundle" => __platform_create_bundle);
+
+/// The body of `__platform_create_bundle`.
+fn bundle(drv: u64, probe: u64, res: u64, n_res: u32, data: u64, size: u64, owner: u64) -> u64 {
+    let pdev = platform_device_alloc(
+        rd64(drv + platform_driver::driver + device_driver::name),
+        DEVID_NONE,
+    );
+    if pdev == 0 {
+        return super::err_ptr(ENOMEM);
+    }
+    let mut e = platform_device_add_resources(pdev, res, n_res);
+    if e == 0 {
+        e = platform_device_add_data(pdev, data, size);
+    }
+    if e == 0 {
+        e = add(pdev);
+        if e == 0 {
+            e = __platform_driver_probe(drv, probe, owner);
+            if e != 0 {
+                del(pdev);
+            }
+        }
+    }
+    if e != 0 {
+        super::core::put(pdev + pd::dev);
+        return super::err_ptr(e);
+    }
+    pdev
 }
 
 /// `PROBE_PREFER_ASYNCHRONOUS` and `PROBE_FORCE_SYNCHRONOUS` of `enum probe_type`.
