@@ -187,6 +187,11 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     };
     let profile = kernel::boot::default_profile().map_err(io::Error::other)?;
     kabi::set_request_module_handler(request_module);
+    // Firmware comes from the tree's root (<root>/lib/modules/<release>).
+    let md = std::path::Path::new(dir);
+    if let (Some(root), Some(rel)) = (md.parent().and_then(|p| p.parent()).and_then(|p| p.parent()), md.file_name()) {
+        kabi::drivers::base::firmware_loader::set_search(root.to_path_buf(), rel.to_string_lossy().into_owned());
+    }
     let k: &'static Kernel = Box::leak(Box::new(Kernel::new(Config::from_profile(&profile)).map_err(|e| io::Error::other(e.to_string()))?));
     k.make_current();
     let trace = std::env::var("MODHOST_TRACE").as_deref() == Ok("1");
@@ -203,6 +208,7 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     }
     let insert = modprobe(name, false, false);
     wait_async();
+    kabi::drivers::base::firmware_loader::wait_idle();
     let remove = (insert.0 == 0).then(|| modprobe(name, true, false));
     let log: Vec<String> = kabi::log::records_since(seq).into_iter().map(|r| r.text).collect();
     let o = classify(insert, remove, &log);

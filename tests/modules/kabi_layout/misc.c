@@ -50,3 +50,9 @@ F(key, keys)
 S(key)
 F(key_type, name)
 S(key_type)
+
+#include <linux/firmware.h>
+F(firmware, size)
+F(firmware, data)
+F(firmware, priv)
+S(firmware)

@@ -40,6 +40,7 @@ pub fn serve(profile_path: Option<&str>, sig_enforce: bool, trace: bool) -> io::
         release: release.clone(),
     });
     kabi::set_request_module_handler(request_module);
+    kabi::drivers::base::firmware_loader::set_search(modules.clone(), release.clone());
     let k = Arc::new(Kernel::new(config).map_err(|e| io::Error::other(e.to_string()))?);
     // The daemon's kernel lives as long as the process.
     let forever: &'static Kernel = Box::leak(Box::new(Arc::clone(&k)));

@@ -6,6 +6,6 @@ mod mempool;
 mod percpu;
 pub mod slab;
 mod util;
-mod vmalloc;
+pub(crate) mod vmalloc;
 mod vmscan;
 mod zpool;
