@@ -69,6 +69,8 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     has("ttyTD: Attempt to register invalid tty line number (4)");
     // the last reference to a port hands it to ops->destruct
     has("ttytest: destructed=1");
+    // N_TTY's operations, inherited without an owner
+    has("ttytest: n_tty name=n_tty num=0 owner=0 ops=1");
     // a line discipline number must be in 0..NR_LDISCS
     has("ttytest: ldisc=0 bad=-22 neg=-22");
     // the serial core: a dynamic major, no owner (serial_core is built

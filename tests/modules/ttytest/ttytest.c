@@ -211,6 +211,16 @@ static int __init ttytest_init(void)
 	if (err)
 		goto out_uart;
 
+	{
+		struct tty_ldisc_ops inh;
+
+		memset(&inh, 0xaa, sizeof(inh));
+		n_tty_inherit_ops(&inh);
+		pr_info("ttytest: n_tty name=%s num=%d owner=%d ops=%d\n", inh.name, inh.num,
+			inh.owner != NULL, inh.open && inh.close && inh.read && inh.write &&
+			inh.receive_buf2 && inh.lookahead_buf && !inh.hangup && !inh.compat_ioctl);
+	}
+
 	err = tty_register_ldisc(&tt_ldisc);
 	ld_bad = tty_register_ldisc(&tt_ldisc_bad);
 	ld_neg = tty_register_ldisc(&tt_ldisc_neg);

@@ -11,11 +11,13 @@
 //! | `tty_io.rs` | `drivers/tty/tty_io.c` (+ `fs/proc/proc_tty.c`) |
 //! | `tty_port.rs` | `drivers/tty/tty_port.c`, `tty_buffer.c` (init/free) |
 //! | `tty_ldisc.rs` | `drivers/tty/tty_ldisc.c` |
+//! | `n_tty.rs` | `drivers/tty/n_tty.c` (`n_tty_ops`) |
 //! | `tty_baudrate.rs` | `drivers/tty/tty_baudrate.c` |
 //! | `serial_core.rs` | `drivers/tty/serial/serial_core.c` |
 //! | `serdev.rs` | `drivers/tty/serdev/core.c` |
 //! | `vt.rs` | `drivers/tty/vt/vt.c` |
 
+pub mod n_tty;
 pub mod serdev;
 pub mod serial_core;
 pub mod tty_baudrate;
