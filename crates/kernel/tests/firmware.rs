@@ -72,6 +72,10 @@ fn firmware_facts_resources_and_bdi() {
     has("fwres: acpi walk err=1 n=1 bad=4097,4097,4097");
     has("fwres: acpi win8=0 sybus=1 ec=-38 enforced=1 region=0 quirk=0");
     has("fwres: acpi_drv=0 pnp_drv=0");
+    // address-space handlers on the root: IPMI is free, SystemIO has
+    // ACPICA's default handler
+    has("fwres: acpi space install=0 same=25 other=7 io=7 remove_other=4097 remove=0 again=6");
+    has("fwres: efivars kobj=0 writes=0");
     // backing devices: Linux's defaults, registered once under its name
     has("fwres: bdi ra=32 io=32 caps=3 min=0 max=100 name=(unknown)");
     has("fwres: bdi register=0 again=0 name=fwres-0 dev=1");

@@ -71,6 +71,18 @@ static acpi_status err_cb(acpi_handle h, u32 level, void *ctx, void **ret)
 	return AE_ERROR;
 }
 
+static acpi_status space_handler(u32 function, acpi_physical_address address, u32 bits,
+				 u64 *value, void *handler_context, void *region_context)
+{
+	return AE_OK;
+}
+
+static acpi_status other_handler(u32 function, acpi_physical_address address, u32 bits,
+				 u64 *value, void *handler_context, void *region_context)
+{
+	return AE_OK;
+}
+
 static int fwres_acpi_add(struct acpi_device *d) { return 0; }
 static const struct acpi_device_id fwres_acpi_ids[] = { { "FWRS0001", 0 }, { } };
 static struct acpi_driver fwres_acpi = {
@@ -168,6 +180,28 @@ static int __init fwres_init(void)
 		acpi_dev_present("PNP0C09", NULL, -1) + 2 * ec_read(0, &v),
 		acpi_resources_are_enforced(), acpi_check_region(0x2e, 2, "fwres"),
 		acpi_quirk_skip_acpi_ac_and_battery());
+	{
+		acpi_status a, b, c, d, e, f, g;
+
+		a = acpi_install_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						       space_handler, NULL, NULL);
+		b = acpi_install_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						       space_handler, NULL, NULL);
+		c = acpi_install_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						       other_handler, NULL, NULL);
+		d = acpi_install_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_SYSTEM_IO,
+						       other_handler, NULL, NULL);
+		e = acpi_remove_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						      other_handler);
+		f = acpi_remove_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						      space_handler);
+		g = acpi_remove_address_space_handler(ACPI_ROOT_OBJECT, ACPI_ADR_SPACE_IPMI,
+						      space_handler);
+		pr_info("fwres: acpi space install=%u same=%u other=%u io=%u remove_other=%u remove=%u again=%u\n",
+			a, b, c, d, e, f, g);
+	}
+	pr_info("fwres: efivars kobj=%d writes=%d\n", efivars_kobject() != NULL,
+		efivar_supports_writes());
 	ret = acpi_bus_register_driver(&fwres_acpi);
 	n = pnp_register_driver(&fwres_pnp);
 	pr_info("fwres: acpi_drv=%d pnp_drv=%d\n", ret, n);

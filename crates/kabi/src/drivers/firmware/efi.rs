@@ -29,3 +29,20 @@ fn init_efi(addr: u64, _b: &crate::vmlinux::Builder) {
         wr64(addr + f, EFI_INVALID_TABLE_ADDR);
     }
 }
+
+// drivers/firmware/efi/vars.c: no EFI variable backend was registered
+// (`__efivars` is NULL without runtime services).
+
+crate::kfn! {
+    /// `efivars_kobject()`: the efivars kobject; NULL, none registered.
+    fn efivars_kobject() -> u64 {
+        0
+    }
+}
+
+crate::kfn! {
+    /// `efivar_supports_writes()`: false, no variable backend.
+    fn efivar_supports_writes() -> bool {
+        false
+    }
+}

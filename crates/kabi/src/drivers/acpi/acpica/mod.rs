@@ -8,6 +8,7 @@
 //! A handle (`acpi_handle`) is the address of a node; modules treat it as
 //! opaque, so the host's nodes are opaque blocks it recognises by address.
 
+pub mod evxfregn;
 pub mod nsxfeval;
 pub mod utaddress;
 
