@@ -12,25 +12,41 @@ mod common;
 use common::{kernel, log_since, test_module};
 
 fn text(k: &kernel::Kernel, path: &str) -> String {
-    String::from_utf8(k.read_view(path).unwrap_or_else(|e| panic!("{path}: {e:?}"))).unwrap()
+    String::from_utf8(
+        k.read_view(path)
+            .unwrap_or_else(|e| panic!("{path}: {e:?}")),
+    )
+    .unwrap()
 }
 
 fn ls(k: &kernel::Kernel, path: &str) -> Vec<String> {
-    k.list_view(path).unwrap_or_else(|e| panic!("{path}: {e:?}"))
+    k.list_view(path)
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"))
 }
 
 #[test]
 fn kobjects_devices_and_platform_binding() {
     let Some((k, _g)) = kernel() else { return };
-    let Some(img) = test_module("devcore") else { return };
+    let Some(img) = test_module("devcore") else {
+        return;
+    };
     // the directories of /sys that modules hang children on, from boot
-    for d in ["/sys/kernel", "/sys/kernel/mm", "/sys/fs", "/sys/firmware", "/sys/devices/platform", "/sys/devices/virtual", "/sys/dev/char"] {
+    for d in [
+        "/sys/kernel",
+        "/sys/kernel/mm",
+        "/sys/fs",
+        "/sys/firmware",
+        "/sys/devices/platform",
+        "/sys/devices/virtual",
+        "/sys/dev/char",
+    ] {
         assert!(k.list_view(d).is_ok(), "{d}");
     }
     let before_platform = ls(k, "/sys/devices/platform");
 
     let seq = kabi::log::next_seq();
-    k.finit_module(&img, "", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    k.finit_module(&img, "", 0)
+        .unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
     let log = log_since(seq);
     let has = |line: &str| assert!(log.iter().any(|l| l == line), "missing {line:?}: {log:#?}");
 
@@ -58,11 +74,31 @@ fn kobjects_devices_and_platform_binding() {
     has("devcore dc0: hello from dc0");
     let dir = "/sys/devices/virtual/devcore/dc0";
     assert_eq!(text(k, &format!("{dir}/dev")), "240:7\n");
-    assert_eq!(text(k, &format!("{dir}/uevent")), "MAJOR=240\nMINOR=7\nDEVNAME=devcore/dc0\nDEVMODE=0640\n");
+    assert_eq!(
+        text(k, &format!("{dir}/uevent")),
+        "MAJOR=240\nMINOR=7\nDEVNAME=devcore/dc0\nDEVMODE=0640\n"
+    );
     assert_eq!(text(k, &format!("{dir}/flavour")), "dc0:vanilla\n");
-    assert_eq!(text(k, &format!("{dir}/subsystem")), "../../../../class/devcore");
-    assert_eq!(text(k, "/sys/class/devcore/dc0"), "../../devices/virtual/devcore/dc0");
-    assert_eq!(text(k, "/sys/dev/char/240:7"), "../../devices/virtual/devcore/dc0");
+    assert_eq!(
+        text(k, &format!("{dir}/subsystem")),
+        "../../../../class/devcore"
+    );
+    assert_eq!(
+        text(k, "/sys/class/devcore/dc0"),
+        "../../devices/virtual/devcore/dc0"
+    );
+    assert_eq!(
+        text(k, "/sys/dev/char/240:7"),
+        "../../devices/virtual/devcore/dc0"
+    );
+
+    // class_find_device, a compat directory, transport classes (the
+    // anonymous one registers no class)
+    has("devcore: find=1");
+    has("devcore: compat_link=0");
+    assert_eq!(text(k, "/sys/class/devcore_compat/dc0"), "../../devices/virtual/devcore/dc0");
+    has("devcore: tclass=0 anon=0");
+    assert!(k.list_view("/sys/class/devcore_transport").is_ok());
 
     // a device without a name, and one without a release
     has("devcore: noname=-22");
@@ -72,20 +108,36 @@ fn kobjects_devices_and_platform_binding() {
     has("devcore: driver=0");
     has("devcore: probe devcore-plat.3 id=3");
     has("devcore-plat: probe of devcore-plat.5 failed with error -22");
-    assert!(!log.iter().any(|l| l.contains("probe of devcore-plat.6")), "{log:#?}");
+    assert!(
+        !log.iter().any(|l| l.contains("probe of devcore-plat.6")),
+        "{log:#?}"
+    );
     has("devcore: p3=0 bound3=1 bound5=0 pauto=devcore-other.0.auto probes=3");
     let drv = "/sys/bus/platform/drivers/devcore-plat";
-    assert_eq!(text(k, &format!("{drv}/devcore-plat.3")), "../../../../devices/platform/devcore-plat.3");
+    assert_eq!(
+        text(k, &format!("{drv}/devcore-plat.3")),
+        "../../../../devices/platform/devcore-plat.3"
+    );
     assert!(!ls(k, drv).contains(&"devcore-plat.5".to_string()));
     let p3 = "/sys/devices/platform/devcore-plat.3";
-    assert_eq!(text(k, &format!("{p3}/driver")), "../../../bus/platform/drivers/devcore-plat");
+    assert_eq!(
+        text(k, &format!("{p3}/driver")),
+        "../../../bus/platform/drivers/devcore-plat"
+    );
     assert_eq!(text(k, &format!("{p3}/subsystem")), "../../../bus/platform");
-    assert_eq!(text(k, &format!("{p3}/uevent")), "DRIVER=devcore-plat\nMODALIAS=platform:devcore-plat\n");
-    assert_eq!(text(k, "/sys/bus/platform/devices/devcore-other.0.auto"), "../../../devices/platform/devcore-other.0.auto");
+    assert_eq!(
+        text(k, &format!("{p3}/uevent")),
+        "DRIVER=devcore-plat\nMODALIAS=platform:devcore-plat\n"
+    );
+    assert_eq!(
+        text(k, "/sys/bus/platform/devices/devcore-other.0.auto"),
+        "../../../devices/platform/devcore-other.0.auto"
+    );
     assert!(ls(k, "/sys/bus/platform/devices").contains(&"devcore-plat.5".to_string()));
 
     let seq = kabi::log::next_seq();
-    k.delete_module("devcore", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    k.delete_module("devcore", 0)
+        .unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
     let log = log_since(seq);
     let has = |line: &str| assert!(log.iter().any(|l| l == line), "missing {line:?}: {log:#?}");
     // remove at unbind, then the managed action
@@ -97,8 +149,24 @@ fn kobjects_devices_and_platform_binding() {
     has("devcore: releases=1");
 
     // everything is gone
-    for p in ["/sys/kernel/devcore", "/sys/kernel/devcore_set", "/sys/kernel/devcore_mnt", "/sys/devices/virtual/devcore", "/sys/class/devcore", "/sys/dev/char/240:7", drv, p3, "/sys/bus/platform/devices/devcore-plat.3"] {
-        assert!(k.list_view(p).is_err() && k.read_view(p).is_err(), "{p} still there");
+    for p in [
+        "/sys/kernel/devcore",
+        "/sys/kernel/devcore_set",
+        "/sys/kernel/devcore_mnt",
+        "/sys/devices/virtual/devcore",
+        "/sys/class/devcore",
+        "/sys/dev/char/240:7",
+        drv,
+        p3,
+        "/sys/bus/platform/devices/devcore-plat.3",
+    ] {
+        assert!(
+            k.list_view(p).is_err() && k.read_view(p).is_err(),
+            "{p} still there"
+        );
+    }
+    for p in ["/sys/class/devcore_compat", "/sys/class/devcore_transport"] {
+        assert!(k.list_view(p).is_err(), "{p} still there");
     }
     assert_eq!(ls(k, "/sys/devices/platform"), before_platform);
 }

@@ -10,6 +10,15 @@
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/kdev_t.h>
+#include <linux/transport_class.h>
+
+static DECLARE_TRANSPORT_CLASS(dc_tclass, "devcore_transport", NULL, NULL, NULL);
+static DECLARE_ANON_TRANSPORT_CLASS(dc_anon, NULL, NULL);
+static struct class_compat *dc_compat;
+static int match_name(struct device *d, const void *data)
+{
+	return !strcmp(dev_name(d), data);
+}
 
 static struct kobject *dc_kobj;
 static struct kset *dc_kset;
@@ -167,6 +176,18 @@ static int __init devcore_init(void)
 	pr_info("devcore: device_add=%d registered=%d\n", err, device_is_registered(&dc_dev));
 	dev_info(&dc_dev, "hello from %s\n", "dc0");
 
+	/* finding it; a compat directory linking to it */
+	{
+		struct device *f = class_find_device(dc_class, NULL, "dc0", match_name);
+		pr_info("devcore: find=%d\n", f == &dc_dev);
+		put_device(f);
+	}
+	dc_compat = class_compat_register("devcore_compat");
+	pr_info("devcore: compat_link=%d\n", class_compat_create_link(dc_compat, &dc_dev, NULL));
+	/* transport classes */
+	pr_info("devcore: tclass=%d anon=%d\n", transport_class_register(&dc_tclass),
+		anon_transport_class_register(&dc_anon));
+
 	/* no name: -EINVAL; no release: Linux's complaint at the last put */
 	noparent = kzalloc(sizeof(*noparent), GFP_KERNEL);
 	device_initialize(noparent);
@@ -197,6 +218,10 @@ static void __exit devcore_exit(void)
 	platform_driver_unregister(&dc_driver);
 	pr_info("devcore: removes=%d actions=%d\n", removes, actions);
 
+	anon_transport_class_unregister(&dc_anon);
+	transport_class_unregister(&dc_tclass);
+	class_compat_remove_link(dc_compat, &dc_dev, NULL);
+	class_compat_unregister(dc_compat);
 	device_del(&dc_dev);
 	put_device(&dc_dev);
 	pr_info("devcore: dev_released=%d\n", dc_dev_released);
