@@ -228,3 +228,6 @@ F(nf_logger, name)
 F(nf_logger, type)
 FN(net, nf_loggers, nf.nf_loggers)
 V(net_consts, NFPROTO_NUMPROTO, NFPROTO_NUMPROTO)
+#include <net/ip_tunnels.h>
+S(net_offload)
+V(net_consts, MAX_IPTUN_ENCAP_OPS, MAX_IPTUN_ENCAP_OPS)

@@ -75,3 +75,68 @@ impl Table {
         })
     }
 }
+
+/// `inet_offloads[]`/`inet6_offloads[]`: arrays of 256 `struct
+/// net_offload *` that are exported data (modules read them), set with
+/// a compare-and-exchange from NULL. The built-in slots point at host
+/// objects of `struct net_offload`'s size whose callbacks (vmlinux-internal
+/// GSO/GRO functions) are NULL: no packet ever reaches them.
+pub(crate) mod offloads {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    fn slot(array: u64, n: u8) -> &'static AtomicU64 {
+        // SAFETY: `array` is the 256-pointer data object of the export
+        // (8-aligned), valid for the life of the process.
+        unsafe { &*((array + 8 * u64::from(n)) as *const AtomicU64) }
+    }
+
+    /// Boot: the built-in protocols' slots.
+    pub(crate) fn init(array: u64, builtin: &[u8]) {
+        for &n in builtin {
+            slot(array, n).store(
+                crate::fs::hostobj::zalloc(crate::layout::net_offload::SIZE),
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// `!cmpxchg(&offloads[n], NULL, prot) ? 0 : -1`.
+    pub(crate) fn add(array: u64, prot: u64, n: u8) -> i32 {
+        if slot(array, n)
+            .compare_exchange(0, prot, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            0
+        } else {
+            -1
+        }
+    }
+
+    /// `cmpxchg(&offloads[n], prot, NULL) == prot ? 0 : -1`, then waits for
+    /// readers.
+    pub(crate) fn del(array: u64, prot: u64, n: u8) -> i32 {
+        let r = if slot(array, n)
+            .compare_exchange(prot, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            0
+        } else {
+            -1
+        };
+        crate::net::xfrm::synchronize_rcu();
+        r
+    }
+
+    pub(crate) fn get(array: u64, n: u8) -> u64 {
+        slot(array, n).load(Ordering::Acquire)
+    }
+
+    pub(crate) fn purge(array: u64, start: u64, end: u64) {
+        for n in 0..=255u8 {
+            let p = get(array, n);
+            if p >= start && p < end {
+                let _ = slot(array, n).compare_exchange(p, 0, Ordering::AcqRel, Ordering::Acquire);
+            }
+        }
+    }
+}

@@ -28,7 +28,11 @@ fn priority(nb: u64) -> i32 {
 
 /// Writes the chain's `next` links as Linux's raw notifier list holds them.
 fn relink_chain(v: &[u64], start: u64, end: u64) {
-    let live: Vec<u64> = v.iter().copied().filter(|&n| !(n >= start && n < end)).collect();
+    let live: Vec<u64> = v
+        .iter()
+        .copied()
+        .filter(|&n| !(n >= start && n < end))
+        .collect();
     for (i, &n) in live.iter().enumerate() {
         // SAFETY: a registered notifier_block outside freed memory.
         unsafe { put64(n + nb_l::next, live.get(i + 1).copied().unwrap_or(0)) };
@@ -92,7 +96,11 @@ const ETH_P_ALL: u16 = 0x0003;
 
 /// Built-in handlers of Debian 6.1 (init order; each went to the head of
 /// its hash bucket): type, function.
-const BUILTIN_PTYPES: &[(u16, &str)] = &[(0x0800, "ip_rcv"), (0x0806, "arp_rcv"), (0x86dd, "ipv6_rcv")];
+const BUILTIN_PTYPES: &[(u16, &str)] = &[
+    (0x0800, "ip_rcv"),
+    (0x0806, "arp_rcv"),
+    (0x86dd, "ipv6_rcv"),
+];
 
 /// Module packet_types: `ptype_all` (ETH_P_ALL) and the 16 buckets of
 /// `ptype_base`, each newest first (`list_add_rcu` adds at the head).
@@ -116,9 +124,19 @@ fn heads() -> &'static [u64; 17] {
 
 fn relink_ptypes(p: &Ptypes, start: u64, end: u64) {
     let h = heads();
-    list::relink(h[16], &p.all.iter().map(|x| x + pt_l::list).collect::<Vec<_>>(), start, end);
+    list::relink(
+        h[16],
+        &p.all.iter().map(|x| x + pt_l::list).collect::<Vec<_>>(),
+        start,
+        end,
+    );
     for (i, b) in p.base.iter().enumerate() {
-        list::relink(h[i], &b.iter().map(|x| x + pt_l::list).collect::<Vec<_>>(), start, end);
+        list::relink(
+            h[i],
+            &b.iter().map(|x| x + pt_l::list).collect::<Vec<_>>(),
+            start,
+            end,
+        );
     }
 }
 
@@ -157,7 +175,11 @@ fn proc_ptype() -> Vec<u8> {
         for (i, b) in p.base.iter().enumerate() {
             for &pt in b {
                 // SAFETY: as above.
-                line(&mut out, Some(ptype_type(pt)), sym(unsafe { get64(pt + pt_l::func) }));
+                line(
+                    &mut out,
+                    Some(ptype_type(pt)),
+                    sym(unsafe { get64(pt + pt_l::func) }),
+                );
             }
             for &(t, f) in BUILTIN_PTYPES.iter().rev() {
                 if (t & 15) as usize == i {
@@ -269,3 +291,8 @@ crate::kfn! {
 // udp_tunnel module (net/ipv4/udp_tunnel_nic.c) sets it at init and
 // clears it at exit.
 crate::export_data!("udp_tunnel_nic_ops", size 8, align 8);
+
+// `sysctl_fb_tunnels_only_for_init_net` (net/core/sysctl_net_core.c,
+// net.core.fb_tunnels_only_for_init_net): 0 by default — every namespace
+// gets fallback tunnel devices.
+crate::export_data!("sysctl_fb_tunnels_only_for_init_net", size 4, align 4);
