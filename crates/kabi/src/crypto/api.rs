@@ -587,18 +587,26 @@ crate::kfn! {
 /// Ends the current module call as a call of `crypto_alg_mod_lookup`, the
 /// (unimplemented) export behind every `crypto_alloc_*`, for what the host
 /// cannot answer: the report names it, as for any unimplemented export.
+/// (Should `crypto_alg_mod_lookup` ever be implemented, this still ends
+/// the call — as a panic report — rather than answer for Linux.)
 pub(crate) fn cannot_answer(caller: (u64, u64)) {
-    let Some(index) = crate::unimplemented::functions()
+    match crate::unimplemented::functions()
         .iter()
         .position(|f| f == "crypto_alg_mod_lookup")
-    else {
-        return;
-    };
-    crate::fault::abandon(
-        crate::fault::FaultKind::Unimplemented {
-            index: index as u32,
-        },
-        caller.0,
-        caller.1,
-    );
+    {
+        Some(index) => crate::fault::abandon(
+            crate::fault::FaultKind::Unimplemented {
+                index: index as u32,
+            },
+            caller.0,
+            caller.1,
+        ),
+        None => {
+            crate::log::kernel_msg(
+                0,
+                "crypto: a lookup the host cannot answer (crypto_alg_mod_lookup)",
+            );
+            crate::fault::abandon(crate::fault::FaultKind::Panic, caller.0, caller.1);
+        }
+    }
 }
