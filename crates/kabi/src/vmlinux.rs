@@ -246,6 +246,23 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
             if let Some(o) = off_of("current_task") {
                 w(o, task);
             }
+            // The topology masks (cpumask_var_t, off-stack: pointers). The
+            // host's machine is one package, one die, one last-level cache;
+            // each CPU is a core of its own (no SMT siblings, own L2).
+            let all = (1u64 << NR_POSSIBLE_CPUS) - 1;
+            for (name, bits) in [
+                ("cpu_sibling_map", 1u64 << id),
+                ("cpu_l2c_shared_map", 1u64 << id),
+                ("cpu_core_map", all),
+                ("cpu_die_map", all),
+                ("cpu_llc_shared_map", all),
+            ] {
+                if let Some(o) = off_of(name) {
+                    let mask: &'static mut [u64] = Box::leak(vec![0u64; (NR_CPUS_ARRAY / 64).max(1)].into_boxed_slice());
+                    mask[0] = bits;
+                    w(o, mask.as_ptr() as u64);
+                }
+            }
         }
     }
     // What the host does not implement: trap stubs and absent data.

@@ -34,6 +34,12 @@ fn kmisc_small_services_behave_as_linux() {
     assert_eq!(line("kmisc: dma"), "kmisc: dma chan=0000000000000000");
     assert_eq!(line("kmisc: fb"), "kmisc: fb r=0 opt=0000000000000000 tz=0,0");
     assert_eq!(line("kmisc: exit"), "kmisc: exit zpool=0");
+    // sscanf: conversions, base 0 (%i), widths, qualifiers (hh wraps), %n,
+    // suppression, a literal mismatch, a %[set] and %c with widths.
+    assert_eq!(line("kmisc: sscanf1"), "kmisc: sscanf1 n=5 a=12 x=31 b=-7 o=63 s=abc");
+    assert_eq!(line("kmisc: sscanf2"), "kmisc: sscanf2 n=3 16 8 10");
+    assert_eq!(line("kmisc: sscanf3"), "kmisc: sscanf3 n=4 12 345 44 -9000000000 pos=21");
+    assert_eq!(line("kmisc: sscanf4"), "kmisc: sscanf4 n=1 a=5 mismatch=0 set=2:abc:xy");
     // Boot time: now minus the time since boot (CLOCK_BOOTTIME), to a second or two.
     let boot: i64 = line("kmisc: boottime").rsplit(' ').next().unwrap().parse().unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;

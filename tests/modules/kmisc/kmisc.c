@@ -93,6 +93,25 @@ static int __init kmisc_init(void)
 	fbr = fb_get_options("kmiscfb", &opt);
 	pr_info("kmisc: fb r=%d opt=%p tz=%d,%d\n", fbr, opt, sys_tz.tz_minuteswest, sys_tz.tz_dsttime);
 
+	{
+		int a = 0, b = 0, c = 0, n1, n2, n3, n4, n5, n6, pos = 0;
+		unsigned int x = 0, o = 0;
+		unsigned char hh = 0;
+		long long ll = 0;
+		char word[8] = "", set[8] = "", ch[3] = "";
+
+		n1 = sscanf("12 0x1f -7 077 abc", "%d %x %d %o %7s", &a, &x, &b, &o, word);
+		pr_info("kmisc: sscanf1 n=%d a=%d x=%u b=%d o=%u s=%s\n", n1, a, x, b, o, word);
+		n2 = sscanf("0x10 010 10", "%i %i %i", &a, &b, &c);
+		pr_info("kmisc: sscanf2 n=%d %d %d %d\n", n2, a, b, c);
+		n3 = sscanf("12345 300 -9000000000", "%2d%3d %hhu %lld%n", &a, &b, &hh, &ll, &pos);
+		pr_info("kmisc: sscanf3 n=%d %d %d %u %lld pos=%d\n", n3, a, b, hh, ll, pos);
+		n4 = sscanf("skip 5", "%*s %d", &a);
+		n5 = sscanf("a1", "b%d", &a);
+		n6 = sscanf("abcxyz", "%5[cba]%2c", set, ch);
+		pr_info("kmisc: sscanf4 n=%d a=%d mismatch=%d set=%d:%s:%s\n", n4, a, n5, n6, set, ch);
+	}
+
 	getboottime64(&boot);
 	pr_info("kmisc: boottime %lld\n", (long long)boot.tv_sec);
 	return 0;

@@ -355,3 +355,16 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+// `node_to_cpumask_map[MAX_NUMNODES]` (arch/x86/mm/numa.c): the CPUs of
+// each NUMA node, read inline by cpumask_of_node(). The host's machine is
+// one node (node 0) holding every CPU; the other entries are NULL, as for
+// node ids past nr_node_ids on Linux.
+crate::export_data!("node_to_cpumask_map", size 0x2000, align 64, init = init_node_map);
+
+fn init_node_map(addr: u64, _b: &crate::vmlinux::Builder) {
+    let mask: &'static mut [u64] = Box::leak(vec![0u64; (MASK_BYTES / 8) as usize].into_boxed_slice());
+    mask[0] = (1u64 << NR_POSSIBLE_CPUS) - 1;
+    // SAFETY: entry 0 of the fresh pointer array.
+    unsafe { (addr as *mut u64).write(mask.as_ptr() as u64) };
+}

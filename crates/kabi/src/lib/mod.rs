@@ -18,6 +18,7 @@ mod idr;
 mod xarray;
 mod ratelimit;
 mod bucket_locks;
+mod vsscanf;
 mod crc32;
 mod math;
 mod once;

@@ -477,3 +477,23 @@ crate::kfn! {
 pub fn page_refcount(idx: u64) -> Option<u32> {
     dmap().map(|d| rd32(d.page_of(idx) + pg::_refcount))
 }
+
+// `node_states[NR_NODE_STATES]` (mm/page_alloc.c): nodemask_t (MAX_NUMNODES
+// = 1024 bits) for N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY (= N_HIGH_MEMORY
+// without HIGHMEM), N_MEMORY, N_CPU, N_GENERIC_INITIATOR. The host's
+// machine is node 0 with memory and CPUs, no generic initiator; one node
+// possible and online.
+crate::export_data!("node_states", size 0x300, align 64, init = init_node_states);
+crate::export_data!("nr_node_ids", size 4, align 4, init = init_one);
+crate::export_data!("nr_online_nodes", size 4, align 4, init = init_one);
+
+fn init_node_states(addr: u64, _b: &crate::vmlinux::Builder) {
+    for state in 0..5u64 {
+        // SAFETY: word 0 of nodemask `state` in the fresh array.
+        unsafe { ((addr + state * 0x80) as *mut u64).write(1) };
+    }
+}
+fn init_one(addr: u64, _b: &crate::vmlinux::Builder) {
+    // SAFETY: a fresh 4-byte vmlinux object.
+    unsafe { (addr as *mut u32).write(1) };
+}
