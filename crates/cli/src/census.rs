@@ -181,7 +181,7 @@ pub fn classify(insert: (i32, Option<i32>), remove: Option<(i32, Option<i32>)>, 
 /// `modhost census-one -d MODDIR NAME`: one module in a fresh host kernel.
 /// Prints `@@RESULT class<TAB>detail<TAB>note` and the kernel log lines.
 pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
-    let (Some(dir), Some(name)) = (args.iter().position(|a| a == "-d").and_then(|i| args.get(i + 1)), args.last()) else {
+    let (Some(dir), Some(name)) = (args.iter().position(|a| a == "-d").and_then(|i| args.get(i + 1)), args.last().filter(|a| !a.starts_with('-')).or(args.iter().find(|a| *a == "--seq"))) else {
         tool.error("usage: census-one -d MODULE_DIRECTORY NAME");
         return Ok(2);
     };
@@ -197,6 +197,9 @@ pub fn run_one(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let trace = std::env::var("MODHOST_TRACE").as_deref() == Ok("1");
     kabi::trace::enable(trace);
     let _ = ONE.set((k, dir.clone()));
+    if args.iter().any(|a| a == "--seq") {
+        return run_seq(trace);
+    }
     let seq = kabi::log::next_seq();
     if let Some(ms) = std::env::var("MODHOST_CENSUS_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
         // A hang is reported with what the kernel said up to then: the
@@ -255,6 +258,146 @@ fn report_hang(seq: u64, trace: bool, ms: u64) -> ! {
     let _ = out.flush();
     // Other threads stay where they are stuck; exit does not wait for them.
     std::process::exit(0)
+}
+
+/// Deadline of the module in progress in a `--seq` child (ms since start; 0: none).
+static SEQ_DEADLINE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `census-one -d DIR --seq`: the modules named on stdin, one after the
+/// other in this one kernel: "@@BEGIN name", its log, "@@RESULT name ...".
+/// A module past its time limit ends the process ("@@HUNG name"): a
+/// kernel with a stuck task is lost.
+fn run_seq(trace: bool) -> io::Result<i32> {
+    let ms = std::env::var("MODHOST_CENSUS_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(60_000);
+    let start = Instant::now();
+    let _ = std::thread::Builder::new().name("census-watchdog".into()).spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let d = SEQ_DEADLINE.load(std::sync::atomic::Ordering::SeqCst);
+        if d != 0 && start.elapsed().as_millis() as u64 > d {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "@@HUNG");
+            let _ = out.flush();
+            std::process::exit(3);
+        }
+    });
+    let _ = trace;
+    for line in io::stdin().lines() {
+        let Ok(name) = line else { break };
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            continue;
+        }
+        {
+            let mut out = io::stdout().lock();
+            writeln!(out, "@@BEGIN {name}")?;
+            out.flush()?;
+        }
+        SEQ_DEADLINE.store(start.elapsed().as_millis() as u64 + ms, std::sync::atomic::Ordering::SeqCst);
+        let seq = kabi::log::next_seq();
+        let insert = modprobe(&name, false, false);
+        wait_async();
+        kabi::drivers::base::firmware_loader::wait_idle();
+        let remove = (insert.0 == 0).then(|| modprobe(&name, true, false));
+        SEQ_DEADLINE.store(0, std::sync::atomic::Ordering::SeqCst);
+        let log: Vec<String> = kabi::log::records_since(seq).into_iter().map(|r| r.text).collect();
+        let o = classify(insert, remove, &log);
+        let mut out = io::stdout().lock();
+        writeln!(out, "@@RESULT {name}\t{}\t{}\t{}", o.class, clean(&o.detail), clean(&o.note))?;
+        out.flush()?;
+    }
+    Ok(0)
+}
+
+/// `census --single-kernel`: every module through one host kernel.
+fn run_single(o: &Opts, exe: &Path, names: &[String], dir: &Path) -> io::Result<i32> {
+    let started = Instant::now();
+    let per_process = read_tsv(&dir.join("host.tsv")).unwrap_or_default();
+    let mut results: Vec<(String, Outcome)> = Vec::new();
+    let mut lost: Vec<(String, String)> = Vec::new();
+    let mut next = 0usize;
+    let mut kernels = 0;
+    while next < names.len() {
+        kernels += 1;
+        let mut child = Command::new(exe)
+            .arg("census-one")
+            .arg("-d")
+            .arg(&o.moddir)
+            .arg("--seq")
+            .env("MODHOST_CENSUS_CHILD", "1")
+            .env("MODHOST_CENSUS_DEADLINE_MS", o.timeout.as_millis().to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let list: String = names[next..].iter().map(|n| format!("{n}\n")).collect();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(list.as_bytes());
+        });
+        let stdout = child.stdout.take().expect("piped");
+        let mut current: Option<String> = None;
+        let mut hung = false;
+        for line in io::BufRead::lines(io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            if let Some(n) = line.strip_prefix("@@BEGIN ") {
+                current = Some(n.to_string());
+            } else if let Some(r) = line.strip_prefix("@@RESULT ") {
+                let mut f = r.splitn(4, '\t');
+                let name = f.next().unwrap_or("").to_string();
+                let oc = Outcome { class: f.next().unwrap_or("").into(), detail: f.next().unwrap_or("").into(), note: f.next().unwrap_or("").into() };
+                if !o.quiet {
+                    eprintln!("[{}/{}] {name}: {} {}", next + 1, names.len(), oc.class, oc.detail);
+                }
+                results.push((name, oc));
+                next += 1;
+                current = None;
+            } else if line == "@@HUNG" {
+                hung = true;
+            }
+        }
+        let status = child.wait()?;
+        let _ = feeder.join();
+        if let Some(n) = current {
+            let why = if hung { format!("hang {}s", o.timeout.as_secs()) } else { format!("crash ({status})") };
+            eprintln!("[{}/{}] {n}: kernel lost: {why}; a new kernel takes the next module", next + 1, names.len());
+            results.push((n.clone(), Outcome { class: if hung { "hang".into() } else { "crash".into() }, detail: why.clone(), note: "kernel lost".into() }));
+            lost.push((n, why));
+            next += 1;
+        } else if next < names.len() {
+            // The child ended between modules: count it and go on.
+            lost.push((names[next].clone(), format!("ended before it ({status})")));
+        }
+    }
+    let mut tsv = format!(
+        "# modhost census, one host kernel for all modules: release={} modules={} kernels={} elapsed={:.1}s\n# name\tclass\tdetail\tnote\n",
+        o.release,
+        results.len(),
+        kernels,
+        started.elapsed().as_secs_f64()
+    );
+    let mut same = 0;
+    let mut differ = Vec::new();
+    for (n, oc) in &results {
+        tsv.push_str(&format!("{n}\t{}\t{}\t{}\n", oc.class, clean(&oc.detail), clean(&oc.note)));
+        match per_process.get(n) {
+            Some(p) if p.class == oc.class && p.detail == oc.detail => same += 1,
+            Some(p) => differ.push(format!("{n}: alone {} {} / after the others {} {}", p.class, p.detail, oc.class, oc.detail)),
+            None => {}
+        }
+    }
+    let out = o.out.clone().unwrap_or_else(|| dir.join("host-single.tsv"));
+    write_atomic(&out, &tsv)?;
+    let ok = results.iter().filter(|(_, oc)| oc.class == "ok").count();
+    println!("one host kernel for {} modules: {} kernel(s) used, {} lost", results.len(), kernels, lost.len());
+    for (n, why) in &lost {
+        println!("  lost at {n}: {why}");
+    }
+    println!("init and exit ok: {ok}; same outcome as in a fresh kernel each: {same}; different: {}", differ.len());
+    for d in differ.iter().take(30) {
+        println!("  {d}");
+    }
+    println!("elapsed {:.1} s; results: {}", started.elapsed().as_secs_f64(), out.display());
+    Ok(if lost.is_empty() { 0 } else { 1 })
 }
 
 fn clean(s: &str) -> String {
@@ -329,6 +472,7 @@ struct Opts {
     out: Option<PathBuf>,
     linux: Option<PathBuf>,
     quiet: bool,
+    single: bool,
 }
 
 const USAGE: &str = "Usage: modhost census [options]
@@ -346,6 +490,10 @@ Options:
   -q               no progress lines
   --trace          record each module's calls into the host (the module API
                    trace) in its log under host-logs/
+  --single-kernel  all the modules, one after the other, in ONE host kernel
+                   (as a daemon lives): does it survive them all? Writes
+                   host-single.tsv; a lost kernel (hang or crash) is restarted
+                   at the next module and counted
 ";
 
 fn parse(tool: &Tool, args: &[String]) -> Option<Opts> {
@@ -362,6 +510,7 @@ fn parse(tool: &Tool, args: &[String]) -> Option<Opts> {
         out: None,
         linux: None,
         quiet: false,
+        single: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -373,6 +522,7 @@ fn parse(tool: &Tool, args: &[String]) -> Option<Opts> {
             v
         };
         match a.as_str() {
+            "--single-kernel" => o.single = true,
             "-d" => root = Some(val("-d")?),
             "-S" => release = Some(val("-S")?),
             "-j" => o.jobs = val("-j")?.parse().ok().filter(|&j| j > 0)?,
@@ -500,6 +650,9 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     };
     let out_path = o.out.clone().or(default_out);
     let exe = std::env::current_exe()?;
+    if o.single {
+        return run_single(&o, &exe, &names, &dir);
+    }
     let queue = Arc::new(Mutex::new(names.clone().into_iter().enumerate().collect::<Vec<_>>()));
     let results: Arc<Mutex<BTreeMap<String, (Outcome, Duration)>>> = Arc::default();
     let total = names.len();
