@@ -39,6 +39,8 @@ fn kmisc_small_services_behave_as_linux() {
     assert_eq!(line("kmisc: sscanf1"), "kmisc: sscanf1 n=5 a=12 x=31 b=-7 o=63 s=abc");
     assert_eq!(line("kmisc: sscanf2"), "kmisc: sscanf2 n=3 16 8 10");
     assert_eq!(line("kmisc: sscanf3"), "kmisc: sscanf3 n=4 12 345 44 -9000000000 pos=21");
+    // RFC 7539 2.3.2's block: 10f1e7e4d13b5915 ... a2503c4e (serialized), counter now 2.
+    assert_eq!(line("kmisc: chacha"), "kmisc: chacha 10f1e7e4d13b5915..a2503c4e ctr=2 memneq=0,1");
     assert_eq!(line("kmisc: sscanf4"), "kmisc: sscanf4 n=1 a=5 mismatch=0 set=2:abc:xy");
     // Boot time: now minus the time since boot (CLOCK_BOOTTIME), to a second or two.
     let boot: i64 = line("kmisc: boottime").rsplit(' ').next().unwrap().parse().unwrap();

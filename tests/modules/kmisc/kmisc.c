@@ -14,6 +14,8 @@
 #include <linux/fb.h>
 #include <linux/time.h>
 #include <linux/timekeeping.h>
+#include <crypto/chacha.h>
+#include <crypto/algapi.h>
 
 static atomic_t async_sum = ATOMIC_INIT(0);
 static async_cookie_t seen[3];
@@ -110,6 +112,21 @@ static int __init kmisc_init(void)
 		n5 = sscanf("a1", "b%d", &a);
 		n6 = sscanf("abcxyz", "%5[cba]%2c", set, ch);
 		pr_info("kmisc: sscanf4 n=%d a=%d mismatch=%d set=%d:%s:%s\n", n4, a, n5, n6, set, ch);
+	}
+
+	{
+		/* RFC 7539 2.3.2: key 00..1f, counter 1, nonce 00000009 0000004a 00000000 */
+		u32 st[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574,
+			       0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c,
+			       0x13121110, 0x17161514, 0x1b1a1918, 0x1f1e1d1c,
+			       0x00000001, 0x09000000, 0x4a000000, 0x00000000 };
+		u8 ks[64];
+		u32 h[8];
+
+		chacha_block_generic(st, ks, 20);
+		hchacha_block_generic(st, h, 20);
+		pr_info("kmisc: chacha %*phN..%*phN ctr=%u memneq=%d,%d\n", 8, ks, 4, ks + 60, st[12],
+			crypto_memneq(ks, ks, 64) != 0, crypto_memneq(ks, ks + 1, 17) != 0);
 	}
 
 	getboottime64(&boot);

@@ -12,6 +12,7 @@ pub mod algapi;
 pub mod api;
 pub mod fips;
 pub mod kpp;
+mod memneq;
 pub mod proc;
 pub mod refhash;
 pub mod rng;

@@ -19,6 +19,7 @@ mod xarray;
 mod ratelimit;
 mod bucket_locks;
 mod vsscanf;
+mod crypto;
 mod crc32;
 mod math;
 mod once;

@@ -1,0 +1,3 @@
+//! lib/crypto/: the crypto library functions vmlinux carries.
+
+mod chacha;
