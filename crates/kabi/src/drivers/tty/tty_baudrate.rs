@@ -140,7 +140,12 @@ mod tests {
         tty_termios_encode_baud_rate(p, 12345, 12345);
         assert_eq!(rd32(p + kt::c_cflag) & CBAUD, BOTHER);
         assert_eq!(tty_termios_baud_rate(p), 12345);
-        // within 2%: the standard code
+        // after a BOTHER request, speeds stay exact
+        tty_termios_encode_baud_rate(p, 9600, 9700);
+        assert_eq!(rd32(p + kt::c_cflag) & CBAUD, BOTHER);
+        assert_eq!(tty_termios_baud_rate(p), 9700);
+        // from a Bxxx code, within 2%: the standard code
+        wr32(p + kt::c_cflag, tty_std::c_cflag as u32);
         tty_termios_encode_baud_rate(p, 9600, 9700);
         assert_eq!(tty_termios_baud_rate(p), 9600);
         assert_eq!(tty_termios_input_baud_rate(p), 9600);

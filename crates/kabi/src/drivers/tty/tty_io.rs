@@ -27,6 +27,7 @@ pub(crate) const TTY_DRIVER_DYNAMIC_DEV: u64 = 0x0008;
 pub(crate) const TTY_DRIVER_DEVPTS_MEM: u64 = 0x0010;
 pub(crate) const TTY_DRIVER_DYNAMIC_ALLOC: u64 = 0x0040;
 pub(crate) const TTY_DRIVER_UNNUMBERED_NODE: u64 = 0x0080;
+pub(crate) const TTY_DRIVER_RESET_SAVED_TERMIOS: u64 = 0x0200;
 
 const TTY_DRIVER_TYPE_SYSTEM: u16 = 1;
 const TTY_DRIVER_TYPE_CONSOLE: u16 = 2;
@@ -539,9 +540,11 @@ crate::kfn! {
             return dev;
         }
         if flags(d) & TTY_DRIVER_DYNAMIC_ALLOC == 0 {
-            // a reused minor starts from the driver's termios again
+            // a reused minor starts from the driver's termios again when
+            // the driver asks for it (TTY_DRIVER_RESET_SAVED_TERMIOS, as
+            // Debian's tty_driver.h documents it)
             let termios = rd64(d + td::termios);
-            if termios != 0 {
+            if termios != 0 && flags(d) & TTY_DRIVER_RESET_SAVED_TERMIOS != 0 {
                 let slot = termios + 8 * index as u64;
                 kfree(rd64(slot));
                 wr64(slot, 0);
