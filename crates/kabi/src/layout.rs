@@ -102,6 +102,13 @@ pub mod attribute_group {
     pub const name: u64 = 0x0;
 }
 
+pub mod auxiliary_driver {
+    pub const driver: u64 = 0x30;
+    pub const id_table: u64 = 0xc0;
+    pub const name: u64 = 0x28;
+    pub const probe: u64 = 0x0;
+}
+
 pub mod backing_dev_info {
     pub const SIZE: u64 = 0x488;
     pub const bdi_list: u64 = 0x20;
@@ -1051,6 +1058,12 @@ pub mod nf_sockopt_ops {
     pub const pf: u64 = 0x10;
     pub const set_optmax: u64 = 0x18;
     pub const set_optmin: u64 = 0x14;
+}
+
+pub mod nfs_ssc_client_ops_tbl {
+    pub const SIZE: u64 = 0x10;
+    pub const ssc_nfs4_ops: u64 = 0x0;
+    pub const ssc_nfs_ops: u64 = 0x8;
 }
 
 pub mod nls_table {

@@ -56,3 +56,8 @@ F(firmware, size)
 F(firmware, data)
 F(firmware, priv)
 S(firmware)
+
+#include <linux/nfs_ssc.h>
+F(nfs_ssc_client_ops_tbl, ssc_nfs4_ops)
+F(nfs_ssc_client_ops_tbl, ssc_nfs_ops)
+S(nfs_ssc_client_ops_tbl)

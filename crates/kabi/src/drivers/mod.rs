@@ -7,6 +7,7 @@ pub mod cpufreq;
 pub mod dma;
 pub mod edac;
 pub mod firmware;
+pub mod gpu;
 pub mod i2c;
 pub mod input;
 pub mod leds;

@@ -5,6 +5,7 @@ pub mod debugfs;
 pub mod filesystems;
 pub(crate) mod hostobj;
 pub mod kernfs;
+mod nfs_common;
 pub mod nls;
 pub mod proc;
 mod proc_net;

@@ -26,6 +26,7 @@ const ENOENT: i32 = 2;
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
 const S_IALLUGO: u32 = 0o7777;
 
 /// Size of the host's proc_dir_entry objects (opaque to modules).
@@ -515,3 +516,23 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+crate::kfn! {
+    /// `struct proc_dir_entry *proc_symlink(name, parent, dest)`: a link
+    /// (S_IFLNK 0777) whose target is a copy of `dest`; NULL on a bad name
+    /// or a name in use (with proc_register's warning).
+    fn proc_symlink(name: u64, parent: u64, dest: u64) -> u64 {
+        if dest == 0 {
+            return 0;
+        }
+        let target = String::from_utf8_lossy(&cbytes(dest)).into_owned();
+        let pde = create(name, parent, S_IFLNK | 0o777, 0, Vec::new());
+        if pde != 0 {
+            if let Some(path) = pde_path(pde) {
+                kernfs::remove(&path);
+                kernfs::add_link(&path, &target);
+            }
+        }
+        pde
+    }
+}

@@ -1,0 +1,3 @@
+//! drivers/gpu/drm/: what vmlinux carries of DRM.
+
+mod drm_nomodeset;

@@ -1,0 +1,3 @@
+//! fs/nfs_common/: what NFS client and server share in vmlinux.
+
+mod nfs_ssc;
