@@ -96,9 +96,16 @@ fn kobjects_devices_and_platform_binding() {
     // anonymous one registers no class)
     has("devcore: find=1");
     has("devcore: compat_link=0");
-    assert_eq!(text(k, "/sys/class/devcore_compat/dc0"), "../../devices/virtual/devcore/dc0");
+    assert_eq!(
+        text(k, "/sys/class/devcore_compat/dc0"),
+        "../../devices/virtual/devcore/dc0"
+    );
     has("devcore: tclass=0 anon=0");
     assert!(k.list_view("/sys/class/devcore_transport").is_ok());
+
+    // an auxiliary driver: <modname>.<name>; -EINVAL without probe/id table
+    has("devcore: aux=0 aux_bad=-22");
+    assert!(ls(k, "/sys/bus/auxiliary/drivers").contains(&"devcore.aux".to_string()));
 
     // a device without a name, and one without a release
     has("devcore: noname=-22");
@@ -165,7 +172,11 @@ fn kobjects_devices_and_platform_binding() {
             "{p} still there"
         );
     }
-    for p in ["/sys/class/devcore_compat", "/sys/class/devcore_transport"] {
+    for p in [
+        "/sys/class/devcore_compat",
+        "/sys/class/devcore_transport",
+        "/sys/bus/auxiliary/drivers/devcore.aux",
+    ] {
         assert!(k.list_view(p).is_err(), "{p} still there");
     }
     assert_eq!(ls(k, "/sys/devices/platform"), before_platform);

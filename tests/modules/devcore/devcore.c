@@ -11,6 +11,15 @@
 #include <linux/slab.h>
 #include <linux/kdev_t.h>
 #include <linux/transport_class.h>
+#include <linux/auxiliary_bus.h>
+
+static int dc_aux_probe(struct auxiliary_device *a, const struct auxiliary_device_id *id)
+{
+	return 0;
+}
+static const struct auxiliary_device_id dc_aux_ids[] = { { .name = "devcore.thing" }, {} };
+static struct auxiliary_driver dc_aux = { .name = "aux", .probe = dc_aux_probe, .id_table = dc_aux_ids };
+static struct auxiliary_driver dc_aux_bad = { .name = "bad" };
 
 static DECLARE_TRANSPORT_CLASS(dc_tclass, "devcore_transport", NULL, NULL, NULL);
 static DECLARE_ANON_TRANSPORT_CLASS(dc_anon, NULL, NULL);
@@ -188,6 +197,10 @@ static int __init devcore_init(void)
 	pr_info("devcore: tclass=%d anon=%d\n", transport_class_register(&dc_tclass),
 		anon_transport_class_register(&dc_anon));
 
+	/* an auxiliary driver, named <modname>.<name>; one without probe */
+	pr_info("devcore: aux=%d aux_bad=%d\n", auxiliary_driver_register(&dc_aux),
+		auxiliary_driver_register(&dc_aux_bad));
+
 	/* no name: -EINVAL; no release: Linux's complaint at the last put */
 	noparent = kzalloc(sizeof(*noparent), GFP_KERNEL);
 	device_initialize(noparent);
@@ -218,6 +231,7 @@ static void __exit devcore_exit(void)
 	platform_driver_unregister(&dc_driver);
 	pr_info("devcore: removes=%d actions=%d\n", removes, actions);
 
+	auxiliary_driver_unregister(&dc_aux);
 	anon_transport_class_unregister(&dc_anon);
 	transport_class_unregister(&dc_tclass);
 	class_compat_remove_link(dc_compat, &dc_dev, NULL);

@@ -229,3 +229,9 @@ F(transport_class, configure)
 F(transport_class, remove)
 F(anon_transport_class, tclass)
 F(anon_transport_class, container)
+/* drivers/base/auxiliary.c */
+#include <linux/auxiliary_bus.h>
+F(auxiliary_driver, probe)
+F(auxiliary_driver, name)
+F(auxiliary_driver, driver)
+F(auxiliary_driver, id_table)

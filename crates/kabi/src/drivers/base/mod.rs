@@ -7,6 +7,7 @@
 //! memory.
 
 pub mod attrs;
+pub mod auxiliary;
 pub mod bus;
 pub mod class;
 pub mod core;

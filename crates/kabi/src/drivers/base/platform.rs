@@ -33,6 +33,7 @@ fn init_bus(addr: u64, b: &crate::vmlinux::Builder) {
     crate::lib_::kobject::boot_with(b);
     BUS.store(addr, Ordering::Release);
     super::bus::register_builtin(addr, c"platform", &[]);
+    super::auxiliary::boot();
     // the rest of the driver core's boot-time state
     crate::fs::char_dev::boot();
     crate::drivers::char::misc::boot();
