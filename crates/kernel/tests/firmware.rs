@@ -51,6 +51,9 @@ fn firmware_facts_resources_and_bdi() {
     // empty range cannot be had; freeing what nobody holds warns
     has("fwres: muxed=1 again=0 timer=0 held=1 empty=0 flags=80400100");
     has("Trying to free nonexistent resource <0x00000000000002f0-0x00000000000002f3>");
+    // managed regions: released by __devm_release_region or with the
+    // device's resources (at exit)
+    has("fwres: devm=1 again=0 kept=1");
     has("fwres: ioport end=ffff iomem start=0 phys_bits_ok=1");
     // a region inside a module's (non-busy) resource nests under it; a
     // second request of the same resource conflicts
@@ -83,7 +86,7 @@ fn firmware_facts_resources_and_bdi() {
 
     assert_eq!(
         text(k, "/proc/ioports"),
-        format!("{STANDARD_PORTS}0300-0307 : fwres\n0310-031f : fwres-parent\n  0312-0313 : fwres-child\n")
+        format!("{STANDARD_PORTS}0300-0307 : fwres\n0310-031f : fwres-parent\n  0312-0313 : fwres-child\n0338-033b : fwres-devm3\n")
     );
     assert_eq!(
         text(k, "/proc/iomem"),

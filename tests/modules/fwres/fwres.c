@@ -27,6 +27,8 @@ static struct resource cover_res = {
 	.name = "fwres-cover", .start = 0xc0000, .end = 0xdffff, .flags = IORESOURCE_MEM,
 };
 static struct resource *held, *child;
+static void fwres_dev_release(struct device *dev) { }
+static struct device fwres_dev = { .init_name = "fwres-dev", .release = fwres_dev_release };
 static struct backing_dev_info *bdi;
 
 static int dmi_calls;
@@ -123,6 +125,13 @@ static int __init fwres_init(void)
 		(unsigned long long)ioport_resource.end,
 		(unsigned long long)iomem_resource.start,
 		iomem_resource.end > 0xffffffffULL && ((iomem_resource.end + 1) & iomem_resource.end) == 0);
+	device_initialize(&fwres_dev);
+	r1 = __devm_request_region(&fwres_dev, &ioport_resource, 0x330, 4, "fwres-devm");
+	r2 = __devm_request_region(&fwres_dev, &ioport_resource, 0x330, 4, "fwres-devm2");
+	r3 = __devm_request_region(&fwres_dev, &ioport_resource, 0x338, 4, "fwres-devm3");
+	pr_info("fwres: devm=%d again=%d kept=%d\n", !!r1, !!r2, !!r3);
+	if (r1)
+		__devm_release_region(&fwres_dev, &ioport_resource, 0x330, 4);
 	ret = request_resource(&ioport_resource, &parent_res);
 	child = __request_region(&parent_res, 0x312, 2, "fwres-child", 0);
 	n = request_resource(&ioport_resource, &parent_res);
@@ -226,6 +235,8 @@ static int __init fwres_init(void)
 
 static void __exit fwres_exit(void)
 {
+	/* releases the managed region 0x338 */
+	put_device(&fwres_dev);
 	bdi_unregister(bdi);
 	bdi_put(bdi);
 	pnp_unregister_driver(&fwres_pnp);

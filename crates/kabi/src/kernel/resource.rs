@@ -464,3 +464,69 @@ fn purge(lo: u64, hi: u64) {
     g.allocated.retain(|&a| !inside(a));
 }
 crate::purge_on_module_free!(purge);
+
+// ---------------------------------------------------------------------------
+// Managed regions (`__devm_request_region`, `__devm_release_region`): the
+// region is a device resource (drivers/base/devres), released with the
+// device's other resources.
+
+use crate::drivers::base::devres;
+
+/// `struct region_devres { parent; start; n; }` (kernel/resource.c, private).
+const REGION_DEVRES_SIZE: u64 = 24;
+
+/// `devm_region_release(dev, res)`: releases the region.
+extern "C" fn devm_region_release(_dev: u64, res: u64) {
+    __release_region(rd64(res), rd64(res + 8), rd64(res + 16));
+}
+
+/// `devm_region_match(dev, res, match_data)`: same parent, start and size.
+extern "C" fn devm_region_match(_dev: u64, res: u64, m: u64) -> i32 {
+    (rd64(res) == rd64(m) && rd64(res + 8) == rd64(m + 8) && rd64(res + 16) == rd64(m + 16)) as i32
+}
+
+crate::kfn! {
+    /// `__devm_request_region(dev, parent, start, n, name)`: as
+    /// `__request_region` (flags 0), the region released when the device's
+    /// resources are; NULL when the range is taken.
+    fn __devm_request_region(dev: u64, par: u64, s: u64, n: u64, name: u64) -> u64 {
+        let dr = devres::__devres_alloc_node(
+            devm_region_release as *const () as u64,
+            REGION_DEVRES_SIZE,
+            0,
+            -1,
+            c"devm_region_release".as_ptr() as u64,
+        );
+        if dr == 0 {
+            return 0;
+        }
+        wr64(dr, par);
+        wr64(dr + 8, s);
+        wr64(dr + 16, n);
+        let res = __request_region(par, s, n, name, 0);
+        if res != 0 {
+            devres::devres_add(dev, dr);
+        } else {
+            devres::devres_free(dr);
+        }
+        res
+    }
+}
+
+crate::kfn! {
+    /// `__devm_release_region(dev, parent, start, n)`: releases the region
+    /// and forgets its device resource (Linux warns when there is none).
+    fn __devm_release_region(dev: u64, par: u64, s: u64, n: u64) {
+        __release_region(par, s, n);
+        let m = [par, s, n];
+        let r = devres::devres_destroy(
+            dev,
+            devm_region_release as *const () as u64,
+            devm_region_match as *const () as u64,
+            m.as_ptr() as u64,
+        );
+        if r != 0 {
+            crate::log::kernel_msg(4, "WARNING: at kernel/resource.c __devm_release_region: no managed region");
+        }
+    }
+}
