@@ -12,7 +12,11 @@ mod common;
 use common::{kernel, log_since, test_module};
 
 fn text(k: &kernel::Kernel, path: &str) -> String {
-    String::from_utf8(k.read_view(path).unwrap_or_else(|e| panic!("{path}: {e:?}"))).unwrap()
+    String::from_utf8(
+        k.read_view(path)
+            .unwrap_or_else(|e| panic!("{path}: {e:?}")),
+    )
+    .unwrap()
 }
 
 /// `/proc/tty/drivers` of Debian 6.1 at boot (the pseudo drivers, then the
@@ -31,7 +35,9 @@ unknown              /dev/tty        4 1-63 console
 #[test]
 fn tty_drivers_ports_and_ldiscs_come_and_go() {
     let Some((k, _g)) = kernel() else { return };
-    let Some(img) = test_module("ttytest") else { return };
+    let Some(img) = test_module("ttytest") else {
+        return;
+    };
 
     // boot: the class with the console and vt devices, the drivers, N_TTY
     let class = k.list_view("/sys/class/tty").unwrap();
@@ -39,20 +45,36 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
         assert!(class.contains(&d.to_string()), "{d}: {class:?}");
     }
     assert_eq!(class.len(), 3 + 64, "{class:?}");
-    assert_eq!(text(k, "/sys/class/tty/tty1"), "../../devices/virtual/tty/tty1");
+    assert_eq!(
+        text(k, "/sys/class/tty/tty1"),
+        "../../devices/virtual/tty/tty1"
+    );
     assert_eq!(text(k, "/sys/devices/virtual/tty/console/dev"), "5:1\n");
     assert_eq!(text(k, "/proc/tty/drivers"), BOOT_DRIVERS);
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\n");
-    assert!(k.list_view("/proc/tty").unwrap().contains(&"driver".to_string()));
-    assert_eq!(k.list_view("/proc/tty/driver").unwrap(), Vec::<String>::new());
+    assert!(k
+        .list_view("/proc/tty")
+        .unwrap()
+        .contains(&"driver".to_string()));
+    assert_eq!(
+        k.list_view("/proc/tty/driver").unwrap(),
+        Vec::<String>::new()
+    );
     // the serdev bus
     assert_eq!(
         k.list_view("/sys/bus/serial").unwrap(),
-        ["devices", "drivers", "drivers_autoprobe", "drivers_probe", "uevent"]
+        [
+            "devices",
+            "drivers",
+            "drivers_autoprobe",
+            "drivers_probe",
+            "uevent"
+        ]
     );
 
     let seq = kabi::log::next_seq();
-    k.finit_module(&img, "", 0).unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
+    k.finit_module(&img, "", 0)
+        .unwrap_or_else(|e| panic!("{e:?}: {:#?}", log_since(seq)));
     let log = log_since(seq);
     let has = |line: &str| assert!(log.iter().any(|l| l == line), "missing {line:?}: {log:#?}");
     // Linux's tty_std_termios and tty_port_init defaults
@@ -86,8 +108,14 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     has("ttytest: serdev=0 async=1 fg_console=0");
     has("ttytest: loaded");
 
-    assert_eq!(k.list_view("/sys/bus/serial/drivers").unwrap(), ["ttytest_serdev"]);
-    assert_eq!(text(k, "/sys/bus/serial/drivers/ttytest_serdev/module"), "../../../../module/ttytest");
+    assert_eq!(
+        k.list_view("/sys/bus/serial/drivers").unwrap(),
+        ["ttytest_serdev"]
+    );
+    assert_eq!(
+        text(k, "/sys/bus/serial/drivers/ttytest_serdev/module"),
+        "../../../../module/ttytest"
+    );
     let drivers = text(k, "/proc/tty/drivers");
     let expect = BOOT_DRIVERS.replacen(
         "serial ",
@@ -100,7 +128,12 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     );
     assert_eq!(drivers, expect);
     let devices = text(k, "/proc/devices");
-    for l in ["240 ttyTD\n", "252 ttyTU\n", "253 ttytestone\n", "254 ttyTT\n"] {
+    for l in [
+        "240 ttyTD\n",
+        "252 ttyTU\n",
+        "253 ttytestone\n",
+        "254 ttyTT\n",
+    ] {
         assert!(devices.contains(l), "{l:?}: {devices}");
     }
     // the lines the tty core made, the port's line, the unnumbered node
@@ -108,34 +141,67 @@ fn tty_drivers_ports_and_ldiscs_come_and_go() {
     for d in ["ttyTT0", "ttyTT1", "ttyTD11", "ttytestone"] {
         assert!(class.contains(&d.to_string()), "{d}: {class:?}");
     }
-    assert!(!class.iter().any(|d| d.starts_with("ttyTD") && d != "ttyTD11"), "{class:?}");
-    assert_eq!(text(k, "/sys/class/tty/ttyTT1"), "../../devices/virtual/tty/ttyTT1");
+    assert!(
+        !class
+            .iter()
+            .any(|d| d.starts_with("ttyTD") && d != "ttyTD11"),
+        "{class:?}"
+    );
+    assert_eq!(
+        text(k, "/sys/class/tty/ttyTT1"),
+        "../../devices/virtual/tty/ttyTT1"
+    );
     assert_eq!(text(k, "/sys/devices/virtual/tty/ttyTT1/dev"), "254:1\n");
     assert_eq!(text(k, "/sys/devices/virtual/tty/ttyTD11/dev"), "240:17\n");
-    assert_eq!(text(k, "/sys/dev/char/253:0"), "../../devices/virtual/tty/ttytestone");
+    assert_eq!(
+        text(k, "/sys/dev/char/253:0"),
+        "../../devices/virtual/tty/ttytestone"
+    );
     // the cdevs of the lines are mapped
     assert!(kabi::fs::char_dev::cdev_lookup((254 << 20) | 1).is_some());
     assert!(kabi::fs::char_dev::cdev_lookup((240 << 20) | 17).is_some());
     assert!(kabi::fs::char_dev::cdev_lookup((240 << 20) | 16).is_none());
     // only the driver with a proc_show has /proc/tty/driver/<driver_name>
-    assert_eq!(k.list_view("/proc/tty/driver").unwrap(), ["ttytest", "ttytest_uart"]);
+    assert_eq!(
+        k.list_view("/proc/tty/driver").unwrap(),
+        ["ttytest", "ttytest_uart"]
+    );
     // a uart driver's lines come with its ports: none here
     assert!(!class.iter().any(|d| d.starts_with("ttyTU")), "{class:?}");
-    assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\nttytest    29\n");
+    assert_eq!(
+        text(k, "/proc/tty/ldiscs"),
+        "n_tty       0\nttytest    29\n"
+    );
 
     k.delete_module("ttytest", 0).unwrap();
     let log = log_since(seq);
-    assert!(log.contains(&"ttytest: uart state=0 tty_driver=0".to_string()), "{log:#?}");
+    assert!(
+        log.contains(&"ttytest: uart state=0 tty_driver=0".to_string()),
+        "{log:#?}"
+    );
     assert!(log.contains(&"ttytest: unloaded".to_string()));
     assert_eq!(text(k, "/proc/tty/drivers"), BOOT_DRIVERS);
     assert_eq!(text(k, "/proc/tty/ldiscs"), "n_tty       0\n");
-    assert_eq!(k.list_view("/proc/tty/driver").unwrap(), Vec::<String>::new());
+    assert_eq!(
+        k.list_view("/proc/tty/driver").unwrap(),
+        Vec::<String>::new()
+    );
     assert_eq!(k.list_view("/sys/class/tty").unwrap().len(), 3 + 64);
-    assert_eq!(k.list_view("/sys/bus/serial/drivers").unwrap(), Vec::<String>::new());
+    assert_eq!(
+        k.list_view("/sys/bus/serial/drivers").unwrap(),
+        Vec::<String>::new()
+    );
     let devices = text(k, "/proc/devices");
     assert!(!devices.contains("ttyT"), "{devices}");
     assert!(kabi::fs::char_dev::cdev_lookup((254 << 20) | 1).is_none());
-    for p in ["/sys/devices/virtual/tty/ttyTT0", "/sys/dev/char/240:17", "/sys/dev/char/253:0"] {
-        assert!(k.read_view(p).is_err() && k.list_view(p).is_err(), "{p} left behind");
+    for p in [
+        "/sys/devices/virtual/tty/ttyTT0",
+        "/sys/dev/char/240:17",
+        "/sys/dev/char/253:0",
+    ] {
+        assert!(
+            k.read_view(p).is_err() && k.list_view(p).is_err(),
+            "{p} left behind"
+        );
     }
 }

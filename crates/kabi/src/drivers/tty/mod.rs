@@ -26,7 +26,9 @@ pub mod tty_ldisc;
 pub mod tty_port;
 pub mod vt;
 
-pub(crate) use crate::drivers::base::{cstr, err_ptr, is_err_or_null, kfree, kzalloc, rd32, rd64, wr32, wr64, wr8};
+pub(crate) use crate::drivers::base::{
+    cstr, err_ptr, is_err_or_null, kfree, kzalloc, rd32, rd64, wr32, wr64, wr8,
+};
 
 pub(crate) const EINVAL: i32 = -22;
 pub(crate) const ENOMEM: i32 = -12;
@@ -69,7 +71,9 @@ pub(crate) fn zero(p: u64, len: u64) {
 
 /// The address of a vmlinux symbol (0 if none).
 pub(crate) fn sym(name: &str) -> u64 {
-    crate::vmlinux::get().and_then(|v| v.symbol(name)).unwrap_or(0)
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol(name))
+        .unwrap_or(0)
 }
 
 /// Calls another export of the host's vmlinux as Linux's code calls it:

@@ -13,7 +13,12 @@ use super::{kzalloc, wr32, wr64};
 use crate::layout::{tty_consts, tty_ldisc_ops as lo};
 
 fn not_implemented(name: &str) -> u64 {
-    crate::log::kernel_msg(3, &format!("called {name}(), which the host kernel does not implement (no tty is ever opened)"));
+    crate::log::kernel_msg(
+        3,
+        &format!(
+            "called {name}(), which the host kernel does not implement (no tty is ever opened)"
+        ),
+    );
     crate::fault::abandon(crate::fault::FaultKind::Panic, 0, 0);
     0
 }

@@ -12,9 +12,15 @@
 
 use std::sync::OnceLock;
 
-use super::tty_io::{write_std_termios, TTY_DRIVER_DYNAMIC_DEV, TTY_DRIVER_REAL_RAW, TTY_DRIVER_TYPE_SERIAL};
-use super::{call_export, is_err_or_null, kcalloc, kfree, kzalloc, rd32, rd64, sym, wr16, wr32, wr64};
-use crate::layout::{ktermios as kt, tty_driver as td, tty_port as tp, tty_std, uart_driver as ud, uart_state as us};
+use super::tty_io::{
+    write_std_termios, TTY_DRIVER_DYNAMIC_DEV, TTY_DRIVER_REAL_RAW, TTY_DRIVER_TYPE_SERIAL,
+};
+use super::{
+    call_export, is_err_or_null, kcalloc, kfree, kzalloc, rd32, rd64, sym, wr16, wr32, wr64,
+};
+use crate::layout::{
+    ktermios as kt, tty_driver as td, tty_port as tp, tty_std, uart_driver as ud, uart_state as us,
+};
 
 const SERIAL_TYPE_NORMAL: u16 = 1;
 
@@ -23,7 +29,10 @@ fn ops() -> (u64, u64) {
     static OPS: OnceLock<(u64, u64)> = OnceLock::new();
     *OPS.get_or_init(|| {
         let uart_ops = kzalloc(crate::layout::tty_operations::SIZE);
-        wr64(uart_ops + crate::layout::tty_operations::proc_show, sym("__modhost_uart_proc_show"));
+        wr64(
+            uart_ops + crate::layout::tty_operations::proc_show,
+            sym("__modhost_uart_proc_show"),
+        );
         (uart_ops, kzalloc(crate::layout::tty_port_operations::SIZE))
     })
 }

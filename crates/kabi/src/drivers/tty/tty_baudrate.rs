@@ -8,8 +8,9 @@ use crate::layout::{ktermios as kt, tty_std};
 /// `baud_table` (x86): the speed of each Bxxx code, B0..B38400 then the
 /// CBAUDEX codes B57600..B4000000.
 const BAUD_TABLE: [u32; 31] = [
-    0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
-    460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000,
+    0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600,
+    115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000,
+    3000000, 3500000, 4000000,
 ];
 
 const CBAUD: u32 = tty_std::CBAUD as u32;
@@ -149,7 +150,10 @@ mod tests {
         tty_termios_encode_baud_rate(p, 9600, 9700);
         assert_eq!(tty_termios_baud_rate(p), 9600);
         assert_eq!(tty_termios_input_baud_rate(p), 9600);
-        assert_eq!(rd32(p + kt::c_cflag) & !(CBAUD | (CBAUD << IBSHIFT)), tty_std::c_cflag as u32 & !CBAUD);
+        assert_eq!(
+            rd32(p + kt::c_cflag) & !(CBAUD | (CBAUD << IBSHIFT)),
+            tty_std::c_cflag as u32 & !CBAUD
+        );
         drop(t);
     }
 }

@@ -16,7 +16,10 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use super::{cstr, err_ptr, is_err_or_null, kcalloc, kfree, kzalloc, rd16, rd32, rd64, wr32, wr64, EINVAL, ENOMEM};
+use super::{
+    cstr, err_ptr, is_err_or_null, kcalloc, kfree, kzalloc, rd16, rd32, rd64, wr32, wr64, EINVAL,
+    ENOMEM,
+};
 use crate::drivers::base::core;
 use crate::fs::{char_dev, kernfs};
 use crate::layout::{ktermios, tty_driver as td, tty_std};
@@ -71,10 +74,42 @@ struct Builtin {
 /// master, `NR_UNIX98_PTY_MAX` lines each) and the vt console driver
 /// (`MAX_NR_CONSOLES` lines from minor 1, no driver_name).
 static BUILTIN: [Builtin; 4] = [
-    Builtin { driver_name: Some("serial"), name: "ttyS", major: TTY_MAJOR, minor_start: 64, num: 32, ty: TTY_DRIVER_TYPE_SERIAL, subtype: 1 },
-    Builtin { driver_name: Some("pty_slave"), name: "pts", major: 136, minor_start: 0, num: 1 << MINORBITS, ty: TTY_DRIVER_TYPE_PTY, subtype: PTY_TYPE_SLAVE },
-    Builtin { driver_name: Some("pty_master"), name: "ptm", major: 128, minor_start: 0, num: 1 << MINORBITS, ty: TTY_DRIVER_TYPE_PTY, subtype: PTY_TYPE_MASTER },
-    Builtin { driver_name: None, name: "tty", major: TTY_MAJOR, minor_start: 1, num: 63, ty: TTY_DRIVER_TYPE_CONSOLE, subtype: 0 },
+    Builtin {
+        driver_name: Some("serial"),
+        name: "ttyS",
+        major: TTY_MAJOR,
+        minor_start: 64,
+        num: 32,
+        ty: TTY_DRIVER_TYPE_SERIAL,
+        subtype: 1,
+    },
+    Builtin {
+        driver_name: Some("pty_slave"),
+        name: "pts",
+        major: 136,
+        minor_start: 0,
+        num: 1 << MINORBITS,
+        ty: TTY_DRIVER_TYPE_PTY,
+        subtype: PTY_TYPE_SLAVE,
+    },
+    Builtin {
+        driver_name: Some("pty_master"),
+        name: "ptm",
+        major: 128,
+        minor_start: 0,
+        num: 1 << MINORBITS,
+        ty: TTY_DRIVER_TYPE_PTY,
+        subtype: PTY_TYPE_MASTER,
+    },
+    Builtin {
+        driver_name: None,
+        name: "tty",
+        major: TTY_MAJOR,
+        minor_start: 1,
+        num: 63,
+        ty: TTY_DRIVER_TYPE_CONSOLE,
+        subtype: 0,
+    },
 ];
 
 struct State {
@@ -88,7 +123,12 @@ struct State {
     list: Vec<Entry>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { class: 0, tty_fops: 0, allocated: Vec::new(), list: Vec::new() });
+static STATE: Mutex<State> = Mutex::new(State {
+    class: 0,
+    tty_fops: 0,
+    allocated: Vec::new(),
+    list: Vec::new(),
+});
 
 fn state() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
@@ -211,11 +251,20 @@ fn row(e: Entry) -> Row {
 
 /// `show_tty_range`.
 fn show_range(out: &mut String, p: &Row, from: u64, num: u64) {
-    let (major, minor) = ((from >> MINORBITS) as u32, (from & ((1 << MINORBITS) - 1)) as u32);
-    out.push_str(&format!("{:<20} ", p.driver_name.as_deref().unwrap_or("unknown")));
+    let (major, minor) = (
+        (from >> MINORBITS) as u32,
+        (from & ((1 << MINORBITS) - 1)) as u32,
+    );
+    out.push_str(&format!(
+        "{:<20} ",
+        p.driver_name.as_deref().unwrap_or("unknown")
+    ));
     out.push_str(&format!("/dev/{:<8} ", p.name));
     if p.num > 1 {
-        out.push_str(&format!("{major:3} {minor}-{} ", (minor as u64 + num).wrapping_sub(1) as u32 as i32));
+        out.push_str(&format!(
+            "{major:3} {minor}-{} ",
+            (minor as u64 + num).wrapping_sub(1) as u32 as i32
+        ));
     } else {
         out.push_str(&format!("{major:3} {minor:7} "));
     }
@@ -248,10 +297,22 @@ fn proc_drivers() -> Vec<u8> {
     let mut out = String::new();
     for (i, e) in list.into_iter().enumerate() {
         if i == 0 {
-            out.push_str(&format!("{:<20} /dev/{:<8} {:3} {:7} system:/dev/tty\n", "/dev/tty", "tty", TTYAUX_MAJOR, 0));
-            out.push_str(&format!("{:<20} /dev/{:<8} {:3} {:7} system:console\n", "/dev/console", "console", TTYAUX_MAJOR, 1));
-            out.push_str(&format!("{:<20} /dev/{:<8} {:3} {:7} system\n", "/dev/ptmx", "ptmx", TTYAUX_MAJOR, 2));
-            out.push_str(&format!("{:<20} /dev/{:<8} {:3} {:7} system:vtmaster\n", "/dev/vc/0", "vc/0", TTY_MAJOR, 0));
+            out.push_str(&format!(
+                "{:<20} /dev/{:<8} {:3} {:7} system:/dev/tty\n",
+                "/dev/tty", "tty", TTYAUX_MAJOR, 0
+            ));
+            out.push_str(&format!(
+                "{:<20} /dev/{:<8} {:3} {:7} system:console\n",
+                "/dev/console", "console", TTYAUX_MAJOR, 1
+            ));
+            out.push_str(&format!(
+                "{:<20} /dev/{:<8} {:3} {:7} system\n",
+                "/dev/ptmx", "ptmx", TTYAUX_MAJOR, 2
+            ));
+            out.push_str(&format!(
+                "{:<20} /dev/{:<8} {:3} {:7} system:vtmaster\n",
+                "/dev/vc/0", "vc/0", TTY_MAJOR, 0
+            ));
         }
         let p = row(e);
         // dev_t arithmetic in 32 bits, as Linux's
@@ -412,7 +473,9 @@ crate::kfn! {
 }
 
 fn list_del(d: u64) {
-    state().list.retain(|e| !matches!(e, Entry::Driver(x) if *x == d));
+    state()
+        .list
+        .retain(|e| !matches!(e, Entry::Driver(x) if *x == d));
 }
 
 /// `proc_tty_register_driver`: `/proc/tty/driver/<driver_name>` served by
@@ -504,8 +567,16 @@ fn line_name(d: u64, index: u32) -> String {
     let i = (index as i32).wrapping_add(rd32(d + td::name_base) as i32);
     if rd16(d + td::r#type) == TTY_DRIVER_TYPE_PTY {
         const PTYCHAR: &[u8; 16] = b"pqrstuvwxyzabcde";
-        let pre = if rd16(d + td::subtype) == PTY_TYPE_SLAVE { "tty".to_string() } else { name };
-        return format!("{pre}{}{:x}", PTYCHAR[((i >> 4) & 0xf) as usize] as char, i & 0xf);
+        let pre = if rd16(d + td::subtype) == PTY_TYPE_SLAVE {
+            "tty".to_string()
+        } else {
+            name
+        };
+        return format!(
+            "{pre}{}{:x}",
+            PTYCHAR[((i >> 4) & 0xf) as usize] as char,
+            i & 0xf
+        );
     }
     if flags(d) & TTY_DRIVER_UNNUMBERED_NODE != 0 {
         name
@@ -587,9 +658,14 @@ fn purge(start: u64, end: u64) {
         .allocated
         .iter()
         .copied()
-        .filter(|&d| inside(rd64(d + td::owner)) || inside(rd64(d + td::name)) || inside(rd64(d + td::driver_name)))
+        .filter(|&d| {
+            inside(rd64(d + td::owner))
+                || inside(rd64(d + td::name))
+                || inside(rd64(d + td::driver_name))
+        })
         .collect();
-    s.list.retain(|e| !matches!(e, Entry::Driver(x) if gone.contains(x)));
+    s.list
+        .retain(|e| !matches!(e, Entry::Driver(x) if gone.contains(x)));
     s.allocated.retain(|d| !gone.contains(d));
 }
 crate::purge_on_module_free!(purge);

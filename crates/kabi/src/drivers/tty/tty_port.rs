@@ -12,7 +12,10 @@
 //! exports (or their traps) if one were.
 
 use super::{call_export, list_init, rd32, rd64, sym, wr32, wr64, zero};
-use crate::layout::{consts, tty_buffer as tb, tty_bufhead as bh, tty_port as tp, tty_port_client_operations as pco, work_struct as ws};
+use crate::layout::{
+    consts, tty_buffer as tb, tty_bufhead as bh, tty_port as tp, tty_port_client_operations as pco,
+    work_struct as ws,
+};
 
 /// `TTYB_DEFAULT_MEM_LIMIT` (drivers/tty/tty_buffer.c): 640 KiB.
 const TTYB_DEFAULT_MEM_LIMIT: u32 = 640 * 1024;
@@ -144,9 +147,18 @@ crate::export_data!("tty_port_default_client_ops", size pco::SIZE, align 8, init
 
 fn init_client_ops(addr: u64, b: &crate::vmlinux::Builder) {
     let f = |n: &str| b.symbol(n).unwrap_or(0);
-    wr64(addr + pco::receive_buf, f("__modhost_tty_port_default_receive_buf"));
-    wr64(addr + pco::lookahead_buf, f("__modhost_tty_port_default_lookahead_buf"));
-    wr64(addr + pco::write_wakeup, f("__modhost_tty_port_default_wakeup"));
+    wr64(
+        addr + pco::receive_buf,
+        f("__modhost_tty_port_default_receive_buf"),
+    );
+    wr64(
+        addr + pco::lookahead_buf,
+        f("__modhost_tty_port_default_lookahead_buf"),
+    );
+    wr64(
+        addr + pco::write_wakeup,
+        f("__modhost_tty_port_default_wakeup"),
+    );
 }
 
 crate::kfn! {
