@@ -41,6 +41,9 @@ fn kmisc_small_services_behave_as_linux() {
     assert_eq!(line("kmisc: sscanf3"), "kmisc: sscanf3 n=4 12 345 44 -9000000000 pos=21");
     // RFC 7539 2.3.2's block: 10f1e7e4d13b5915 ... a2503c4e (serialized), counter now 2.
     assert_eq!(line("kmisc: chacha"), "kmisc: chacha 10f1e7e4d13b5915..a2503c4e ctr=2 memneq=0,1");
+    // 10 adds of 3 with batch 16: the part folds into the count at 18 (rough 118), the sum is 130.
+    assert_eq!(line("kmisc: percpu_counter r"), "kmisc: percpu_counter r=0 rough=118 sum=130 cmp=0,1,-1");
+    assert_eq!(line("kmisc: percpu_counter set"), "kmisc: percpu_counter set=7");
     assert_eq!(line("kmisc: sscanf4"), "kmisc: sscanf4 n=1 a=5 mismatch=0 set=2:abc:xy");
     // Boot time: now minus the time since boot (CLOCK_BOOTTIME), to a second or two.
     let boot: i64 = line("kmisc: boottime").rsplit(' ').next().unwrap().parse().unwrap();

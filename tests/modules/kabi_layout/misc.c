@@ -61,3 +61,4 @@ S(firmware)
 F(nfs_ssc_client_ops_tbl, ssc_nfs4_ops)
 F(nfs_ssc_client_ops_tbl, ssc_nfs_ops)
 S(nfs_ssc_client_ops_tbl)
+

@@ -15,6 +15,7 @@
 #include <linux/time.h>
 #include <linux/timekeeping.h>
 #include <crypto/chacha.h>
+#include <linux/percpu_counter.h>
 #include <crypto/algapi.h>
 
 static atomic_t async_sum = ATOMIC_INIT(0);
@@ -127,6 +128,24 @@ static int __init kmisc_init(void)
 		hchacha_block_generic(st, h, 20);
 		pr_info("kmisc: chacha %*phN..%*phN ctr=%u memneq=%d,%d\n", 8, ks, 4, ks + 60, st[12],
 			crypto_memneq(ks, ks, 64) != 0, crypto_memneq(ks, ks + 1, 17) != 0);
+	}
+
+	{
+		struct percpu_counter pcnt;
+		int pr, k;
+		s64 rough, exact;
+
+		pr = percpu_counter_init(&pcnt, 100, GFP_KERNEL);
+		for (k = 0; k < 10; k++)
+			percpu_counter_add_batch(&pcnt, 3, 16); /* folds at 18 */
+		rough = percpu_counter_read(&pcnt);
+		exact = percpu_counter_sum(&pcnt);
+		pr_info("kmisc: percpu_counter r=%d rough=%lld sum=%lld cmp=%d,%d,%d\n", pr, rough, exact,
+			__percpu_counter_compare(&pcnt, 130, 16), __percpu_counter_compare(&pcnt, 129, 16),
+			__percpu_counter_compare(&pcnt, 100000, 16));
+		percpu_counter_set(&pcnt, 7);
+		pr_info("kmisc: percpu_counter set=%lld\n", percpu_counter_sum(&pcnt));
+		percpu_counter_destroy(&pcnt);
 	}
 
 	getboottime64(&boot);

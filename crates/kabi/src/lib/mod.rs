@@ -20,6 +20,7 @@ mod ratelimit;
 mod bucket_locks;
 mod vsscanf;
 mod crypto;
+mod percpu_counter;
 mod crc32;
 mod math;
 mod once;

@@ -3,7 +3,7 @@
 pub mod page_alloc;
 pub mod backing_dev;
 mod mempool;
-mod percpu;
+pub(crate) mod percpu;
 pub mod slab;
 mod util;
 pub(crate) mod vmalloc;
