@@ -45,6 +45,21 @@ fn assert_clean(k: &kernel::Kernel) {
     // the inet_protos entries added for the first handler went with the last
     assert_eq!(kabi::net::ipv4::protocol::inet_protocol(108), None);
     assert!(k.read_view("/proc/sys/net/nltest/value").is_err());
+    assert!(kabi::net::core::rtnetlink::msg_handlers().is_empty());
+    assert!(kabi::net::core::rtnetlink::af_ops().is_empty());
+    assert_eq!(
+        k.read_view("/proc/sys/net/ipv4/tcp_available_ulp").unwrap(),
+        b"mptcp\n"
+    );
+    let nf_log = String::from_utf8(k.read_view("/proc/net/netfilter/nf_log").unwrap()).unwrap();
+    assert!(nf_log.lines().all(|l| l.ends_with(" NONE ()")), "{nf_log}");
+    assert_eq!(kabi::net::ipv4::protocol::inet_offload(132), 0);
+    assert_eq!(kabi::net::ipv6::protocol::inet6_offload(132), 0);
+    assert_ne!(
+        kabi::net::ipv4::protocol::inet_offload(6),
+        0,
+        "built-in TCP offload"
+    );
     assert!(k.read_view("/proc/net/nltest_data").is_err());
     assert!(k.read_view("/proc/net/nltest_single").is_err());
 }
@@ -158,6 +173,38 @@ fn netlink_and_net_registrations() {
         .contains(&"nltest_data".to_string()));
     assert_eq!(field(&log, "udp_tunnel_nic_ops_null="), 1);
     assert!(!log.iter().any(|l| l.contains("RTNL: assertion failed")));
+    // rtnetlink handlers, af ops, address notifiers, ipv6_mod_enabled
+    assert_eq!(field(&log, "rtnl_reg="), 0);
+    assert_eq!(field(&log, "rtnl_unreg_none="), -2);
+    assert!(kabi::net::core::rtnetlink::msg_handlers().contains(&(100, 16)));
+    assert_eq!(kabi::net::core::rtnetlink::af_ops().len(), 1);
+    assert_eq!(field(&log, "inetaddr="), 0);
+    assert_eq!(field(&log, "inet6addr="), 0);
+    assert_eq!(field(&log, "ipv6_enabled="), 1);
+    // TCP ULPs: mptcp is built in
+    assert_eq!(field(&log, "ulp="), 0);
+    assert_eq!(field(&log, "ulp_mptcp="), -17);
+    assert_eq!(
+        k.read_view("/proc/sys/net/ipv4/tcp_available_ulp").unwrap(),
+        b"mptcp nltest\n"
+    );
+    // packet loggers and /proc/net/netfilter/nf_log
+    assert_eq!(field(&log, "nflog="), 0);
+    assert_eq!(field(&log, "nflog_same="), -17);
+    assert_eq!(field(&log, "nflog_bad="), -22);
+    assert_eq!(field(&log, "nflog_set="), 0);
+    assert_eq!(field(&log, "nflog_set_unspec="), -95);
+    let nf_log = String::from_utf8(k.read_view("/proc/net/netfilter/nf_log").unwrap()).unwrap();
+    assert_eq!(nf_log.lines().count(), 11, "{nf_log}"); // NFPROTO_NUMPROTO
+    assert_eq!(nf_log.lines().next().unwrap(), " 0 NONE ()");
+    assert_eq!(nf_log.lines().nth(2).unwrap(), " 2 nltest_log (nltest_log)");
+    // offloads: TCP is built in; the array is the module-visible data
+    assert_eq!(field(&log, "offload_tcp="), -1);
+    assert_eq!(field(&log, "offload="), 0);
+    assert_eq!(field(&log, "offload_read="), 1);
+    assert_eq!(field(&log, "offload6="), 0);
+    // no xfrm states in the host
+    assert_eq!(field(&log, "state_flush="), -3);
 
     let seq = kabi::log::next_seq();
     k.delete_module("nltest", 0)

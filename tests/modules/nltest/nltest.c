@@ -21,6 +21,13 @@
 #include <net/act_api.h>
 #include <net/xfrm.h>
 #include <net/udp_tunnel.h>
+#include <net/protocol.h>
+#include <net/tcp.h>
+#include <net/ipv6.h>
+#include <linux/inetdevice.h>
+#include <net/addrconf.h>
+#include <net/genetlink.h>
+#include <net/netfilter/nf_log.h>
 
 static int leak;
 module_param(leak, int, 0444);
@@ -83,6 +90,21 @@ static void *nlt_next(struct seq_file *m, void *v, loff_t *pos) { return NULL; }
 static void nlt_stop(struct seq_file *m, void *v) { }
 static const struct seq_operations nlt_seq = { .start = nlt_start, .next = nlt_next, .stop = nlt_stop, .show = nlt_show };
 static struct tcf_idrinfo nlt_idrinfo;
+
+/* rtnetlink handlers and af ops, address notifiers, a TCP ULP, a packet
+ * logger, an offload */
+static int nlt_doit(struct sk_buff *skb, struct nlmsghdr *nlh, struct netlink_ext_ack *e) { return 0; }
+static struct rtnl_af_ops nlt_af_ops = { .family = 199 };
+static int nlt_event(struct notifier_block *nb, unsigned long ev, void *p) { return NOTIFY_DONE; }
+static struct notifier_block nlt_inetaddr_nb = { .notifier_call = nlt_event };
+static struct notifier_block nlt_inet6addr_nb = { .notifier_call = nlt_event };
+static int nlt_ulp_init(struct sock *sk) { return 0; }
+static struct tcp_ulp_ops nlt_ulp = { .name = "nltest", .init = nlt_ulp_init, .owner = THIS_MODULE };
+static struct tcp_ulp_ops nlt_ulp_mptcp = { .name = "mptcp", .init = nlt_ulp_init, .owner = THIS_MODULE };
+static struct nf_logger nlt_logger = { .name = "nltest_log", .type = NF_LOG_TYPE_LOG, .me = THIS_MODULE };
+static struct nf_logger nlt_logger2 = { .name = "nltest_log2", .type = NF_LOG_TYPE_LOG, .me = THIS_MODULE };
+static const struct net_offload nlt_offload;
+static const struct net_offload nlt_offload6;
 
 static int __init nlt_init(void)
 {
@@ -154,11 +176,42 @@ static int __init nlt_init(void)
 	rtnl_lock();
 	unregister_netdevice_many(&empty);
 	rtnl_unlock();
+
+	pr_info("nltest: rtnl_reg=%d\n", rtnl_register_module(THIS_MODULE, 100, RTM_NEWLINK, nlt_doit, NULL, 0));
+	pr_info("nltest: rtnl_unreg_none=%d\n", rtnl_unregister(101, RTM_NEWLINK));
+	rtnl_af_register(&nlt_af_ops);
+	pr_info("nltest: inetaddr=%d\n", register_inetaddr_notifier(&nlt_inetaddr_nb));
+	pr_info("nltest: inet6addr=%d\n", register_inet6addr_notifier(&nlt_inet6addr_nb));
+	pr_info("nltest: ipv6_enabled=%d\n", ipv6_mod_enabled());
+	genl_lock();
+	genl_unlock();
+	pr_info("nltest: ulp=%d\n", tcp_register_ulp(&nlt_ulp));
+	pr_info("nltest: ulp_mptcp=%d\n", tcp_register_ulp(&nlt_ulp_mptcp));
+	pr_info("nltest: nflog=%d\n", nf_log_register(NFPROTO_IPV4, &nlt_logger));
+	pr_info("nltest: nflog_same=%d\n", nf_log_register(NFPROTO_IPV4, &nlt_logger2));
+	pr_info("nltest: nflog_bad=%d\n", nf_log_register(NFPROTO_NUMPROTO, &nlt_logger2));
+	pr_info("nltest: nflog_set=%d\n", nf_log_set(&init_net, NFPROTO_IPV4, &nlt_logger));
+	pr_info("nltest: nflog_set_unspec=%d\n", nf_log_set(&init_net, NFPROTO_UNSPEC, &nlt_logger));
+	pr_info("nltest: offload_tcp=%d\n", inet_add_offload(&nlt_offload, IPPROTO_TCP));
+	pr_info("nltest: offload=%d\n", inet_add_offload(&nlt_offload, IPPROTO_SCTP));
+	pr_info("nltest: offload_read=%d\n", rcu_access_pointer(inet_offloads[IPPROTO_SCTP]) == &nlt_offload);
+	pr_info("nltest: offload6=%d\n", inet6_add_offload(&nlt_offload6, IPPROTO_SCTP));
+	pr_info("nltest: state_flush=%d\n", xfrm_state_flush(&init_net, IPSEC_PROTO_ANY, false));
 	return 0;
 }
 
 static void __exit nlt_exit(void)
 {
+	pr_info("nltest: offload6_del=%d\n", inet6_del_offload(&nlt_offload6, IPPROTO_SCTP));
+	pr_info("nltest: offload_del=%d\n", inet_del_offload(&nlt_offload, IPPROTO_SCTP));
+	pr_info("nltest: offload_del_again=%d\n", inet_del_offload(&nlt_offload, IPPROTO_SCTP));
+	nf_log_unset(&init_net, &nlt_logger);
+	nf_log_unregister(&nlt_logger);
+	tcp_unregister_ulp(&nlt_ulp);
+	pr_info("nltest: inet6addr_unreg=%d\n", unregister_inet6addr_notifier(&nlt_inet6addr_nb));
+	pr_info("nltest: inetaddr_unreg=%d\n", unregister_inetaddr_notifier(&nlt_inetaddr_nb));
+	rtnl_af_unregister(&nlt_af_ops);
+	rtnl_unregister_all(100);
 	remove_proc_entry("nltest_single", init_net.proc_net);
 	remove_proc_entry("nltest_data", init_net.proc_net);
 	unregister_net_sysctl_table(nlt_hdr);

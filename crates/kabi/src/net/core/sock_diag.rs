@@ -72,14 +72,15 @@ crate::kfn! {
 }
 
 crate::kfn! {
-    /// `sock_diag_register_inet_compat(fn)`: the TCPDIAG/DCCPDIAG handler.
+    /// `sock_diag_register_inet_compat(ptr)`: the TCPDIAG/DCCPDIAG handler
+    /// (Debian's 6.1.192 passes a `struct sock_diag_inet_compat`).
     fn sock_diag_register_inet_compat(f: u64) {
         TABLE.lock().unwrap_or_else(|e| e.into_inner()).inet_compat = f;
     }
 }
 
 crate::kfn! {
-    /// `sock_diag_unregister_inet_compat(fn)`: clears it (whatever `fn` is).
+    /// `sock_diag_unregister_inet_compat(ptr)`: clears it (whatever `ptr` is).
     fn sock_diag_unregister_inet_compat(f: u64) {
         let _ = f;
         TABLE.lock().unwrap_or_else(|e| e.into_inner()).inet_compat = 0;

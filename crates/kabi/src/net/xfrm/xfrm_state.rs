@@ -242,14 +242,15 @@ fn purge(start: u64, end: u64) {
 crate::purge_on_module_free!(purge);
 
 crate::kfn! {
-    /// `xfrm_state_flush(net, proto, task_valid, sync)`: deletes the
+    /// `xfrm_state_flush(net, proto, task_valid)` (Debian's 6.1.192 has no
+    /// `sync` argument): deletes the
     /// namespace's non-kernel states of `proto`; 0 when it deleted some,
     /// -ESRCH when there were none. States are made by user-space SA
     /// configuration (xfrm_user, af_key) or `xfrm_state_alloc`, which the
     /// host does not implement: the state tables are always empty, so the
     /// flush finds nothing.
-    fn xfrm_state_flush(net: u64, proto: u8, task_valid: bool, sync: bool) -> i32 {
-        let _ = (net, proto, task_valid, sync);
+    fn xfrm_state_flush(net: u64, proto: u8, task_valid: bool) -> i32 {
+        let _ = (net, proto, task_valid);
         const ESRCH: i32 = 3;
         -ESRCH
     }
