@@ -1504,6 +1504,17 @@ pub mod sysfs_ops {
     pub const store: u64 = 0x8;
 }
 
+pub mod sysinfo {
+    pub const SIZE: u64 = 0x70;
+    pub const bufferram: u64 = 0x38;
+    pub const freehigh: u64 = 0x60;
+    pub const freeram: u64 = 0x28;
+    pub const mem_unit: u64 = 0x68;
+    pub const sharedram: u64 = 0x30;
+    pub const totalhigh: u64 = 0x58;
+    pub const totalram: u64 = 0x20;
+}
+
 pub mod task_struct {
     pub const SIZE: u64 = 0x2640;
     pub const __state: u64 = 0x18;

@@ -44,6 +44,7 @@ fn kmisc_small_services_behave_as_linux() {
     // 10 adds of 3 with batch 16: the part folds into the count at 18 (rough 118), the sum is 130.
     assert_eq!(line("kmisc: percpu_counter r"), "kmisc: percpu_counter r=0 rough=118 sum=130 cmp=0,1,-1");
     assert_eq!(line("kmisc: percpu_counter set"), "kmisc: percpu_counter set=7");
+    assert_eq!(line("kmisc: meminfo"), "kmisc: meminfo total_is_totalram=1 unit=4096 free_le_total=1 high=0,0 buffer_pages_ok=1");
     assert_eq!(line("kmisc: sscanf4"), "kmisc: sscanf4 n=1 a=5 mismatch=0 set=2:abc:xy");
     // Boot time: now minus the time since boot (CLOCK_BOOTTIME), to a second or two.
     let boot: i64 = line("kmisc: boottime").rsplit(' ').next().unwrap().parse().unwrap();

@@ -62,3 +62,13 @@ F(nfs_ssc_client_ops_tbl, ssc_nfs4_ops)
 F(nfs_ssc_client_ops_tbl, ssc_nfs_ops)
 S(nfs_ssc_client_ops_tbl)
 
+
+#include <uapi/linux/sysinfo.h>
+F(sysinfo, totalram)
+F(sysinfo, freeram)
+F(sysinfo, sharedram)
+F(sysinfo, bufferram)
+F(sysinfo, totalhigh)
+F(sysinfo, freehigh)
+F(sysinfo, mem_unit)
+S(sysinfo)

@@ -16,6 +16,8 @@
 #include <linux/timekeeping.h>
 #include <crypto/chacha.h>
 #include <linux/percpu_counter.h>
+#include <linux/mm.h>
+#include <linux/swap.h>
 #include <crypto/algapi.h>
 
 static atomic_t async_sum = ATOMIC_INIT(0);
@@ -146,6 +148,15 @@ static int __init kmisc_init(void)
 		percpu_counter_set(&pcnt, 7);
 		pr_info("kmisc: percpu_counter set=%lld\n", percpu_counter_sum(&pcnt));
 		percpu_counter_destroy(&pcnt);
+	}
+
+	{
+		struct sysinfo si;
+
+		si_meminfo(&si);
+		pr_info("kmisc: meminfo total_is_totalram=%d unit=%u free_le_total=%d high=%lu,%lu buffer_pages_ok=%d\n",
+			si.totalram == totalram_pages(), si.mem_unit, si.freeram <= si.totalram, si.totalhigh, si.freehigh,
+			nr_free_buffer_pages() > 0 && nr_free_buffer_pages() <= si.totalram);
 	}
 
 	getboottime64(&boot);

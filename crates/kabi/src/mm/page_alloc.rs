@@ -497,3 +497,50 @@ fn init_one(addr: u64, _b: &crate::vmlinux::Builder) {
     // SAFETY: a fresh 4-byte vmlinux object.
     unsafe { (addr as *mut u32).write(1) };
 }
+
+/// The machine's memory now, in pages: (total, free, shared, buffers).
+fn host_meminfo() -> (u64, u64, u64, u64) {
+    // SAFETY: sysinfo fills the struct it is given.
+    unsafe {
+        let mut si: libc::sysinfo = std::mem::zeroed();
+        if libc::sysinfo(&mut si) != 0 {
+            return (0, 0, 0, 0);
+        }
+        let u = u64::from(si.mem_unit.max(1));
+        let p = |v: libc::c_ulong| (v as u64).saturating_mul(u) / PAGE_SIZE;
+        (p(si.totalram), p(si.freeram), p(si.sharedram), p(si.bufferram))
+    }
+}
+
+crate::kfn! {
+    /// `void si_meminfo(struct sysinfo *val)`: RAM in pages (mem_unit is
+    /// PAGE_SIZE): total as `_totalram_pages`, free, shared and buffer
+    /// pages as the machine has them now; no high memory on x86-64.
+    fn si_meminfo(val: u64) {
+        use crate::layout::sysinfo as si;
+        let (_, free, shared, buffers) = host_meminfo();
+        let total = crate::vmlinux::get()
+            .and_then(|v| v.symbol("_totalram_pages"))
+            // SAFETY: the host's _totalram_pages object.
+            .map_or(0, |a| unsafe { (a as *const u64).read() });
+        // SAFETY: the caller's struct sysinfo.
+        unsafe {
+            wr64(val + si::totalram, total);
+            wr64(val + si::sharedram, shared);
+            wr64(val + si::freeram, free);
+            wr64(val + si::bufferram, buffers);
+            wr64(val + si::totalhigh, 0);
+            wr64(val + si::freehigh, 0);
+            ((val + si::mem_unit) as *mut u32).write_unaligned(PAGE_SIZE as u32);
+        }
+    }
+}
+
+crate::kfn! {
+    /// `unsigned long nr_free_buffer_pages(void)`: free pages in the zones
+    /// buffers may use (DMA and Normal: all of a 64-bit machine's), taken
+    /// from the machine's free memory now.
+    fn nr_free_buffer_pages() -> u64 {
+        host_meminfo().1
+    }
+}
