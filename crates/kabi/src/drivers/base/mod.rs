@@ -16,6 +16,7 @@ pub mod devres;
 pub mod driver;
 pub mod firmware_loader;
 pub mod platform;
+pub mod regmap;
 pub mod transport_class;
 
 use crate::layout;
