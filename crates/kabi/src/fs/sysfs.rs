@@ -39,7 +39,8 @@ pub(crate) fn with_page(f: impl FnOnce(u64) -> i64) -> Vec<u8> {
     let n = f(buf);
     let out = if n > 0 {
         // SAFETY: our page; show wrote at most a page.
-        unsafe { std::slice::from_raw_parts(buf as *const u8, n.min(PAGE_SIZE as i64) as usize) }.to_vec()
+        unsafe { std::slice::from_raw_parts(buf as *const u8, n.min(PAGE_SIZE as i64) as usize) }
+            .to_vec()
     } else {
         Vec::new()
     };
@@ -64,24 +65,40 @@ pub(crate) fn forget_under(dir: &str) {
 /// Reads attribute `attr` of `kobj` through the kobject's sysfs_ops.
 fn show(kobj: u64, attr: u64) -> Vec<u8> {
     let t = rd64(kobj + kobject::ktype);
-    let ops = if t != 0 { rd64(t + kobj_type::sysfs_ops) } else { 0 };
+    let ops = if t != 0 {
+        rd64(t + kobj_type::sysfs_ops)
+    } else {
+        0
+    };
     with_page(|buf| {
         if t != 0 && t == ko::host_ktypes().device {
             return crate::drivers::base::core::dev_attr_show(kobj, attr, buf);
         }
         let k = ko::host_ktypes();
-        if (ops != 0 && ops == ko::kobj_sysfs_ops_addr()) || t == k.dynamic || t == k.kset || t == k.glue {
+        if (ops != 0 && ops == ko::kobj_sysfs_ops_addr())
+            || t == k.dynamic
+            || t == k.kset
+            || t == k.glue
+        {
             let s = rd64(attr + crate::layout::kobj_attribute::show);
             if s == 0 {
                 return -5;
             }
-            return crate::fault::call_module(s, [kobj, attr, buf, 0, 0, 0]).map(|r| r as i64).unwrap_or(-14);
+            return crate::fault::call_module(s, [kobj, attr, buf, 0, 0, 0])
+                .map(|r| r as i64)
+                .unwrap_or(-14);
         }
-        let s = if ops != 0 { rd64(ops + sysfs_ops::show) } else { 0 };
+        let s = if ops != 0 {
+            rd64(ops + sysfs_ops::show)
+        } else {
+            0
+        };
         if s == 0 {
             return -5; // -EIO
         }
-        crate::fault::call_module(s, [kobj, attr, buf, 0, 0, 0]).map(|r| r as i64).unwrap_or(-14)
+        crate::fault::call_module(s, [kobj, attr, buf, 0, 0, 0])
+            .map(|r| r as i64)
+            .unwrap_or(-14)
     })
 }
 
@@ -92,13 +109,19 @@ fn bin_read(kobj: u64, attr: u64) -> Vec<u8> {
         return Vec::new();
     }
     let size = rd64(attr + bin_attribute::size);
-    let want = if size == 0 { PAGE_SIZE } else { size.min(1 << 20) };
+    let want = if size == 0 {
+        PAGE_SIZE
+    } else {
+        size.min(1 << 20)
+    };
     let mut out = Vec::new();
     let mut off = 0;
     while off < want {
         let count = (want - off).min(PAGE_SIZE);
         let chunk = with_page(|buf| {
-            crate::fault::call_module(read, [0, kobj, attr, buf, off, count]).map(|r| r as i64).unwrap_or(-14)
+            crate::fault::call_module(read, [0, kobj, attr, buf, off, count])
+                .map(|r| r as i64)
+                .unwrap_or(-14)
         });
         if chunk.is_empty() {
             break;
@@ -113,12 +136,20 @@ fn bin_read(kobj: u64, attr: u64) -> Vec<u8> {
 }
 
 fn dup(path: &str) {
-    crate::log::kernel_msg(4, &format!("sysfs: cannot create duplicate filename '{}'", path.strip_prefix("/sys").unwrap_or(path)));
+    crate::log::kernel_msg(
+        4,
+        &format!(
+            "sysfs: cannot create duplicate filename '{}'",
+            path.strip_prefix("/sys").unwrap_or(path)
+        ),
+    );
 }
 
 /// `sysfs_add_file_mode_ns` in directory `dir`: -EEXIST for a taken name.
 fn add_file(dir: &str, kobj: u64, attr: u64, bin: bool) -> i32 {
-    let Some(name) = cstr(rd64(attr + attribute::name)) else { return EINVAL };
+    let Some(name) = cstr(rd64(attr + attribute::name)) else {
+        return EINVAL;
+    };
     let path = format!("{dir}/{name}");
     if kernfs::exists(&path) {
         dup(&path);
@@ -238,7 +269,10 @@ fn create_files(dir: &str, kobj: u64, grp: u64, update: bool) -> i32 {
     let bins = rd64(grp + attribute_group::bin_attrs);
     let mut made: Vec<u64> = Vec::new();
     let mut err = 0;
-    for (list, bin, vis_off) in [(attrs, false, attribute_group::is_visible), (bins, true, attribute_group::is_bin_visible)] {
+    for (list, bin, vis_off) in [
+        (attrs, false, attribute_group::is_visible),
+        (bins, true, attribute_group::is_bin_visible),
+    ] {
         if list == 0 || err != 0 {
             continue;
         }
@@ -263,7 +297,11 @@ fn create_files(dir: &str, kobj: u64, grp: u64, update: bool) -> i32 {
             }
             if mode & !(SYSFS_PREALLOC | 0o664) != 0 {
                 let n = cstr(rd64(attr_at + attribute::name)).unwrap_or_default();
-                ko::warn(&format!("Attribute {n}: {}Invalid permissions 0{:o}", if bin { "" } else { "" }, mode));
+                ko::warn(&format!(
+                    "Attribute {n}: {}Invalid permissions 0{:o}",
+                    if bin { "" } else { "" },
+                    mode
+                ));
             }
             let e = add_file(dir, kobj, a, bin);
             if e != 0 {
@@ -284,7 +322,9 @@ fn create_files(dir: &str, kobj: u64, grp: u64, update: bool) -> i32 {
 
 /// `internal_create_group`.
 pub(crate) fn create_group_at(kobj: u64, grp: u64, update: bool) -> i32 {
-    let Ok(base) = dir_of(kobj) else { return EINVAL };
+    let Ok(base) = dir_of(kobj) else {
+        return EINVAL;
+    };
     if grp == 0 {
         return EINVAL;
     }
@@ -397,7 +437,10 @@ pub(crate) fn remove_group(kobj: u64, grp: u64) {
             remove_path(&d);
         }
         None => {
-            for (list, bin) in [(rd64(grp + attribute_group::attrs), false), (rd64(grp + attribute_group::bin_attrs), true)] {
+            for (list, bin) in [
+                (rd64(grp + attribute_group::attrs), false),
+                (rd64(grp + attribute_group::bin_attrs), true),
+            ] {
                 if list == 0 {
                     continue;
                 }
@@ -593,10 +636,18 @@ extern "C" fn sysfs_emit_at(regs: *const u64, stack: *const u64) -> i32 {
     let mut args = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
     let (buf, at) = (args.arg(0), args.arg(1) as i32);
     if buf == 0 || buf % PAGE_SIZE != 0 || at < 0 || at as u64 >= PAGE_SIZE {
-        ko::warn(&format!("invalid sysfs_emit_at: buf:{} at:{at}", ko::ptr_str(buf)));
+        ko::warn(&format!(
+            "invalid sysfs_emit_at: buf:{} at:{at}",
+            ko::ptr_str(buf)
+        ));
         return 0;
     }
-    emit(buf + at as u64, PAGE_SIZE - at as u64, args.arg(2), &mut args)
+    emit(
+        buf + at as u64,
+        PAGE_SIZE - at as u64,
+        args.arg(2),
+        &mut args,
+    )
 }
 crate::export_variadic!("sysfs_emit_at" => sysfs_emit_at);
 
@@ -616,7 +667,11 @@ fn purge(start: u64, end: u64) {
     let inside = |a: u64| a >= start && a < end;
     let gone: Vec<String> = {
         let mut f = files();
-        let g = f.iter().filter(|(_, k, a)| inside(*k) || inside(*a)).map(|(p, _, _)| p.clone()).collect();
+        let g = f
+            .iter()
+            .filter(|(_, k, a)| inside(*k) || inside(*a))
+            .map(|(p, _, _)| p.clone())
+            .collect();
         f.retain(|(_, k, a)| !(inside(*k) || inside(*a)));
         g
     };

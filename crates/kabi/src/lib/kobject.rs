@@ -24,7 +24,6 @@ use crate::drivers::base::{cstr, kfree, kstrdup, kzalloc, rd32, rd64, wr32, wr64
 use crate::fs::kernfs;
 use crate::layout::{kobj_type, kobj_uevent_env as env_l, kobject, kset, kset_uevent_ops};
 
-
 const EINVAL: i32 = -22;
 const ENOENT: i32 = -2;
 const ENOMEM: i32 = -12;
@@ -39,7 +38,9 @@ const ST_REMOVE_UEVENT_SENT: u32 = 8;
 const ST_UEVENT_SUPPRESS: u32 = 16;
 
 /// `enum kobject_action` names.
-const ACTIONS: [&str; 8] = ["add", "remove", "change", "move", "online", "offline", "bind", "unbind"];
+const ACTIONS: [&str; 8] = [
+    "add", "remove", "change", "move", "online", "offline", "bind", "unbind",
+];
 pub(crate) const KOBJ_ADD: u32 = 0;
 pub(crate) const KOBJ_REMOVE: u32 = 1;
 
@@ -54,7 +55,10 @@ static SYSFS: Mutex<Option<Sysfs>> = Mutex::new(None);
 
 fn with<R>(f: impl FnOnce(&mut Sysfs) -> R) -> R {
     let mut g: MutexGuard<'_, Option<Sysfs>> = SYSFS.lock().unwrap_or_else(|e| e.into_inner());
-    let s = g.get_or_insert_with(|| Sysfs { dirs: HashMap::new(), owned_names: HashSet::new() });
+    let s = g.get_or_insert_with(|| Sysfs {
+        dirs: HashMap::new(),
+        owned_names: HashSet::new(),
+    });
     f(s)
 }
 
@@ -68,7 +72,12 @@ pub(crate) fn path_of(kobj: u64) -> Option<String> {
 
 /// The kobject whose directory is `path`.
 pub(crate) fn kobject_at(path: &str) -> Option<u64> {
-    with(|s| s.dirs.iter().find(|(_, p)| p.as_str() == path).map(|(k, _)| *k))
+    with(|s| {
+        s.dirs
+            .iter()
+            .find(|(_, p)| p.as_str() == path)
+            .map(|(k, _)| *k)
+    })
 }
 
 /// `kobject_name(kobj)`.
@@ -108,7 +117,12 @@ pub(crate) fn kref_read(kobj: u64) -> u32 {
 pub(crate) fn ptr_str(p: u64) -> String {
     let words = [p];
     let mut a = crate::printf::ArgList::new(&words);
-    String::from_utf8_lossy(&crate::printf::format(b"%p", &mut a, &crate::kernel::printk::ModuleMemory)).into_owned()
+    String::from_utf8_lossy(&crate::printf::format(
+        b"%p",
+        &mut a,
+        &crate::kernel::printk::ModuleMemory,
+    ))
+    .into_owned()
 }
 
 /// `WARN(1, msg)` from the host's vmlinux code: the report's first lines.
@@ -175,7 +189,10 @@ pub(crate) fn host_ktypes() -> &'static HostKtypes {
                 // dev_sysfs_ops: device_attribute show
                 let ops = kzalloc(crate::layout::sysfs_ops::SIZE);
                 if ops != 0 {
-                    wr64(ops + crate::layout::sysfs_ops::show, crate::drivers::base::core::dev_attr_show_fn());
+                    wr64(
+                        ops + crate::layout::sysfs_ops::show,
+                        crate::drivers::base::core::dev_attr_show_fn(),
+                    );
                 }
                 mk(crate::drivers::base::core::device_release_fn(), ops)
             },
@@ -208,7 +225,11 @@ fn release(kobj: u64, t: u64) -> bool {
         crate::drivers::base::core::device_release(kobj);
         return true;
     }
-    let rel = if t != 0 { rd64(t + kobj_type::release) } else { 0 };
+    let rel = if t != 0 {
+        rd64(t + kobj_type::release)
+    } else {
+        0
+    };
     if rel == 0 {
         return false;
     }
@@ -232,8 +253,14 @@ fn init_kobj_sysfs_ops(_addr: u64, b: &crate::vmlinux::Builder) {
 pub(crate) fn boot_with(b: &crate::vmlinux::Builder) {
     if KOBJ_SYSFS_OPS.load(Ordering::Acquire) == 0 {
         if let Some(addr) = b.symbol("kobj_sysfs_ops") {
-            wr64(addr + crate::layout::sysfs_ops::show, kobj_attr_show as *const () as u64);
-            wr64(addr + crate::layout::sysfs_ops::store, kobj_attr_store as *const () as u64);
+            wr64(
+                addr + crate::layout::sysfs_ops::show,
+                kobj_attr_show as *const () as u64,
+            );
+            wr64(
+                addr + crate::layout::sysfs_ops::store,
+                kobj_attr_store as *const () as u64,
+            );
             KOBJ_SYSFS_OPS.store(addr, Ordering::Release);
             // ktypes made before (by an earlier initializer) point at it too
             if let Some(k) = HOST_KTYPES.get() {
@@ -252,7 +279,9 @@ pub(crate) fn kobj_sysfs_ops_addr() -> u64 {
     if a != 0 {
         return a;
     }
-    crate::vmlinux::get().and_then(|v| v.symbol("kobj_sysfs_ops")).unwrap_or(0)
+    crate::vmlinux::get()
+        .and_then(|v| v.symbol("kobj_sysfs_ops"))
+        .unwrap_or(0)
 }
 
 /// `kobj_attr_show(kobj, attr, buf)`: the kobj_attribute's show.
@@ -261,7 +290,9 @@ extern "C" fn kobj_attr_show(kobj: u64, attr: u64, buf: u64) -> i64 {
     if show == 0 {
         return -5; // -EIO
     }
-    crate::fault::call_module(show, [kobj, attr, buf, 0, 0, 0]).map(|r| r as i64).unwrap_or(-14)
+    crate::fault::call_module(show, [kobj, attr, buf, 0, 0, 0])
+        .map(|r| r as i64)
+        .unwrap_or(-14)
 }
 
 /// `kobj_attr_store(kobj, attr, buf, count)`.
@@ -270,7 +301,9 @@ extern "C" fn kobj_attr_store(kobj: u64, attr: u64, buf: u64, count: u64) -> i64
     if store == 0 {
         return -5;
     }
-    crate::fault::call_module(store, [kobj, attr, buf, count, 0, 0]).map(|r| r as i64).unwrap_or(-14)
+    crate::fault::call_module(store, [kobj, attr, buf, count, 0, 0])
+        .map(|r| r as i64)
+        .unwrap_or(-14)
 }
 
 // ---------------------------------------------------------------------------
@@ -380,7 +413,10 @@ pub(crate) fn init(kobj: u64, ktype: u64) {
     if state(kobj) & ST_INITIALIZED != 0 {
         crate::log::kernel_msg(
             3,
-            &format!("kobject ({}): tried to init an initialized object, something is seriously wrong.", ptr_str(kobj)),
+            &format!(
+                "kobject ({}): tried to init an initialized object, something is seriously wrong.",
+                ptr_str(kobj)
+            ),
         );
     }
     init_internal(kobj);
@@ -573,7 +609,10 @@ fn create_dir(kobj: u64) -> i32 {
     let name = name_of(kobj).unwrap_or_default();
     let dir = format!("{base}/{name}");
     if kernfs::exists(&dir) {
-        crate::log::kernel_msg(4, &format!("sysfs: cannot create duplicate filename '{}'", &dir[4..]));
+        crate::log::kernel_msg(
+            4,
+            &format!("sysfs: cannot create duplicate filename '{}'", &dir[4..]),
+        );
         return EEXIST;
     }
     kernfs::add_dir(&dir);
@@ -621,7 +660,10 @@ pub(crate) fn add_internal(kobj: u64) -> i32 {
     }
     let name = name_of(kobj).unwrap_or_default();
     if name.is_empty() {
-        warn(&format!("kobject: ({}): attempted to be registered with empty name!", ptr_str(kobj)));
+        warn(&format!(
+            "kobject: ({}): attempted to be registered with empty name!",
+            ptr_str(kobj)
+        ));
         return EINVAL;
     }
     let mut parent = get(rd64(kobj + kobject::parent));
@@ -641,8 +683,15 @@ pub(crate) fn add_internal(kobj: u64) -> i32 {
         if e == EEXIST {
             crate::log::kernel_msg(3, &format!("kobject_add_internal failed for {name} with -EEXIST, don't try to register things with the same name in the same directory."));
         } else {
-            let pn = if parent != 0 { name_of(parent).unwrap_or_else(|| "(null)".into()) } else { "'none'".into() };
-            crate::log::kernel_msg(3, &format!("kobject_add_internal failed for {name} (error: {e} parent: {pn})"));
+            let pn = if parent != 0 {
+                name_of(parent).unwrap_or_else(|| "(null)".into())
+            } else {
+                "'none'".into()
+            };
+            crate::log::kernel_msg(
+                3,
+                &format!("kobject_add_internal failed for {name} (error: {e} parent: {pn})"),
+            );
         }
         return e;
     }
@@ -930,7 +979,9 @@ crate::export_variadic!("add_uevent_var" => add_uevent_var);
 /// The variables of an env, in order.
 pub(crate) fn env_vars(env: u64) -> Vec<String> {
     let n = (rd32(env + env_l::envp_idx) as u64).min(env_l::NUM_ENVP);
-    (0..n).filter_map(|i| cstr(rd64(env + env_l::envp + i * 8))).collect()
+    (0..n)
+        .filter_map(|i| cstr(rd64(env + env_l::envp + i * 8)))
+        .collect()
 }
 
 /// The kset a kobject's uevents go through (its own or its nearest
@@ -955,7 +1006,9 @@ fn ops_filter(ks: u64, kobj: u64) -> bool {
     if ops == 0 || rd64(ops + kset_uevent_ops::filter) == 0 {
         return true;
     }
-    crate::fault::call_module(rd64(ops + kset_uevent_ops::filter), [kobj, 0, 0, 0, 0, 0]).unwrap_or(0) as i32 != 0
+    crate::fault::call_module(rd64(ops + kset_uevent_ops::filter), [kobj, 0, 0, 0, 0, 0])
+        .unwrap_or(0) as i32
+        != 0
 }
 
 fn ops_name(ks: u64, kobj: u64) -> Option<String> {
@@ -964,7 +1017,8 @@ fn ops_name(ks: u64, kobj: u64) -> Option<String> {
     }
     let ops = rd64(ks + kset::uevent_ops);
     if ops != 0 && rd64(ops + kset_uevent_ops::name) != 0 {
-        let p = crate::fault::call_module(rd64(ops + kset_uevent_ops::name), [kobj, 0, 0, 0, 0, 0]).unwrap_or(0);
+        let p = crate::fault::call_module(rd64(ops + kset_uevent_ops::name), [kobj, 0, 0, 0, 0, 0])
+            .unwrap_or(0);
         return cstr(p);
     }
     name_of(ks + kset::kobj)
@@ -979,7 +1033,10 @@ pub(crate) fn ops_uevent(ks: u64, kobj: u64, env: u64) -> Option<i32> {
     if ops == 0 || rd64(ops + kset_uevent_ops::uevent) == 0 {
         return None;
     }
-    Some(crate::fault::call_module(rd64(ops + kset_uevent_ops::uevent), [kobj, env, 0, 0, 0, 0]).unwrap_or(0) as i32)
+    Some(
+        crate::fault::call_module(rd64(ops + kset_uevent_ops::uevent), [kobj, env, 0, 0, 0, 0])
+            .unwrap_or(0) as i32,
+    )
 }
 
 pub(crate) fn ops_filter_pub(ks: u64, kobj: u64) -> bool {
@@ -988,7 +1045,9 @@ pub(crate) fn ops_filter_pub(ks: u64, kobj: u64) -> bool {
 
 /// `kobject_uevent_env`.
 pub(crate) fn uevent_env(kobj: u64, action: u32, envp_ext: u64) -> i32 {
-    let Some(action_s) = ACTIONS.get(action as usize) else { return EINVAL };
+    let Some(action_s) = ACTIONS.get(action as usize) else {
+        return EINVAL;
+    };
     if action == KOBJ_REMOVE {
         set_state(kobj, ST_REMOVE_UEVENT_SENT, true);
     }
@@ -1002,14 +1061,22 @@ pub(crate) fn uevent_env(kobj: u64, action: u32, envp_ext: u64) -> i32 {
     if !ops_filter(ks, kobj) {
         return 0;
     }
-    let Some(subsystem) = ops_name(ks, kobj) else { return 0 };
+    let Some(subsystem) = ops_name(ks, kobj) else {
+        return 0;
+    };
     let env = kzalloc(env_l::SIZE);
     if env == 0 {
         return ENOMEM;
     }
     let r = (|| {
-        let Some(devpath) = get_path(kobj) else { return ENOENT };
-        for v in [format!("ACTION={action_s}"), format!("DEVPATH={devpath}"), format!("SUBSYSTEM={subsystem}")] {
+        let Some(devpath) = get_path(kobj) else {
+            return ENOENT;
+        };
+        for v in [
+            format!("ACTION={action_s}"),
+            format!("DEVPATH={devpath}"),
+            format!("SUBSYSTEM={subsystem}"),
+        ] {
             let e = add_var(env, v.as_bytes());
             if e != 0 {
                 return e;
@@ -1066,7 +1133,12 @@ crate::kfn! {
 fn purge(start: u64, end: u64) {
     let inside = |a: u64| a >= start && a < end;
     let gone: Vec<(u64, String)> = with(|s| {
-        let g: Vec<(u64, String)> = s.dirs.iter().filter(|(k, _)| inside(**k)).map(|(k, p)| (*k, p.clone())).collect();
+        let g: Vec<(u64, String)> = s
+            .dirs
+            .iter()
+            .filter(|(k, _)| inside(**k))
+            .map(|(k, p)| (*k, p.clone()))
+            .collect();
         for (k, _) in &g {
             s.dirs.remove(k);
         }
