@@ -2,6 +2,7 @@
 
 pub mod connector;
 pub mod core;
+pub mod dcb;
 pub mod ethtool;
 pub mod ipv4;
 pub mod ipv6;

@@ -1,0 +1,3 @@
+//! net/dcb/ (`CONFIG_DCB=y`).
+
+pub mod dcbevent;
