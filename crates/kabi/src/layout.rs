@@ -918,6 +918,7 @@ pub mod mempool_s {
 pub mod misc {
     pub const CPUFREQ_NAME_LEN: u64 = 0x10;
     pub const RATELIMIT_MSG_ON_RELEASE: u64 = 0x1;
+    pub const SKB_DROP_REASON_NOT_SPECIFIED: u64 = 0x1;
 }
 
 pub mod miscdevice {
@@ -1415,6 +1416,7 @@ pub mod shrinker {
 
 pub mod sk_buff_head {
     pub const SIZE: u64 = 0x18;
+    pub const lock: u64 = 0x14;
     pub const next: u64 = 0x0;
     pub const prev: u64 = 0x8;
     pub const qlen: u64 = 0x10;

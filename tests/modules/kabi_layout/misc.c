@@ -72,3 +72,7 @@ F(sysinfo, totalhigh)
 F(sysinfo, freehigh)
 F(sysinfo, mem_unit)
 S(sysinfo)
+
+#include <linux/skbuff.h>
+F(sk_buff_head, lock)
+V(misc, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_NOT_SPECIFIED)

@@ -6,3 +6,4 @@ mod netevent;
 pub mod rtnetlink;
 pub mod sock;
 pub mod sock_diag;
+mod skbuff;
