@@ -409,11 +409,14 @@ pub fn guarded_call_args(target: u64, args: [u64; 6]) -> Result<u64, Fault> {
         trap: Regs::default(),
     });
     let prev = CURRENT.with(|c| c.replace(&mut *g));
+    let held = crate::kernel::locking::held::depth();
     // SAFETY: `target` is module code of a loaded module (the caller's
     // contract); the guard lives until after the call.
     let rax = unsafe { modhost_guarded_call(target, &args, &mut *g) };
     CURRENT.with(|c| c.set(prev));
     if g.faulted != 0 {
+        let who = crate::symbolize(target).map_or_else(|| format!("{target:#x}"), |s| s.0);
+        crate::kernel::locking::held::release_since(held, &format!("the abandoned call of {who}"));
         return Err(Fault { kind: g.kind, regs: g.regs, stack: g.stack[..g.nstack].to_vec() });
     }
     Ok(rax)

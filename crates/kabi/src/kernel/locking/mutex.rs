@@ -50,9 +50,21 @@ extern "C" fn mutex_init(m: u64, _name: u64, _key: u64) {
     word(m).store(0, Ordering::Release);
 }
 extern "C" fn mutex_trylock(m: u64) -> i32 {
-    word(m)
-        .compare_exchange(0, owner_token(), Ordering::Acquire, Ordering::Relaxed)
-        .is_ok() as i32
+    let owner = owner_token();
+    let ok = word(m).compare_exchange(0, owner, Ordering::Acquire, Ordering::Relaxed).is_ok();
+    if ok {
+        super::held::taken(super::held::Held::Mutex { addr: m, owner });
+    }
+    ok as i32
+}
+
+/// Releases `m` if `owner` still holds it (an abandoned call's mutex).
+pub(crate) fn force_unlock(m: u64, owner: u64) -> bool {
+    let ok = word(m).compare_exchange(owner, 0, Ordering::Release, Ordering::Relaxed).is_ok();
+    if ok {
+        crate::kernel::sched::kick();
+    }
+    ok
 }
 extern "C" fn mutex_lock(m: u64) {
     if mutex_trylock(m) != 0 {
@@ -70,6 +82,8 @@ extern "C" fn mutex_lock_int(m: u64) -> i32 {
     0
 }
 extern "C" fn mutex_unlock(m: u64) {
+    let owner = word(m).load(Ordering::Acquire);
+    super::held::released(|h| *h == super::held::Held::Mutex { addr: m, owner });
     word(m).store(0, Ordering::Release);
     crate::kernel::sched::kick();
 }

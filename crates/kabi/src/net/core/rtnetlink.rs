@@ -24,7 +24,12 @@ fn token() -> u64 {
 crate::kfn! {
     /// `rtnl_trylock()`: 1 when taken.
     fn rtnl_trylock() -> i32 {
-        RTNL.compare_exchange(0, token(), Ordering::Acquire, Ordering::Relaxed).is_ok() as i32
+        let owner = token();
+        let ok = RTNL.compare_exchange(0, owner, Ordering::Acquire, Ordering::Relaxed).is_ok();
+        if ok {
+            crate::kernel::locking::held::taken(crate::kernel::locking::held::Held::Rtnl { owner });
+        }
+        ok as i32
     }
 }
 crate::kfn! {
@@ -35,6 +40,11 @@ crate::kfn! {
         }
     }
 }
+/// Releases the RTNL if `owner` still holds it (an abandoned call's).
+pub(crate) fn force_unlock(owner: u64) -> bool {
+    RTNL.compare_exchange(owner, 0, Ordering::Release, Ordering::Relaxed).is_ok()
+}
+
 crate::kfn! {
     /// `rtnl_lock_killable()`: 0 (the host never delivers fatal signals).
     fn rtnl_lock_killable() -> i32 {
@@ -45,6 +55,8 @@ crate::kfn! {
 crate::kfn! {
     /// `rtnl_unlock()`.
     fn rtnl_unlock() {
+        let owner = RTNL.load(Ordering::Acquire);
+        crate::kernel::locking::held::released(|h| *h == crate::kernel::locking::held::Held::Rtnl { owner });
         RTNL.store(0, Ordering::Release);
     }
 }
