@@ -30,6 +30,10 @@ fn cfg80211_loads_its_regdb_certificates_as_linux_names_them() {
         "{log:#?}"
     );
     assert!(!log.iter().any(|l| l.contains("Problem loading")), "{log:#?}");
+    // The regulatory work requests regulatory.db (request_firmware_nowait),
+    // holding a reference on cfg80211 until its callback has run: as on
+    // Linux, rmmod says EAGAIN until then.
+    kabi::drivers::base::firmware_loader::wait_idle();
     for m in ["cfg80211", "rfkill"] {
         k.delete_module(m, 0).unwrap_or_else(|e| panic!("rmmod {m}: {e}; {:#?}", log_since(seq)));
     }
