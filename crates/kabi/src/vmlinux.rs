@@ -411,6 +411,17 @@ impl Vmlinux {
         })
     }
 
+    /// `enter_cpu`, waiting while every CPU is held by another thread
+    /// (one given back by a thread that just ended may take a moment).
+    pub fn enter_cpu_waiting(&'static self) -> Result<usize, CpuError> {
+        loop {
+            match self.enter_cpu() {
+                Err(CpuError::AllBusy) => std::thread::sleep(std::time::Duration::from_millis(2)),
+                r => return r,
+            }
+        }
+    }
+
     /// The CPU id of the calling thread, if it is one.
     pub fn current_cpu() -> Option<usize> {
         CURRENT_CPU.with(|c| c.get())

@@ -71,12 +71,8 @@ fn dfl_domain() -> u64 {
 /// once one is free), so that a fault or an unimplemented call in it ends
 /// that call only; the entry then leaves the pending list.
 fn run_entry(e: Entry) {
-    let v = crate::vmlinux::get();
-    while let Some(v) = v {
-        if v.enter_cpu().is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
+    if let Some(v) = crate::vmlinux::get() {
+        let _ = v.enter_cpu_waiting();
     }
     crate::fault::call_module(e.func, [e.data, e.cookie, 0, 0, 0, 0]);
     let mut g = lock();

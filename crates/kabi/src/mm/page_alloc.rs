@@ -330,15 +330,7 @@ fn init_vmemmap_base(a: u64, _b: &crate::vmlinux::Builder) {
 /// `_totalram_pages`: this machine's RAM in pages (as Linux counts it:
 /// what the page allocator manages; sysinfo's total is the closest).
 fn init_totalram(a: u64, _b: &crate::vmlinux::Builder) {
-    // SAFETY: sysinfo fills the struct it is given.
-    let pages = unsafe {
-        let mut si: libc::sysinfo = std::mem::zeroed();
-        if libc::sysinfo(&mut si) == 0 {
-            (si.totalram as u64).saturating_mul(u64::from(si.mem_unit)) / PAGE_SIZE
-        } else {
-            0
-        }
-    };
+    let pages = host_meminfo().0;
     // SAFETY: a fresh 8-byte object in the data area.
     unsafe { wr64(a, pages) };
 }

@@ -202,9 +202,7 @@ extern "C" fn request_firmware_nowait(regs: *const u64, stack: *const u64) -> i3
     };
     let spawned = std::thread::Builder::new().name("kworker/fw".into()).spawn(move || {
         if let Some(v) = crate::vmlinux::get() {
-            while v.enter_cpu().is_err() {
-                std::thread::sleep(std::time::Duration::from_millis(2));
-            }
+            let _ = v.enter_cpu_waiting();
         }
         let fw = match load(&n, dev, false) {
             Ok(data) => make(&data),
