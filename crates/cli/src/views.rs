@@ -65,7 +65,7 @@ pub fn ls(tool: &Tool, args: &[String]) -> io::Result<i32> {
 /// `modhost write PATH VALUE`
 pub fn write(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let [path, value] = args else {
-        eprintln!("Usage: {} write PATH VALUE", tool.name);
+        eprintln!("Usage: modhost write PATH VALUE");
         return Ok(1);
     };
     let mut c = Client::connect()?;
@@ -88,7 +88,7 @@ pub fn serve(tool: &Tool, args: &[String]) -> io::Result<i32> {
             "--sig-enforce" => sig_enforce = true,
             "--trace" => trace = true,
             _ => {
-                eprintln!("Usage: {} serve [--profile PATH] [--sig-enforce] [--trace]", tool.name);
+                eprintln!("Usage: modhost serve [--profile PATH] [--sig-enforce] [--trace]");
                 return Ok(1);
             }
         }
@@ -153,9 +153,9 @@ pub fn trace(tool: &Tool, args: &[String]) -> io::Result<i32> {
 /// file's contents, only the lines holding WORD (a whole word, as
 /// `grep -w`) if given. What the differential harness compares with
 /// `ls`/`cat`/`grep -w` in the Linux guest.
-pub fn view(tool: &Tool, args: &[String]) -> io::Result<i32> {
+pub fn view(_tool: &Tool, args: &[String]) -> io::Result<i32> {
     let (Some(path), word) = (args.first(), args.get(1)) else {
-        eprintln!("Usage: {} view PATH [WORD]", tool.name);
+        eprintln!("Usage: modhost view PATH [WORD]");
         return Ok(1);
     };
     let mut c = Client::connect()?;

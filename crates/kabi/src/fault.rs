@@ -500,8 +500,8 @@ fn report_elsewhere(f: &Fault) {
 ///   ends the whole module call, as an oops ends the task on Linux. The
 ///   frames in between are abandoned, so the caller must hold no lock and
 ///   own nothing that needs dropping across this call.
-/// - On a host thread (workqueue worker, timer), the thread becomes a host
-///   CPU and the call is guarded: a fault is reported by the host kernel
+/// - On a host thread (workqueue worker, timer), the thread is a host CPU
+///   for the call (waiting for one while all are busy) and the call is guarded: a fault is reported by the host kernel
 ///   (oops, taint D) and `None` is returned.
 pub fn call_module(target: u64, args: [u64; 6]) -> Option<u64> {
     if in_guarded_call() {
@@ -512,10 +512,13 @@ pub fn call_module(target: u64, args: [u64; 6]) -> Option<u64> {
         return Some(f(args[0], args[1], args[2], args[3], args[4], args[5]));
     }
     let v = crate::vmlinux::get()?;
-    if v.enter_cpu().is_err() {
-        crate::log::kernel_msg(3, "no host CPU free to run module code");
-        return None;
-    }
+    let _cpu = match v.hold_cpu() {
+        Ok(h) => h,
+        Err(e) => {
+            crate::log::kernel_msg(3, &format!("cannot run module code: {e}"));
+            return None;
+        }
+    };
     match guarded_call_args(target, args) {
         Ok(r) => Some(r),
         Err(f) => {

@@ -917,6 +917,7 @@ pub mod mempool_s {
 
 pub mod misc {
     pub const CPUFREQ_NAME_LEN: u64 = 0x10;
+    pub const PROC_UTS_INIT_INO: u64 = 0xeffffffe;
     pub const RATELIMIT_MSG_ON_RELEASE: u64 = 0x1;
     pub const SKB_DROP_REASON_NOT_SPECIFIED: u64 = 0x1;
 }
@@ -1047,6 +1048,16 @@ pub mod netlink_kernel_cfg {
     pub const unbind: u64 = 0x20;
 }
 
+pub mod new_utsname {
+    pub const SIZE: u64 = 0x186;
+    pub const domainname: u64 = 0x145;
+    pub const machine: u64 = 0x104;
+    pub const nodename: u64 = 0x41;
+    pub const release: u64 = 0x82;
+    pub const sysname: u64 = 0x0;
+    pub const version: u64 = 0xc3;
+}
+
 pub mod nf_logger {
     pub const name: u64 = 0x0;
     pub const r#type: u64 = 0x8;
@@ -1079,6 +1090,24 @@ pub mod notifier_block {
     pub const next: u64 = 0x8;
     pub const notifier_call: u64 = 0x0;
     pub const priority: u64 = 0x10;
+}
+
+pub mod ns_common {
+    pub const count: u64 = 0x14;
+    pub const inum: u64 = 0x10;
+}
+
+pub mod nsproxy {
+    pub const SIZE: u64 = 0x48;
+    pub const cgroup_ns: u64 = 0x40;
+    pub const count: u64 = 0x0;
+    pub const ipc_ns: u64 = 0x10;
+    pub const mnt_ns: u64 = 0x18;
+    pub const net_ns: u64 = 0x28;
+    pub const pid_ns_for_children: u64 = 0x20;
+    pub const time_ns: u64 = 0x30;
+    pub const time_ns_for_children: u64 = 0x38;
+    pub const uts_ns: u64 = 0x8;
 }
 
 pub mod of_device_id {
@@ -1522,11 +1551,13 @@ pub mod task_struct {
     pub const __state: u64 = 0x18;
     pub const comm: u64 = 0xba0;
     pub const normal_prio: u64 = 0x74;
+    pub const nsproxy: u64 = 0xbf8;
     pub const pid: u64 = 0x970;
     pub const prio: u64 = 0x6c;
     pub const rcu_read_lock_nesting: u64 = 0x7f4;
     pub const rcu_read_unlock_special: u64 = 0x7f8;
     pub const static_prio: u64 = 0x70;
+    pub const tgid: u64 = 0x974;
 }
 
 pub mod tc_action_ops {
@@ -1759,6 +1790,14 @@ pub mod usb_driver {
     pub const SIZE: u64 = 0x100;
     pub const driver: u64 = 0x68;
     pub const name: u64 = 0x0;
+}
+
+pub mod uts_namespace {
+    pub const SIZE: u64 = 0x1b0;
+    pub const name: u64 = 0x0;
+    pub const ns: u64 = 0x198;
+    pub const ucounts: u64 = 0x190;
+    pub const user_ns: u64 = 0x188;
 }
 
 pub mod wait_queue_entry {

@@ -181,6 +181,9 @@ pub struct Vmlinux {
     percpu_size: u64,
     module_percpu: Mutex<Vec<(u64, u64)>>, // allocated (offset, size), sorted
     cpu_owner: Mutex<Vec<Option<std::thread::ThreadId>>>,
+    /// Offsets in a per-CPU block of `current_task` and `__preempt_count`.
+    current_task_off: Option<u64>,
+    preempt_off: Option<u64>,
 }
 
 static VMLINUX: OnceLock<Vmlinux> = OnceLock::new();
@@ -311,6 +314,8 @@ pub fn boot(spec: &PercpuSpec, exports: &[ExportSpec<'_>]) -> Result<&'static Vm
         percpu_size,
         module_percpu: Mutex::new(Vec::new()),
         cpu_owner: Mutex::new(vec![None; NR_POSSIBLE_CPUS]),
+        current_task_off: off_of("current_task"),
+        preempt_off: off_of("__preempt_count"),
     };
     Ok(VMLINUX.get_or_init(|| v))
 }
@@ -392,64 +397,192 @@ impl Vmlinux {
         }
     }
 
-    /// Makes the calling thread a CPU: gives it a per-CPU block as GS base
-    /// (kept until the thread exits). Returns the CPU id.
+    /// Makes the calling thread a CPU until [`Vmlinux::leave_cpu`] (or the
+    /// thread's end): takes a free per-CPU block as its GS base, waiting
+    /// while all are taken (a run queue), and puts the thread's own task in
+    /// the block's `current_task`. Returns the CPU id (the one it has if it
+    /// is one already).
     pub fn enter_cpu(&'static self) -> Result<usize, CpuError> {
-        CURRENT_CPU.with(|c| {
-            if let Some(id) = c.get() {
-                return Ok(id);
+        if let Some(id) = Self::current_cpu() {
+            return Ok(id);
+        }
+        let me = std::thread::current().id();
+        let task = crate::kernel::fork::current_task();
+        let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
+        let bound = crate::kernel::fork::bound_cpu(task);
+        let id = loop {
+            let free = match bound {
+                Some(b) => owners.get(b).filter(|o| o.is_none()).map(|_| b),
+                None => owners.iter().position(Option::is_none),
+            };
+            if let Some(id) = free {
+                break id;
             }
-            let me = std::thread::current().id();
-            let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
-            let id = owners.iter().position(Option::is_none).ok_or(CpuError::AllBusy)?;
-            owners[id] = Some(me);
-            drop(owners);
-            crate::abi::set_gs_base(self.cpus[id].base()).map_err(CpuError::Os)?;
-            c.set(Some(id));
-            CPU_RELEASE.with(|r| r.borrow_mut().replace(CpuRelease(id)));
-            Ok(id)
-        })
+            owners = CPU_FREED.wait(owners).unwrap_or_else(|e| e.into_inner());
+        };
+        owners[id] = Some(me);
+        drop(owners);
+        if let Err(e) = crate::abi::set_gs_base(self.cpus[id].base()) {
+            self.give_back(id);
+            return Err(CpuError::Os(e));
+        }
+        let base = self.cpus[id].base();
+        // SAFETY: the per-CPU block `id`, now owned by this thread: its
+        // current_task slot and its 32-bit __preempt_count.
+        unsafe {
+            if let Some(o) = self.current_task_off {
+                ((base + o) as *mut u64).write_volatile(task);
+            }
+            if let Some(o) = self.preempt_off {
+                let pc = SAVED_PREEMPT.with(|s| s.replace(PREEMPT_IDLE));
+                ((base + o) as *mut u32).write_volatile(pc);
+            }
+            // The task's own stack canary, as __switch_to installs the next
+            // task's: a function that sleeps and resumes on another CPU
+            // checks the value it started with.
+            let c = TASK_CANARY.with(|c| {
+                if c.get() == 0 {
+                    c.set(canary());
+                }
+                c.get()
+            });
+            ((base + STACK_CANARY) as *mut u64).write_volatile(c);
+        }
+        ON_CPU[id].store(task, std::sync::atomic::Ordering::SeqCst);
+        CURRENT_CPU.with(|c| c.set(Some(id)));
+        CPU_RELEASE.with(|r| {
+            if r.borrow().is_none() {
+                r.borrow_mut().replace(CpuRelease);
+            }
+        });
+        Ok(id)
     }
 
-    /// `enter_cpu`, waiting while every CPU is held by another thread
-    /// (one given back by a thread that just ended may take a moment).
-    pub fn enter_cpu_waiting(&'static self) -> Result<usize, CpuError> {
-        loop {
-            match self.enter_cpu() {
-                Err(CpuError::AllBusy) => std::thread::sleep(std::time::Duration::from_millis(2)),
-                r => return r,
+    /// Gives the calling thread's CPU back (it stops being one): the task
+    /// leaves the block (its preemption count goes with it, so a task that
+    /// sleeps in atomic context does not leave the CPU atomic for the next).
+    pub fn leave_cpu(&'static self) {
+        let Some(id) = CURRENT_CPU.with(|c| c.take()) else {
+            return;
+        };
+        let base = self.cpus[id].base();
+        // SAFETY: the per-CPU block `id`, still owned by this thread.
+        unsafe {
+            if let Some(o) = self.preempt_off {
+                let p = (base + o) as *mut u32;
+                SAVED_PREEMPT.with(|s| s.set(p.read_volatile()));
+                p.write_volatile(PREEMPT_IDLE);
+            }
+            if let Some(o) = self.current_task_off {
+                ((base + o) as *mut u64).write_volatile(crate::kernel::sched::task_of_cpu(id));
             }
         }
+        ON_CPU[id].store(0, std::sync::atomic::Ordering::SeqCst);
+        self.give_back(id);
+    }
+
+    fn give_back(&self, id: usize) {
+        let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
+        owners[id] = None;
+        drop(owners);
+        CPU_FREED.notify_all();
+    }
+
+    /// The calling thread as a CPU for as long as the guard lives: a thread
+    /// that was not one gives its CPU back when the guard drops (a CPU is
+    /// handed out per call into module code, not per thread).
+    pub fn hold_cpu(&'static self) -> Result<CpuHold, CpuError> {
+        let had = Self::current_cpu().is_some();
+        self.enter_cpu()?;
+        Ok(CpuHold { release: !had })
+    }
+
+    /// Runs `f` (a host-side sleep: a wait queue, a mutex, a flush) with the
+    /// calling thread's CPU given back, as a sleeping task leaves its CPU to
+    /// others on Linux; the thread is a CPU again afterwards (maybe another
+    /// one: a task may migrate while it sleeps). `f` must not run module code.
+    pub fn off_cpu<R>(f: impl FnOnce() -> R) -> R {
+        let Some(v) = get().filter(|_| Self::current_cpu().is_some()) else {
+            return f();
+        };
+        v.leave_cpu();
+        let r = f();
+        if let Err(e) = v.enter_cpu() {
+            crate::log::kernel_msg(3, &format!("cannot become a host CPU again after sleeping: {e}"));
+        }
+        r
     }
 
     /// The CPU id of the calling thread, if it is one.
     pub fn current_cpu() -> Option<usize> {
         CURRENT_CPU.with(|c| c.get())
     }
+
+    /// The task running on CPU `id` (0: none, the CPU is idle).
+    pub fn task_on(id: usize) -> u64 {
+        ON_CPU.get(id).map_or(0, |t| t.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// Ends a [`Vmlinux::hold_cpu`].
+pub struct CpuHold {
+    release: bool,
+}
+
+impl Drop for CpuHold {
+    fn drop(&mut self) {
+        if self.release {
+            if let Some(v) = get() {
+                v.leave_cpu();
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CpuError {
-    #[error("all {NR_POSSIBLE_CPUS} host CPUs are in use by other threads")]
-    AllBusy,
     #[error("cannot set the GS base: {0}")]
     Os(std::io::Error),
 }
 
+/// `fixed_percpu_data.stack_canary`: `%gs:0x28`.
+const STACK_CANARY: u64 = 0x28;
+
+/// An idle CPU's `__preempt_count`: 0 with PREEMPT_NEED_RESCHED clear
+/// (x86 keeps that bit inverted).
+const PREEMPT_IDLE: u32 = 0x8000_0000;
+
+/// Signalled when a CPU is given back.
+static CPU_FREED: std::sync::Condvar = std::sync::Condvar::new();
+/// The task on each CPU (0: idle).
+static ON_CPU: [std::sync::atomic::AtomicU64; NR_POSSIBLE_CPUS] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; NR_POSSIBLE_CPUS];
+
 thread_local! {
     static CURRENT_CPU: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
     static CPU_RELEASE: std::cell::RefCell<Option<CpuRelease>> = const { std::cell::RefCell::new(None) };
+    /// The stack canary of this thread's task (0: not drawn yet).
+    static TASK_CANARY: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The preemption count of this thread's task while it is off its CPU.
+    static SAVED_PREEMPT: std::cell::Cell<u32> = const { std::cell::Cell::new(PREEMPT_IDLE) };
 }
 
 /// Gives a CPU back when its thread exits.
-struct CpuRelease(usize);
+struct CpuRelease;
 
 impl Drop for CpuRelease {
     fn drop(&mut self) {
-        if let Some(v) = VMLINUX.get() {
-            if let Ok(mut o) = v.cpu_owner.lock() {
-                o[self.0] = None;
+        if let (Some(v), Ok(Some(id))) = (VMLINUX.get(), CURRENT_CPU.try_with(|c| c.take())) {
+            if let Some(o) = v.current_task_off {
+                // SAFETY: the block's current_task slot, owned by this thread.
+                unsafe { ((v.cpus[id].base() + o) as *mut u64).write_volatile(crate::kernel::sched::task_of_cpu(id)) };
             }
+            if let Some(o) = v.preempt_off {
+                // SAFETY: the block's __preempt_count, owned by this thread.
+                unsafe { ((v.cpus[id].base() + o) as *mut u32).write_volatile(PREEMPT_IDLE) };
+            }
+            ON_CPU[id].store(0, std::sync::atomic::Ordering::SeqCst);
+            v.give_back(id);
         }
     }
 }

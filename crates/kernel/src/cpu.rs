@@ -8,9 +8,10 @@
 use crate::errno::{Errno, KResult};
 use crate::Kernel;
 
-fn enter() -> KResult<()> {
+/// The calling thread as a host CPU for one call into module code.
+fn enter() -> KResult<kabi::vmlinux::CpuHold> {
     let v = kabi::vmlinux::get().ok_or(Errno::ENOMEM)?;
-    v.enter_cpu().map(|_| ()).map_err(|_| Errno::EBUSY)
+    v.hold_cpu().map_err(|_| Errno::EBUSY)
 }
 
 /// The outcome of a call into module code that faulted.
@@ -32,7 +33,7 @@ pub(crate) fn with_current_kernel<R>(f: impl FnOnce(&Kernel) -> R) -> Option<R> 
 
 /// Calls module code `target(a0, a1)` under the fault guard.
 fn call(k: &Kernel, target: u64, a0: u64, a1: u64) -> KResult<Result<u64, Fault>> {
-    enter()?;
+    let _cpu = enter()?;
     let prev = CURRENT_KERNEL.with(|c| c.replace(k));
     let r = kabi::fault::guarded_call(target, a0, a1);
     CURRENT_KERNEL.with(|c| c.set(prev));

@@ -76,3 +76,38 @@ S(sysinfo)
 #include <linux/skbuff.h>
 F(sk_buff_head, lock)
 V(misc, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_NOT_SPECIFIED)
+
+/* kernel/nsproxy.c, kernel/utsname.c: the host's one namespace of each
+ * kind, which every host task's nsproxy points at. */
+#include <linux/nsproxy.h>
+#include <linux/utsname.h>
+#include <linux/ns_common.h>
+#include <linux/proc_ns.h>
+#include <linux/sched.h>
+F(task_struct, nsproxy)
+F(task_struct, tgid)
+F(nsproxy, count)
+F(nsproxy, uts_ns)
+F(nsproxy, ipc_ns)
+F(nsproxy, mnt_ns)
+F(nsproxy, pid_ns_for_children)
+F(nsproxy, net_ns)
+F(nsproxy, time_ns)
+F(nsproxy, time_ns_for_children)
+F(nsproxy, cgroup_ns)
+S(nsproxy)
+F(uts_namespace, name)
+F(uts_namespace, user_ns)
+F(uts_namespace, ucounts)
+F(uts_namespace, ns)
+S(uts_namespace)
+F(new_utsname, sysname)
+F(new_utsname, nodename)
+F(new_utsname, release)
+F(new_utsname, version)
+F(new_utsname, machine)
+F(new_utsname, domainname)
+S(new_utsname)
+F(ns_common, inum)
+F(ns_common, count)
+V(misc, PROC_UTS_INIT_INO, PROC_UTS_INIT_INO)

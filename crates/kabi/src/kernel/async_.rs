@@ -71,9 +71,6 @@ fn dfl_domain() -> u64 {
 /// once one is free), so that a fault or an unimplemented call in it ends
 /// that call only; the entry then leaves the pending list.
 fn run_entry(e: Entry) {
-    if let Some(v) = crate::vmlinux::get() {
-        let _ = v.enter_cpu_waiting();
-    }
     crate::fault::call_module(e.func, [e.data, e.cookie, 0, 0, 0, 0]);
     let mut g = lock();
     state(&mut g).pending.remove(&e.cookie);
@@ -116,6 +113,10 @@ crate::kfn! {
 /// Waits until nothing before `cookie` is pending in `domain` (0: every
 /// registered domain).
 fn synchronize(cookie: u64, domain: u64) {
+    crate::vmlinux::Vmlinux::off_cpu(|| synchronize_off(cookie, domain))
+}
+
+fn synchronize_off(cookie: u64, domain: u64) {
     let mut g = lock();
     loop {
         let st = state(&mut g);

@@ -1,7 +1,8 @@
 //! kernel/kthread.c: kernel threads and kthread workers on host threads.
 //!
-//! `kthread_create_on_node` starts a host thread that becomes a host CPU
-//! (for its lifetime) and returns that CPU's task_struct, asleep in
+//! `kthread_create_on_node` starts a host thread and returns its own
+//! task_struct (kernel/fork.rs; a host CPU is lent to it while it runs),
+//! asleep in
 //! TASK_UNINTERRUPTIBLE as a new kthread is: `wake_up_process` lets it run
 //! `threadfn(data)` (or, if `kthread_stop` came first, it ends with -EINTR
 //! without running it, as Linux's `kthread()` does). `kthread_stop` sets
@@ -19,7 +20,7 @@ use crate::kernel::sched::{
 use crate::layout::{completion as cmp, kthread_work as kw, kthread_worker as kwr};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const EINTR: i64 = 4;
 const ENOMEM: i64 = 12;
@@ -60,32 +61,13 @@ pub fn create(threadfn: u64, data: u64, name: String) -> i64 {
     let spawned = std::thread::Builder::new()
         .name(name.chars().take(15).collect())
         .spawn(move || {
-            let Some(v) = crate::vmlinux::get() else {
+            if crate::vmlinux::get().is_none() {
                 let _ = tx.send(-ENOMEM);
                 return;
-            };
-            // A CPU given back by a thread that just ended may take a moment.
-            let deadline = Instant::now() + Duration::from_millis(1000);
-            let cpu = loop {
-                match v.enter_cpu() {
-                    Ok(c) => break c,
-                    Err(_) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(2))
-                    }
-                    Err(_) => {
-                        crate::log::kernel_msg(
-                            3,
-                            &format!(
-                                "kthread {name}: all {} host CPUs are held by other threads",
-                                crate::vmlinux::NR_POSSIBLE_CPUS
-                            ),
-                        );
-                        let _ = tx.send(-ENOMEM);
-                        return;
-                    }
-                }
-            };
-            let task = sched::task_of_cpu(cpu);
+            }
+            // The thread's own task, kept until kthread_stop (which may
+            // name it after threadfn has returned).
+            let task = crate::kernel::fork::pin_current();
             set_comm(task, name.as_bytes());
             // A new kthread runs at nice 0 (priority 120).
             for off in [crate::layout::task_struct::static_prio, crate::layout::task_struct::normal_prio, crate::layout::task_struct::prio] {
@@ -146,6 +128,42 @@ extern "C" fn kthread_create_on_node(regs: *const u64, stack: *const u64) -> i64
 }
 crate::export_variadic!("kthread_create_on_node" => kthread_create_on_node);
 
+extern "C" fn kthread_create_on_cpu(regs: *const u64, stack: *const u64) -> i64 {
+    // kthread_create_on_cpu(threadfn, data, cpu, namefmt): the name is
+    // namefmt formatted with the CPU number; the thread is bound to it.
+    // SAFETY: the stub passes the argument registers and stack; argument 2
+    // (the CPU) is the format's one argument.
+    let mut args = unsafe { crate::abi::RegArgs::new(regs, stack, 2) };
+    let (threadfn, data, cpu, fmt) = (args.arg(0), args.arg(1), args.arg(2) as u32, args.arg(3));
+    // SAFETY: the module's NUL-terminated name format.
+    let fmt = unsafe { crate::abi::c_str(fmt, 4096) }.to_vec();
+    let name = crate::printf::format(&fmt, &mut args, &crate::kernel::printk::ModuleMemory);
+    let p = create(threadfn, data, String::from_utf8_lossy(&name).into_owned());
+    if p > 0 {
+        kthread_bind(p as u64, cpu);
+    }
+    p
+}
+crate::export_variadic!("kthread_create_on_cpu" => kthread_create_on_cpu);
+
+crate::kfn! {
+    /// `kthread_bind(p, cpu)`: a kthread that has not run yet will only
+    /// ever run on `cpu` (the host lends it that CPU and no other). Linux
+    /// WARNs when the task is not asleep waiting for its first wake-up.
+    fn kthread_bind(task: u64, cpu: u32) {
+        let waiting = with(|m| m.contains_key(&task)) && sched::task_state(task) == sched::TASK_UNINTERRUPTIBLE;
+        if !waiting {
+            crate::log::kernel_msg(4, &format!("WARNING: kthread_bind: task {task:#x} is not a new, sleeping kthread"));
+            return;
+        }
+        if cpu as usize >= crate::vmlinux::NR_POSSIBLE_CPUS {
+            crate::log::kernel_msg(4, &format!("WARNING: kthread_bind: CPU {cpu} is not possible"));
+            return;
+        }
+        crate::kernel::fork::bind(task, cpu as usize);
+    }
+}
+
 crate::kfn! {
     /// `kthread_should_stop()`: whether kthread_stop() asked current to end.
     fn kthread_should_stop() -> bool {
@@ -177,15 +195,20 @@ crate::kfn! {
             return -EINTR;
         }
         sched::try_to_wake_up(task, sched::TASK_NORMAL);
-        let mut g = sched_lock();
-        loop {
-            if let Some(r) = with(|m| m.get(&task).and_then(|k| k.result)) {
-                drop(g);
-                with(|m| m.remove(&task));
-                return r;
+        crate::vmlinux::Vmlinux::off_cpu(|| {
+            let mut g = sched_lock();
+            loop {
+                if let Some(r) = with(|m| m.get(&task).and_then(|k| k.result)) {
+                    drop(g);
+                    with(|m| m.remove(&task));
+                    // The thread has ended its run: its task can serve
+                    // another thread.
+                    crate::kernel::fork::release(task);
+                    return r;
+                }
+                g = WAKE.wait_timeout(g, Duration::from_millis(10)).unwrap_or_else(|e| e.into_inner()).0;
             }
-            g = WAKE.wait_timeout(g, Duration::from_millis(10)).unwrap_or_else(|e| e.into_inner()).0;
-        }
+        })
     }
 }
 

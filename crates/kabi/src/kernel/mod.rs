@@ -2,6 +2,8 @@
 //! the usermode helper, CPUs, sleeping and waking, workqueues.
 
 pub mod cpu;
+pub mod fork;
+pub mod nsproxy;
 pub mod notifier;
 mod kmod;
 pub mod async_;

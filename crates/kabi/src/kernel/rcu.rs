@@ -73,12 +73,17 @@ fn preempt_count(cpu: usize) -> u32 {
 }
 
 fn quiescent(cpu: usize) -> bool {
-    let t = crate::kernel::sched::task_of_cpu(cpu);
+    let t = crate::vmlinux::Vmlinux::task_on(cpu);
     (t == 0 || nesting(t).load(Ordering::SeqCst) <= 0) && preempt_count(cpu) == 0
 }
 
-/// Waits for a grace period.
+/// Waits for a grace period (off this thread's CPU, so the wait is not
+/// for itself).
 pub fn grace_period() {
+    crate::vmlinux::Vmlinux::off_cpu(grace_period_off)
+}
+
+fn grace_period_off() {
     let me = crate::vmlinux::Vmlinux::current_cpu();
     let start: Vec<u64> = EXITS.iter().map(|e| e.load(Ordering::SeqCst)).collect();
     for cpu in 0..NR_POSSIBLE_CPUS {
@@ -222,11 +227,13 @@ crate::kfn! {
 crate::kfn! {
     /// `rcu_barrier()`: waits until every callback queued so far has run.
     fn rcu_barrier() {
-        let mut g = Q.lock().unwrap_or_else(|e| e.into_inner());
-        let target = g.get_or_insert_with(Queue::default).queued;
-        while g.as_ref().is_some_and(|q| q.done < target) {
-            g = CV.wait(g).unwrap_or_else(|e| e.into_inner());
-        }
+        crate::vmlinux::Vmlinux::off_cpu(|| {
+            let mut g = Q.lock().unwrap_or_else(|e| e.into_inner());
+            let target = g.get_or_insert_with(Queue::default).queued;
+            while g.as_ref().is_some_and(|q| q.done < target) {
+                g = CV.wait(g).unwrap_or_else(|e| e.into_inner());
+            }
+        })
     }
 }
 

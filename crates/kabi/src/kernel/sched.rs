@@ -49,7 +49,8 @@ pub(crate) fn kick() {
     WAKE.notify_all();
 }
 
-/// The task_struct of a host CPU.
+/// The idle task of a host CPU (its `current_task` while no task runs
+/// there).
 pub fn task_of_cpu(cpu: usize) -> u64 {
     static TASKS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
     let t = TASKS.get_or_init(|| {
@@ -63,17 +64,20 @@ pub fn task_of_cpu(cpu: usize) -> u64 {
     t.get(cpu).copied().unwrap_or(0)
 }
 
-/// `current`: the task of the calling thread's CPU (0 if it is not one).
+/// `current`: the calling thread's task (kernel/fork.rs).
 pub fn current() -> u64 {
-    crate::vmlinux::Vmlinux::current_cpu()
-        .map(task_of_cpu)
-        .unwrap_or(0)
+    crate::kernel::fork::current_task()
 }
 
 fn state_of(task: u64) -> &'static std::sync::atomic::AtomicU32 {
     // SAFETY: `task` is one of the host's task_structs (vmlinux data); the
     // 32-bit __state is naturally aligned.
     unsafe { &*((task + ts::__state) as *const std::sync::atomic::AtomicU32) }
+}
+
+/// `READ_ONCE(task->__state)`.
+pub fn task_state(task: u64) -> u32 {
+    state_of(task).load(std::sync::atomic::Ordering::SeqCst)
 }
 
 pub(crate) fn set_current_state(state: u32) {
@@ -100,8 +104,13 @@ pub fn try_to_wake_up(task: u64, state: u32) -> i32 {
 }
 
 /// Sleeps until `current` is running again or `deadline` passes; on
-/// timeout the task is made running (as `process_timeout` does).
+/// timeout the task is made running (as `process_timeout` does). The
+/// thread's CPU serves other tasks meanwhile.
 fn sleep_until(deadline: Option<Instant>) {
+    crate::vmlinux::Vmlinux::off_cpu(|| sleep_until_on(deadline))
+}
+
+fn sleep_until_on(deadline: Option<Instant>) {
     let t = current();
     if t == 0 {
         // Not a CPU: nothing can name this thread to wake it; sleep out the

@@ -77,13 +77,15 @@ pub fn grace_period(ssp: u64) {
         let _g = ALL.lock().unwrap_or_else(|e| e.into_inner());
         s.idx.fetch_xor(1, Ordering::SeqCst)
     };
-    let mut g = sched_lock();
-    while s.readers[old].load(Ordering::SeqCst) > 0 {
-        g = WAKE
-            .wait_timeout(g, std::time::Duration::from_millis(1))
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-    }
+    crate::vmlinux::Vmlinux::off_cpu(|| {
+        let mut g = sched_lock();
+        while s.readers[old].load(Ordering::SeqCst) > 0 {
+            g = WAKE
+                .wait_timeout(g, std::time::Duration::from_millis(1))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    })
 }
 
 crate::kfn! {

@@ -126,20 +126,8 @@ fn take(st: &mut State) -> Option<(u64, u64, u64)> {
 }
 
 fn worker() {
-    // Become a host CPU first (waiting while all are held by others), so an
-    // item once taken always runs.
-    loop {
-        match crate::vmlinux::get() {
-            Some(v) if v.enter_cpu().is_ok() => break,
-            Some(_) => std::thread::sleep(Duration::from_millis(2)),
-            None => {
-                if let Some(st) = lock().as_mut() {
-                    st.workers -= 1;
-                }
-                return;
-            }
-        }
-    }
+    // The worker is a task; a host CPU is lent to it for each item it runs
+    // (call_module waits for one while all are busy).
     let mut g = lock();
     loop {
         let st = g.get_or_insert_with(State::default);
@@ -209,6 +197,10 @@ thread_local!(static CURRENT: std::cell::Cell<u64> = const { std::cell::Cell::ne
 
 /// Waits until `work` is neither queued nor running; true if it waited.
 fn wait_idle(work: u64) -> bool {
+    crate::vmlinux::Vmlinux::off_cpu(|| wait_idle_off(work))
+}
+
+fn wait_idle_off(work: u64) -> bool {
     let mut waited = false;
     let mut g = lock();
     loop {
@@ -383,6 +375,12 @@ crate::kfn! {
 crate::kfn! {
     /// `__flush_workqueue(wq)`: waits for every item queued before the call.
     fn __flush_workqueue(wq: u64) {
+        crate::vmlinux::Vmlinux::off_cpu(|| flush_off(wq))
+    }
+}
+
+fn flush_off(wq: u64) {
+    {
         let mut g = lock();
         let Some(target) = g.as_ref().and_then(|s| s.wqs.get(&wq)).map(|q| q.seq) else { return };
         loop {

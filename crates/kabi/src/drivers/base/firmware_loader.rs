@@ -35,10 +35,12 @@ static ANSWERED: std::sync::Condvar = std::sync::Condvar::new();
 
 /// Waits until every request_firmware_nowait has called its callback.
 pub fn wait_idle() {
-    let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    while *p > 0 {
-        p = ANSWERED.wait(p).unwrap_or_else(|e| e.into_inner());
-    }
+    crate::vmlinux::Vmlinux::off_cpu(|| {
+        let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        while *p > 0 {
+            p = ANSWERED.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+    })
 }
 
 /// Where firmware comes from: `root`/lib/firmware... for `release`.
@@ -201,9 +203,6 @@ extern "C" fn request_firmware_nowait(regs: *const u64, stack: *const u64) -> i3
         ANSWERED.notify_all();
     };
     let spawned = std::thread::Builder::new().name("kworker/fw".into()).spawn(move || {
-        if let Some(v) = crate::vmlinux::get() {
-            let _ = v.enter_cpu_waiting();
-        }
         let fw = match load(&n, dev, false) {
             Ok(data) => make(&data),
             Err(_) => 0,

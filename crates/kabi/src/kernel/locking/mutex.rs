@@ -70,12 +70,14 @@ extern "C" fn mutex_lock(m: u64) {
     if mutex_trylock(m) != 0 {
         return;
     }
-    let mut g = crate::kernel::sched::sched_lock();
-    while mutex_trylock(m) == 0 {
-        g = crate::kernel::sched::WAKE
-            .wait(g)
-            .unwrap_or_else(|e| e.into_inner());
-    }
+    crate::vmlinux::Vmlinux::off_cpu(|| {
+        let mut g = crate::kernel::sched::sched_lock();
+        while mutex_trylock(m) == 0 {
+            g = crate::kernel::sched::WAKE
+                .wait(g)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    })
 }
 extern "C" fn mutex_lock_int(m: u64) -> i32 {
     mutex_lock(m);

@@ -37,10 +37,12 @@ fn acquire(try_: impl Fn() -> bool) {
     if try_() {
         return;
     }
-    let mut g = sched_lock();
-    while !try_() {
-        g = WAKE.wait(g).unwrap_or_else(|e| e.into_inner());
-    }
+    crate::vmlinux::Vmlinux::off_cpu(|| {
+        let mut g = sched_lock();
+        while !try_() {
+            g = WAKE.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    })
 }
 
 fn read_trylock(sem: u64) -> bool {
@@ -156,17 +158,22 @@ crate::kfn! {
     /// `down_timeout(sem, jiffies)`: 0, or -ETIME after `jiffies`.
     fn down_timeout(sem: u64, timeout: i64) -> i32 {
         let deadline = Instant::now() + jiffies_to_duration(timeout.max(0) as u64);
-        let mut g = sched_lock();
-        loop {
-            if sem_try(sem) {
-                return 0;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return -ETIME;
-            }
-            g = WAKE.wait_timeout(g, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+        if sem_try(sem) {
+            return 0;
         }
+        crate::vmlinux::Vmlinux::off_cpu(|| {
+            let mut g = sched_lock();
+            loop {
+                if sem_try(sem) {
+                    return 0;
+                }
+                let now = Instant::now();
+                if now >= deadline {
+                    return -ETIME;
+                }
+                g = WAKE.wait_timeout(g, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+            }
+        })
     }
 }
 crate::kfn! {

@@ -254,14 +254,16 @@ crate::kfn! {
 crate::kfn! {
     /// `hrtimer_cancel(timer)`: dequeues it and waits for a running callback.
     fn hrtimer_cancel(timer: u64) -> i32 {
-        let mut g = lock();
-        loop {
-            let t = g.get_or_insert_with(Table::default);
-            if t.running != Some(timer) || std::thread::current().name() == Some("modhost-hrtimer") {
-                return dequeue(t, timer) as i32;
+        crate::vmlinux::Vmlinux::off_cpu(|| {
+            let mut g = lock();
+            loop {
+                let t = g.get_or_insert_with(Table::default);
+                if t.running != Some(timer) || std::thread::current().name() == Some("modhost-hrtimer") {
+                    return dequeue(t, timer) as i32;
+                }
+                g = CV.wait(g).unwrap_or_else(|e| e.into_inner());
             }
-            g = CV.wait(g).unwrap_or_else(|e| e.into_inner());
-        }
+        })
     }
 }
 crate::kfn! {

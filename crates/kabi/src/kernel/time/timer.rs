@@ -157,6 +157,10 @@ fn on_timer_thread() -> bool {
 
 /// Deletes `timer` and waits while its callback runs (`del_timer_sync`).
 pub(crate) fn delete_sync(timer: u64) -> bool {
+    crate::vmlinux::Vmlinux::off_cpu(|| delete_sync_off(timer))
+}
+
+fn delete_sync_off(timer: u64) -> bool {
     let mut g = TIMERS.lock().unwrap_or_else(|e| e.into_inner());
     let t = g.get_or_insert_with(Timers::default);
     let was = detach(t, timer);
@@ -300,7 +304,8 @@ fn msecs_to_jiffies(m: u32) -> u64 {
 crate::kfn! {
     /// `msleep(msecs)`: sleeps msecs_to_jiffies(msecs) + 1 jiffies.
     fn msleep(msecs: u32) {
-        std::thread::sleep(jiffies_to_duration(msecs_to_jiffies(msecs) + 1));
+        let d = jiffies_to_duration(msecs_to_jiffies(msecs) + 1);
+        crate::vmlinux::Vmlinux::off_cpu(|| std::thread::sleep(d));
     }
 }
 crate::kfn! {
@@ -314,7 +319,7 @@ crate::kfn! {
 crate::kfn! {
     /// `usleep_range_state(min, max, state)`: at least `min` microseconds.
     fn usleep_range_state(min: u64, _max: u64, _state: u32) {
-        std::thread::sleep(Duration::from_micros(min));
+        crate::vmlinux::Vmlinux::off_cpu(|| std::thread::sleep(Duration::from_micros(min)));
     }
 }
 
