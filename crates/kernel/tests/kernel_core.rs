@@ -173,6 +173,25 @@ fn kcore_kthreads_notifiers_rwsem() {
     // third was still queued or already done: flush waited for all of them.
     let w = line("kcore: kworker ");
     assert_eq!(field(&w, "count"), "3", "{w}");
+    // Twelve kthreads asleep at once (the host has 4 CPUs): a sleeping task
+    // holds no CPU, so all of them started and a work item still ran.
+    let s = line("kcore: sleepers=");
+    assert_eq!(
+        (field(&s, "sleepers"), field(&s, "asleep"), field(&s, "work")),
+        ("12", "12", "1"),
+        "{s}"
+    );
+    // kthread_create_on_cpu: named with the CPU number, runs on that CPU only.
+    let b = line("kcore: bound ");
+    assert_eq!((field(&b, "comm"), field(&b, "cpu")), ("kcore_b1", "1"), "{b}");
+    // utsname() through current->nsproxy: the host kernel's release.
+    let u = line("kcore: uts ");
+    let release = common::profile().expect("profile").release;
+    assert_eq!(
+        (field(&u, "sysname"), field(&u, "release"), field(&u, "machine")),
+        ("Linux", release.as_str(), "x86_64"),
+        "{u}"
+    );
     // Priority order 9, 5, 1 (NOTIFY_STOP ends the walk, its value returned).
     let c = line("kcore: chain ");
     assert_eq!(

@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/utsname.h>
 #include <linux/notifier.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
@@ -87,6 +88,24 @@ static int reader_fn(void *d)
 	atomic_set(&reader_in, 1);
 	mdelay(40);
 	rcu_read_unlock();
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+/* More sleeping kthreads than the host has CPUs, and one bound to CPU 1. */
+#define NSLEEPERS 12
+static atomic_t sleepers_in;
+static DECLARE_COMPLETION(sleepers_go);
+static int sleeper_fn(void *d)
+{
+	atomic_inc(&sleepers_in);
+	wait_for_completion(&sleepers_go);
+	return 0;
+}
+static int bound_cpu = -1;
+static int bound_fn(void *d)
+{
+	bound_cpu = raw_smp_processor_id();
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
 	return 0;
@@ -215,6 +234,39 @@ static int __init kcore_init(void)
 		pr_info("kcore: rwsem unlocked=%d\n", !rwsem_is_locked(&sem));
 	}
 
+	{
+		struct task_struct *ks[NSLEEPERS], *kb;
+		char comm[TASK_COMM_LEN];
+		int n, ran;
+
+		for (n = 0; n < NSLEEPERS; n++) {
+			ks[n] = kthread_run(sleeper_fn, NULL, "kcore_sl%d", n);
+			if (IS_ERR(ks[n]))
+				break;
+		}
+		for (i = 0; i < 2000 && atomic_read(&sleepers_in) < n; i++)
+			msleep(1);
+		/* all of them asleep: work still finds a CPU */
+		reinit_completion(&work_done);
+		w1_ran = 0;
+		queue_work(system_wq, &w1);
+		ran = wait_for_completion_timeout(&work_done, 2 * HZ) > 0;
+		complete_all(&sleepers_go);
+		for (i = 0; i < n; i++)
+			kthread_stop(ks[i]);
+		pr_info("kcore: sleepers=%d asleep=%d work=%d\n", n, atomic_read(&sleepers_in), ran);
+		kb = kthread_create_on_cpu(bound_fn, NULL, 1, "kcore_b%u");
+		if (IS_ERR(kb))
+			return PTR_ERR(kb);
+		get_task_comm(comm, kb);
+		wake_up_process(kb);
+		for (i = 0; i < 2000 && READ_ONCE(bound_cpu) < 0; i++)
+			msleep(1);
+		kthread_stop(kb);
+		pr_info("kcore: bound comm=%s cpu=%d\n", comm, bound_cpu);
+		pr_info("kcore: uts sysname=%s release=%s machine=%s\n", utsname()->sysname,
+			utsname()->release, utsname()->machine);
+	}
 	{
 		struct rcuobj *o = kmalloc(sizeof(*o), GFP_KERNEL);
 		struct task_struct *k;

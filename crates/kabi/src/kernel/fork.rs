@@ -131,3 +131,24 @@ pub fn bind(task: u64, cpu: usize) {
 pub fn bound_cpu(task: u64) -> Option<usize> {
     BOUND.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&task).copied())
 }
+
+crate::kfn! {
+    /// `__get_task_comm(buf, buf_size, tsk)`: copies the task's name (at
+    /// most `buf_size - 1` bytes and a NUL, as strscpy_pad: the rest of
+    /// the buffer is zeroed); returns `buf`.
+    fn __get_task_comm(buf: u64, buf_size: u64, task: u64) -> u64 {
+        if buf_size == 0 {
+            return buf;
+        }
+        let mut comm = [0u8; 16];
+        // SAFETY: comm[16] of a task_struct the module named.
+        unsafe { std::ptr::copy_nonoverlapping((task + ts::comm) as *const u8, comm.as_mut_ptr(), 16) };
+        let len = comm.iter().position(|&b| b == 0).unwrap_or(16).min(buf_size as usize - 1);
+        // SAFETY: the module's buffer of buf_size bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(comm.as_ptr(), buf as *mut u8, len);
+            std::ptr::write_bytes((buf as *mut u8).add(len), 0, buf_size as usize - len);
+        }
+        buf
+    }
+}
