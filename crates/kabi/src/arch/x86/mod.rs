@@ -1,7 +1,7 @@
 //! arch/x86: thunks, paravirt operations, CPU facts, FPU sections, MCE chain.
 
 pub mod cpu;
-mod fpu;
+pub mod fpu;
 mod hweight;
 pub mod hyperv;
 mod mce;

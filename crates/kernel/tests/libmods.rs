@@ -1,0 +1,696 @@
+//! Debian's library modules doing real work in the host (issue 10, items 4
+//! and 5): raid6 syndromes and recovery, xor_blocks, Reed-Solomon, BCH,
+//! LZ4/LZ4HC/zstd compression, the CRC libraries and their PCLMUL/SSE4.2
+//! drivers, and lib/crypto's curve25519, chacha, poly1305, des, arc4 and
+//! chacha20poly1305 — each compared with an independent Rust implementation
+//! on at least 1000 random inputs (empty, odd lengths and unaligned buffers
+//! where the API allows them).
+//!
+//! The module functions are called through the libcall test module's
+//! trampoline (tests/modules/libcall), which passes up to ten arguments
+//! the C way (decode_rs8 and bch_decode take more than six).
+
+mod common;
+
+use common::{kernel, log_since, test_module, tree_module};
+use kernel::Kernel;
+use rand::rngs::StdRng;
+use rand::{Rng, RngCore, SeedableRng};
+
+const N: usize = 1000;
+
+#[repr(C)]
+struct Req {
+    f: u64,
+    args: [u64; 10],
+    ret: u64,
+}
+
+/// Calls `f(args...)` in module context through libcall.
+fn call(k: &Kernel, f: u64, args: &[u64]) -> u64 {
+    let mut r = Req { f, args: [0; 10], ret: 0 };
+    r.args[..args.len()].copy_from_slice(args);
+    let seq = kabi::log::next_seq();
+    let p = &mut r as *mut Req as u64;
+    k.call_export("libcall_call", p, 0)
+        .unwrap_or_else(|e| panic!("call of {f:#x}: {e:?}: {:#?}", log_since(seq)))
+}
+
+fn sym(k: &Kernel, name: &str) -> u64 {
+    k.lookup_symbol(name).unwrap_or_else(|| panic!("no symbol {name}"))
+}
+
+fn callsym(k: &Kernel, name: &str, args: &[u64]) -> u64 {
+    call(k, sym(k, name), args)
+}
+
+/// Reads the function pointer stored in the variable `name`.
+fn fnptr(k: &Kernel, name: &str) -> u64 {
+    // SAFETY: a loaded module's exported pointer variable.
+    unsafe { (sym(k, name) as *const u64).read_unaligned() }
+}
+
+/// Loads the tree modules (in order) that are not loaded yet, and libcall.
+/// Returns the log lines their inits printed.
+fn ensure(k: &Kernel, files: &[&str]) -> Vec<String> {
+    let seq = kabi::log::next_seq();
+    let mut want: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.trim_end_matches(".ko").replace('-', "_"), tree_module(f)))
+        .collect();
+    if let Some(img) = test_module("libcall") {
+        want.insert(0, ("libcall".into(), img));
+    }
+    for (name, img) in want {
+        if k.module_names().contains(&name) {
+            continue;
+        }
+        k.finit_module(&img, "", 0)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}: {:#?}", log_since(seq)));
+    }
+    log_since(seq)
+}
+
+/// A zeroed host buffer with the given alignment plus `off` bytes of
+/// misalignment (`ptr()` is `align`-aligned + off).
+struct Buf {
+    raw: *mut u8,
+    layout: std::alloc::Layout,
+    off: usize,
+    len: usize,
+}
+
+impl Buf {
+    fn new(len: usize, align: usize, off: usize) -> Buf {
+        let layout = std::alloc::Layout::from_size_align(len + off + 1, align).unwrap();
+        // SAFETY: non-zero size.
+        let raw = unsafe { std::alloc::alloc_zeroed(layout) };
+        assert!(!raw.is_null());
+        Buf { raw, layout, off, len }
+    }
+    fn from(data: &[u8], align: usize, off: usize) -> Buf {
+        let mut b = Buf::new(data.len(), align, off);
+        b.as_mut().copy_from_slice(data);
+        b
+    }
+    fn ptr(&self) -> u64 {
+        self.raw as u64 + self.off as u64
+    }
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: len bytes from off inside the allocation.
+        unsafe { std::slice::from_raw_parts(self.raw.add(self.off), self.len) }
+    }
+    fn as_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above, exclusively borrowed.
+        unsafe { std::slice::from_raw_parts_mut(self.raw.add(self.off), self.len) }
+    }
+}
+
+impl Drop for Buf {
+    fn drop(&mut self) {
+        // SAFETY: allocated with this layout.
+        unsafe { std::alloc::dealloc(self.raw, self.layout) }
+    }
+}
+
+fn rand_bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    rng.fill_bytes(&mut v);
+    v
+}
+
+/// Compressible data: runs, repeats of earlier text and random bytes.
+fn compressible(rng: &mut StdRng, n: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(n);
+    while v.len() < n {
+        match rng.gen_range(0..4) {
+            0 => {
+                let b = rng.gen::<u8>();
+                let r = rng.gen_range(1..200);
+                v.extend(std::iter::repeat(b).take(r));
+            }
+            1 if v.len() > 8 => {
+                let start = rng.gen_range(0..v.len() - 4);
+                let l = rng.gen_range(4..(v.len() - start).min(300).max(5));
+                let s: Vec<u8> = v[start..(start + l).min(v.len())].to_vec();
+                v.extend(s);
+            }
+            2 => v.extend(b"the quick brown fox jumps over the lazy dog ".iter()),
+            _ => {
+                let r = rng.gen_range(1..64);
+                v.extend(rand_bytes(rng, r));
+            }
+        }
+    }
+    v.truncate(n);
+    v
+}
+
+fn proc_crypto(k: &Kernel) -> String {
+    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
+}
+
+/// The refcnt of the /proc/crypto block with this driver name.
+fn refcnt(k: &Kernel, driver: &str) -> u32 {
+    let p = proc_crypto(k);
+    let b = p
+        .split("\n\n")
+        .find(|b| b.lines().any(|l| l == format!("driver       : {driver}")))
+        .unwrap_or_else(|| panic!("{driver} not in {p}"));
+    b.lines()
+        .find_map(|l| l.strip_prefix("refcnt       : "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn is_err_ptr(p: u64) -> bool {
+    p >= (-4095i64) as u64
+}
+
+// ------------------------------------------------------------------------
+// GF(2^8) with the RAID-6 / RS polynomial 0x11d
+// ------------------------------------------------------------------------
+
+fn gf_mul(mut a: u8, mut b: u8) -> u8 {
+    let mut p = 0u8;
+    while b != 0 {
+        if b & 1 != 0 {
+            p ^= a;
+        }
+        let hi = a & 0x80;
+        a <<= 1;
+        if hi != 0 {
+            a ^= 0x1d;
+        }
+        b >>= 1;
+    }
+    p
+}
+
+fn gf_pow2(e: usize) -> u8 {
+    let mut r = 1u8;
+    for _ in 0..e {
+        r = gf_mul(r, 2);
+    }
+    r
+}
+
+#[test]
+fn raid6_syndromes_and_recovery() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    let log = ensure(k, &["raid6_pq.ko"]);
+    // The algorithm raid6_pq chose (its raid6_calls name) and its log.
+    let call_addr = sym(k, "raid6_call");
+    // SAFETY: struct raid6_calls { gen_syndrome, xor_syndrome, valid, name, priority }.
+    let (gen, name_ptr) = unsafe {
+        ((call_addr as *const u64).read(), ((call_addr + 24) as *const u64).read())
+    };
+    // SAFETY: the name is a NUL-terminated string of the module.
+    let name = unsafe { std::ffi::CStr::from_ptr(name_ptr as *const std::ffi::c_char) }
+        .to_string_lossy()
+        .into_owned();
+    eprintln!("raid6: {name}; log {log:#?}");
+    if !log.is_empty() {
+        assert!(
+            log.iter().any(|l| l == &format!("raid6: using algorithm {name} gen() ")
+                || l.starts_with(&format!("raid6: using algorithm {name} gen()"))),
+            "{log:#?}"
+        );
+        assert!(log.iter().any(|l| l.starts_with("raid6: using ") && l.contains("recovery algorithm")), "{log:#?}");
+    }
+    let has_avx2 = std::arch::is_x86_feature_detected!("avx2");
+    if has_avx2 {
+        assert!(name.starts_with("avx2") || name.starts_with("avx512"), "{name}");
+    }
+    let rec2 = fnptr(k, "raid6_2data_recov");
+    let recp = fnptr(k, "raid6_datap_recov");
+    let sections = kabi::arch::x86::fpu::sections();
+    let mut rng = StdRng::seed_from_u64(0x5a1d6);
+    for _ in 0..N {
+        let data = rng.gen_range(2..=14usize);
+        let disks = data + 2;
+        let bytes = 256 * rng.gen_range(1..=16usize);
+        let mut bufs: Vec<Buf> = (0..disks).map(|_| Buf::new(bytes, 64, 0)).collect();
+        for b in bufs.iter_mut().take(data) {
+            rng.fill_bytes(b.as_mut());
+        }
+        let orig: Vec<Vec<u8>> = bufs.iter().map(|b| b.as_ref().to_vec()).collect();
+        let ptrs: Vec<u64> = bufs.iter().map(|b| b.ptr()).collect();
+        call(k, gen, &[disks as u64, bytes as u64, ptrs.as_ptr() as u64]);
+        // Reference P and Q.
+        let mut p = vec![0u8; bytes];
+        let mut q = vec![0u8; bytes];
+        for (d, b) in orig.iter().take(data).enumerate() {
+            let g = gf_pow2(d);
+            for i in 0..bytes {
+                p[i] ^= b[i];
+                q[i] ^= gf_mul(g, b[i]);
+            }
+        }
+        assert_eq!(bufs[data].as_ref(), &p[..], "P, {data} data disks of {bytes}");
+        assert_eq!(bufs[data + 1].as_ref(), &q[..], "Q, {data} data disks of {bytes}");
+        let full: Vec<Vec<u8>> = bufs.iter().map(|b| b.as_ref().to_vec()).collect();
+        // Lose two data disks, or one data disk and P.
+        let fa = rng.gen_range(0..data);
+        if rng.gen_bool(0.5) {
+            let mut fb = rng.gen_range(0..data - 1);
+            if fb >= fa {
+                fb += 1;
+            }
+            let (a, b) = (fa.min(fb), fa.max(fb));
+            rng.fill_bytes(bufs[a].as_mut());
+            rng.fill_bytes(bufs[b].as_mut());
+            call(k, rec2, &[disks as u64, bytes as u64, a as u64, b as u64, ptrs.as_ptr() as u64]);
+        } else {
+            rng.fill_bytes(bufs[fa].as_mut());
+            rng.fill_bytes(bufs[data].as_mut());
+            call(k, recp, &[disks as u64, bytes as u64, fa as u64, ptrs.as_ptr() as u64]);
+        }
+        for (i, b) in bufs.iter().enumerate() {
+            assert_eq!(b.as_ref(), &full[i][..], "disk {i} after recovery ({data} data, {bytes} bytes)");
+        }
+    }
+    if has_avx2 {
+        assert!(kabi::arch::x86::fpu::sections() > sections, "SIMD code ran in kernel FPU sections");
+    }
+}
+
+#[test]
+fn xor_blocks_matches_plain_xor() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    let log = ensure(k, &["xor.ko"]);
+    eprintln!("xor: {log:#?}");
+    if !log.is_empty() {
+        let l = log
+            .iter()
+            .find(|l| l.starts_with("xor: "))
+            .unwrap_or_else(|| panic!("{log:#?}"));
+        if std::arch::is_x86_feature_detected!("avx") {
+            assert_eq!(l.trim_end(), "xor: automatically using best checksumming function   avx");
+        }
+    }
+    let xb = sym(k, "xor_blocks");
+    let mut rng = StdRng::seed_from_u64(0x0b10c);
+    for _ in 0..N {
+        let count = rng.gen_range(1..=9usize);
+        let bytes = 512 * rng.gen_range(1..=8usize);
+        let mut dest = Buf::from(&rand_bytes(&mut rng, bytes), 64, 0);
+        let srcs: Vec<Buf> = (0..count).map(|_| Buf::from(&rand_bytes(&mut rng, bytes), 64, 0)).collect();
+        let mut want = dest.as_ref().to_vec();
+        for s in &srcs {
+            for (w, b) in want.iter_mut().zip(s.as_ref()) {
+                *w ^= b;
+            }
+        }
+        let ptrs: Vec<u64> = srcs.iter().map(|b| b.ptr()).collect();
+        call(k, xb, &[count as u64, bytes as u64, dest.ptr(), ptrs.as_ptr() as u64]);
+        assert_eq!(dest.as_mut(), &want[..], "{count} sources of {bytes}");
+    }
+}
+
+// ------------------------------------------------------------------------
+// Reed-Solomon over GF(2^8)/0x11d, reference encoder
+// ------------------------------------------------------------------------
+
+/// Systematic RS parity: the remainder of data(x)·x^nroots by
+/// g(x) = Π (x - α^((fcr+i)·prim)), highest coefficient first.
+fn rs_parity(data: &[u8], nroots: usize, fcr: usize, prim: usize) -> Vec<u8> {
+    // generator, g[0] is the x^nroots coefficient
+    let mut g = vec![1u8];
+    for i in 0..nroots {
+        let root = gf_pow2(((fcr + i) * prim) % 255);
+        let mut ng = vec![0u8; g.len() + 1];
+        for (j, &c) in g.iter().enumerate() {
+            ng[j] ^= c;
+            ng[j + 1] ^= gf_mul(c, root);
+        }
+        g = ng;
+    }
+    let mut rem = vec![0u8; nroots];
+    for &d in data {
+        let fb = d ^ rem[0];
+        rem.remove(0);
+        rem.push(0);
+        if fb != 0 {
+            for j in 0..nroots {
+                rem[j] ^= gf_mul(fb, g[j + 1]);
+            }
+        }
+    }
+    rem
+}
+
+#[test]
+fn reed_solomon_encode_decode() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["reed_solomon.ko"]);
+    let (init, enc, dec, free) = (sym(k, "init_rs_gfp"), sym(k, "encode_rs8"), sym(k, "decode_rs8"), sym(k, "free_rs"));
+    let mut rng = StdRng::seed_from_u64(0x125);
+    let mut codecs = std::collections::HashMap::new();
+    for _ in 0..N {
+        let nroots = [2usize, 4, 6, 8, 10, 16, 32][rng.gen_range(0..7)];
+        let (fcr, prim) = [(0usize, 1usize), (1, 1), (112, 11)][rng.gen_range(0..3)];
+        let rs = *codecs.entry((nroots, fcr, prim)).or_insert_with(|| {
+            let rs = call(k, init, &[8, 0x11d, fcr as u64, prim as u64, nroots as u64, 0xcc0]);
+            assert!(rs != 0 && !is_err_ptr(rs), "init_rs({nroots}, {fcr}, {prim})");
+            rs
+        });
+        let len = rng.gen_range(1..=255 - nroots);
+        let data = rand_bytes(&mut rng, len);
+        let off = rng.gen_range(0..8);
+        let mut d = Buf::from(&data, 8, off);
+        let mut par = vec![0u16; nroots];
+        let r = call(k, enc, &[rs, d.ptr(), len as u64, par.as_mut_ptr() as u64, 0]) as i32;
+        assert_eq!(r, 0);
+        let want = rs_parity(&data, nroots, fcr, prim);
+        let got: Vec<u8> = par.iter().map(|&p| p as u8).collect();
+        assert_eq!(got, want, "parity of {len} bytes, {nroots} roots, fcr {fcr} prim {prim}");
+        // Up to nroots/2 symbol errors anywhere in data and parity.
+        let nerr = rng.gen_range(0..=nroots / 2);
+        let mut pos: Vec<usize> = (0..len + nroots).collect();
+        for i in 0..nerr {
+            let j = rng.gen_range(i..pos.len());
+            pos.swap(i, j);
+        }
+        for &p in &pos[..nerr] {
+            let x = rng.gen_range(1..=255u8);
+            if p < len {
+                d.as_mut()[p] ^= x;
+            } else {
+                par[p - len] ^= x as u16;
+            }
+        }
+        let r = call(k, dec, &[rs, d.ptr(), par.as_mut_ptr() as u64, len as u64, 0, 0, 0, 0, 0]) as i32;
+        assert_eq!(r, nerr as i32, "decode_rs8 with {nerr} errors ({len} bytes, {nroots} roots)");
+        assert_eq!(d.as_ref(), &data[..], "corrected data");
+        let got: Vec<u8> = par.iter().map(|&p| p as u8).collect();
+        assert_eq!(got, want, "corrected parity");
+    }
+    // Beyond the capacity: detected as uncorrectable or miscorrected to
+    // another codeword, never a crash.
+    let rs = codecs[&(4usize, 0usize, 1usize)];
+    let data = rand_bytes(&mut rng, 100);
+    let mut d = Buf::from(&data, 8, 0);
+    let mut par = vec![0u16; 4];
+    call(k, enc, &[rs, d.ptr(), 100, par.as_mut_ptr() as u64, 0]);
+    for p in [3usize, 17, 50, 99] {
+        d.as_mut()[p] ^= 0x5a;
+    }
+    let r = call(k, dec, &[rs, d.ptr(), par.as_mut_ptr() as u64, 100, 0, 0, 0, 0, 0]) as i32;
+    assert!(r == -74 || r >= 0, "{r}");
+    for rs in codecs.into_values() {
+        call(k, free, &[rs]);
+    }
+}
+
+#[test]
+fn bch_encode_decode() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["bch.ko"]);
+    let (init, enc, dec, free) = (sym(k, "bch_init"), sym(k, "bch_encode"), sym(k, "bch_decode"), sym(k, "bch_free"));
+    let mut rng = StdRng::seed_from_u64(0xbc4);
+    let mut codecs = std::collections::HashMap::new();
+    for _ in 0..N {
+        let m = rng.gen_range(5..=14u32);
+        let t = rng.gen_range(1..=(if m < 8 { 4 } else { 16 })) as u32;
+        let swap = rng.gen_bool(0.5);
+        let bch = *codecs.entry((m, t, swap)).or_insert_with(|| {
+            let b = call(k, init, &[m as u64, t as u64, 0, swap as u64]);
+            assert!(b != 0, "bch_init({m}, {t})");
+            b
+        });
+        // SAFETY: struct bch_control { m, n, t, ecc_bits, ecc_bytes, ... }.
+        let (n, ecc_bits, ecc_bytes) = unsafe {
+            let p = bch as *const u32;
+            (p.add(1).read(), p.add(3).read(), p.add(4).read() as usize)
+        };
+        let max = ((n - ecc_bits) / 8) as usize;
+        if max == 0 {
+            continue;
+        }
+        let len = rng.gen_range(1..=max.min(2048));
+        let data = rand_bytes(&mut rng, len);
+        let mut d = Buf::from(&data, 8, rng.gen_range(0..8));
+        let mut ecc = vec![0u8; ecc_bytes];
+        call(k, enc, &[bch, d.ptr(), len as u64, ecc.as_mut_ptr() as u64]);
+        let good_ecc = ecc.clone();
+        // Up to t bit errors in data and ecc.
+        let nerr = rng.gen_range(0..=t as usize);
+        let total = len * 8 + ecc_bits as usize;
+        let mut flipped = std::collections::HashSet::new();
+        while flipped.len() < nerr {
+            flipped.insert(rng.gen_range(0..total));
+        }
+        for &b in &flipped {
+            if b < len * 8 {
+                d.as_mut()[b / 8] ^= 1 << (b % 8);
+            } else {
+                let e = b - len * 8;
+                ecc[e / 8] ^= 0x80 >> (e % 8);
+            }
+        }
+        let mut errloc = vec![0u32; t as usize];
+        let r = call(k, dec, &[bch, d.ptr(), len as u64, ecc.as_ptr() as u64, 0, 0, errloc.as_mut_ptr() as u64]) as i32;
+        assert_eq!(r, nerr as i32, "bch_decode m={m} t={t} len={len} errors {flipped:?}");
+        // Correct as bch.h's comment tells callers to.
+        for &e in &errloc[..nerr] {
+            let e = e as usize;
+            if e < len * 8 {
+                let bit = if swap { 7 - e % 8 } else { e % 8 };
+                d.as_mut()[e / 8] ^= 1 << bit;
+            } else {
+                let x = e - len * 8;
+                let bit = if swap { 7 - x % 8 } else { x % 8 };
+                ecc[x / 8] ^= 1 << bit;
+            }
+        }
+        assert_eq!(d.as_ref(), &data[..], "bch m={m} t={t} len={len} errors {flipped:?} errloc {errloc:?}");
+        assert_eq!(ecc, good_ecc);
+    }
+    for b in codecs.into_values() {
+        call(k, free, &[b]);
+    }
+}
+
+#[test]
+fn lz4_and_lz4hc_round_trips() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["lz4_compress.ko", "lz4hc_compress.ko", "lz4_decompress.ko"]);
+    let (c, hc, dec) = (sym(k, "LZ4_compress_default"), sym(k, "LZ4_compress_HC"), sym(k, "LZ4_decompress_safe"));
+    let mut wrk = Buf::new(262192, 64, 0);
+    let mut rng = StdRng::seed_from_u64(0x124);
+    for i in 0..N {
+        let len = match i {
+            0 => 0,
+            1..=9 => i,
+            _ => { let big = rng.gen_bool(0.1); rng.gen_range(0..if big { 200_000 } else { 20_000 }) },
+        };
+        let input = if rng.gen_bool(0.8) { compressible(&mut rng, len) } else { rand_bytes(&mut rng, len) };
+        let src = Buf::from(&input, 8, rng.gen_range(0..8));
+        let bound = len + len / 255 + 16;
+        let dst = Buf::new(bound, 8, rng.gen_range(0..8));
+        let level = rng.gen_range(1..=12u64);
+        wrk.as_mut().fill(0);
+        let n = if i % 2 == 0 {
+            call(k, c, &[src.ptr(), dst.ptr(), len as u64, bound as u64, wrk.ptr()])
+        } else {
+            call(k, hc, &[src.ptr(), dst.ptr(), len as u64, bound as u64, level, wrk.ptr()])
+        } as i32;
+        assert!(n > 0, "compress {len}: {n}");
+        let out = &dst.as_ref()[..n as usize];
+        let back = lz4_flex::block::decompress(out, len).unwrap_or_else(|e| panic!("lz4_flex on {len}: {e}"));
+        assert_eq!(back, input, "round trip of {len} (hc {})", i % 2);
+        // The other way: lz4_flex's block decompressed by the kernel.
+        let comp = lz4_flex::block::compress(&input);
+        let csrc = Buf::from(&comp, 8, rng.gen_range(0..8));
+        let mut out = Buf::new(len, 8, rng.gen_range(0..8));
+        let m = call(k, dec, &[csrc.ptr(), out.ptr(), comp.len() as u64, len as u64]) as i32;
+        assert_eq!(m, len as i32);
+        assert_eq!(out.as_mut(), &input[..]);
+        // A truncated block is an error, not a crash.
+        if comp.len() > 4 && len > 16 {
+            let m = call(k, dec, &[csrc.ptr(), out.ptr(), (comp.len() / 2) as u64, len as u64]) as i32;
+            assert!(m < 0 || (m as usize) < len, "{m}");
+        }
+    }
+}
+
+#[test]
+fn zstd_compress_round_trips() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["zstd_compress.ko"]);
+    let get_params = sym(k, "zstd_get_params");
+    let ws_bound = sym(k, "zstd_cctx_workspace_bound");
+    let init = sym(k, "zstd_init_cctx");
+    let compress = sym(k, "zstd_compress_cctx");
+    let bound = sym(k, "zstd_compress_bound");
+    let (minl, maxl) = (callsym(k, "zstd_min_clevel", &[]) as i32, callsym(k, "zstd_max_clevel", &[]) as i32);
+    assert_eq!(maxl, 22);
+    assert!(minl < 0);
+    let mut rng = StdRng::seed_from_u64(0x2575);
+    for i in 0..N {
+        let len = match i {
+            0 => 0,
+            1..=9 => i,
+            _ => { let big = rng.gen_bool(0.05); rng.gen_range(0..if big { 300_000 } else { 16_000 }) },
+        };
+        let level: i32 = match rng.gen_range(0..10) {
+            0 => rng.gen_range(minl.max(-50)..=0),
+            1 if len < 50_000 => rng.gen_range(10..=19),
+            _ => rng.gen_range(1..=9),
+        };
+        let input = if rng.gen_bool(0.8) { compressible(&mut rng, len) } else { rand_bytes(&mut rng, len) };
+        // zstd_parameters (7 + 3 ints) returned by value: the hidden pointer first.
+        let mut params = [0u32; 10];
+        call(k, get_params, &[params.as_mut_ptr() as u64, level as i64 as u64, len as u64]);
+        let wsize = call(k, ws_bound, &[params.as_ptr() as u64]) as usize;
+        assert!(wsize > 0 && wsize < 1 << 31, "{wsize}");
+        let ws = Buf::new(wsize, 64, 0);
+        let cctx = call(k, init, &[ws.ptr(), wsize as u64]);
+        assert!(cctx != 0, "zstd_init_cctx level {level}");
+        let cap = call(k, bound, &[len as u64]) as usize;
+        let src = Buf::from(&input, 8, rng.gen_range(0..8));
+        let dst = Buf::new(cap, 8, rng.gen_range(0..8));
+        let n = call(k, compress, &[cctx, dst.ptr(), cap as u64, src.ptr(), len as u64, params.as_ptr() as u64]);
+        assert!(n < u64::MAX - 200, "zstd error {} at level {level} len {len}", n as i64);
+        let out = &dst.as_ref()[..n as usize];
+        let back = zstd::bulk::decompress(out, len.max(1)).unwrap_or_else(|e| panic!("zstd on {len}/{level}: {e}"));
+        assert_eq!(back, input, "round trip of {len} at level {level}");
+        // Too small a destination: an error code, not an overflow.
+        if n > 8 {
+            let small = Buf::new(n as usize / 2, 8, 0);
+            let r = call(k, compress, &[cctx, small.ptr(), (n / 2), src.ptr(), len as u64, params.as_ptr() as u64]);
+            assert!(r > u64::MAX - 200, "{r}");
+        }
+    }
+}
+
+// ------------------------------------------------------------------------
+// CRCs
+// ------------------------------------------------------------------------
+
+/// A shash computation through the crypto API by driver name.
+fn shash_digest(k: &Kernel, tfm: u64, data: &[u8], off: usize) -> Vec<u8> {
+    // SAFETY: struct crypto_shash starts with its descsize.
+    let descsize = unsafe { (tfm as *const u32).read() } as usize;
+    let mut desc = Buf::new(8 + descsize, 16, 0);
+    desc.as_mut()[..8].copy_from_slice(&tfm.to_le_bytes());
+    let src = Buf::from(data, 8, off);
+    let mut out = [0u8; 64];
+    let r = callsym(k, "crypto_shash_digest", &[desc.ptr(), src.ptr(), data.len() as u64, out.as_mut_ptr() as u64]) as i32;
+    assert_eq!(r, 0);
+    out.to_vec()
+}
+
+#[test]
+fn crc_libraries_and_accelerated_drivers() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    let log = ensure(
+        k,
+        &[
+            "crc32c-intel.ko",
+            "crc32-pclmul.ko",
+            "crct10dif_common.ko",
+            "crct10dif-pclmul.ko",
+            "crc-t10dif.ko",
+            "crc64.ko",
+            "crc64_rocksoft_generic.ko",
+            "crc64-rocksoft.ko",
+            "libcrc32c.ko",
+        ],
+    );
+    assert!(!log.iter().any(|l| l.starts_with("alg: ")), "{log:#?}");
+    // libcrc32c's transform is crc32c-intel (priority 200 over the generic 100).
+    let imp = callsym(k, "crc32c_impl", &[]);
+    // SAFETY: a driver name string of the crypto API.
+    let imp = unsafe { std::ffi::CStr::from_ptr(imp as *const std::ffi::c_char) }.to_string_lossy().into_owned();
+    assert_eq!(imp, "crc32c-intel");
+    assert!(refcnt(k, "crct10dif-pclmul") >= 2, "crc-t10dif holds crct10dif-pclmul");
+    assert!(refcnt(k, "crc64-rocksoft-generic") >= 2, "crc64-rocksoft holds the generic driver");
+    let alloc = |name: &str| {
+        let c = std::ffi::CString::new(name).unwrap();
+        let t = callsym(k, "crypto_alloc_shash", &[c.as_ptr() as u64, 0, 0]);
+        assert!(!is_err_ptr(t), "crypto_alloc_shash({name}) = {}", t as i64);
+        t
+    };
+    let crc32_pclmul = alloc("crc32-pclmul");
+    let crc32c_intel = alloc("crc32c-intel");
+    let t10_pclmul = alloc("crct10dif-pclmul");
+
+    let c32c = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+    let t10 = crc::Crc::<u16>::new(&crc::CRC_16_T10_DIF);
+    let r64 = crc::Crc::<u64>::new(&crc::CRC_64_NVME);
+    // crypto "crc32": crc32_le from a seed of 0, no final inversion.
+    const CRC32_RAW: crc::Algorithm<u32> = crc::Algorithm {
+        width: 32,
+        poly: 0x04c11db7,
+        init: 0,
+        refin: true,
+        refout: true,
+        xorout: 0,
+        check: 0x2dfd2d88,
+        residue: 0,
+    };
+    let c32 = crc::Crc::<u32>::new(&CRC32_RAW);
+    let sections = kabi::arch::x86::fpu::sections();
+    let mut rng = StdRng::seed_from_u64(0xc4c);
+    for i in 0..N {
+        let len = match i {
+            0..=64 => i,
+            _ => { let big = rng.gen_bool(0.2); rng.gen_range(0..if big { 70_000 } else { 3000 }) },
+        };
+        let data = rand_bytes(&mut rng, len);
+        let off = rng.gen_range(0..16);
+        let buf = Buf::from(&data, 16, off);
+        // libcrc32c: the raw register from a seed of ~0.
+        let seed: u32 = if i % 3 == 0 { !0 } else { rng.gen() };
+        let got = callsym(k, "crc32c", &[seed as u64, buf.ptr(), len as u64]) as u32;
+        if seed == !0 {
+            assert_eq!(!got, c32c.checksum(&data), "crc32c of {len}");
+        }
+        // Equal to a continuation: crc32c(a, x) = crc32c(crc32c(~0, x1), x2)
+        if len > 1 {
+            let cut = rng.gen_range(0..len);
+            let a = callsym(k, "crc32c", &[seed as u64, buf.ptr(), cut as u64]) as u32;
+            let b = callsym(k, "crc32c", &[a as u64, buf.ptr() + cut as u64, (len - cut) as u64]) as u32;
+            assert_eq!(b, got);
+        }
+        let got = callsym(k, "crc_t10dif", &[buf.ptr(), len as u64]) as u16;
+        assert_eq!(got, t10.checksum(&data), "crc_t10dif of {len}");
+        let got = callsym(k, "crc64_rocksoft", &[buf.ptr(), len as u64]);
+        assert_eq!(got, r64.checksum(&data), "crc64_rocksoft of {len}");
+        // The drivers themselves through the crypto API.
+        let d = shash_digest(k, crc32_pclmul, &data, off);
+        assert_eq!(u32::from_le_bytes(d[..4].try_into().unwrap()), c32.checksum(&data), "crc32-pclmul of {len}");
+        let d = shash_digest(k, crc32c_intel, &data, off);
+        assert_eq!(u32::from_le_bytes(d[..4].try_into().unwrap()), c32c.checksum(&data), "crc32c-intel of {len}");
+        let d = shash_digest(k, t10_pclmul, &data, off);
+        assert_eq!(u16::from_ne_bytes(d[..2].try_into().unwrap()), t10.checksum(&data), "crct10dif-pclmul of {len}");
+    }
+    assert!(kabi::arch::x86::fpu::sections() > sections, "the PCLMUL/SSE4.2 code ran in kernel FPU sections");
+    for t in [crc32_pclmul, crc32c_intel, t10_pclmul] {
+        callsym(k, "crypto_destroy_tfm", &[t, t + 8]);
+    }
+}
