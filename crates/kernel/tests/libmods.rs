@@ -689,3 +689,330 @@ fn crc_libraries_and_accelerated_drivers() {
         callsym(k, "crypto_destroy_tfm", &[t, t + 8]);
     }
 }
+
+// ------------------------------------------------------------------------
+// lib/crypto and its x86 accelerations
+// ------------------------------------------------------------------------
+
+fn arr32(v: &[u8]) -> [u8; 32] {
+    v.try_into().unwrap()
+}
+
+#[test]
+fn curve25519_generic_and_x86_64() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    // libcurve25519's init runs the library's self-tests on curve25519_arch.
+    let log = ensure(k, &["libcurve25519-generic.ko", "curve25519-x86_64.ko", "libcurve25519.ko"]);
+    assert!(!log.iter().any(|l| l.contains("FAIL") || l.contains("fail")), "{log:#?}");
+    let (arch, base_arch, generic) = (sym(k, "curve25519_arch"), sym(k, "curve25519_base_arch"), sym(k, "curve25519_generic"));
+    let mut rng = StdRng::seed_from_u64(0x25519);
+    for i in 0..N {
+        let scalar = arr32(&rand_bytes(&mut rng, 32));
+        let mut point = arr32(&rand_bytes(&mut rng, 32));
+        if i % 2 == 0 {
+            // RFC 7748: the u-coordinate's top bit is ignored; keep both kinds.
+            point[31] &= 0x7f;
+        }
+        let want = x25519_dalek::x25519(scalar, point);
+        let mut out = [0u8; 32];
+        call(k, arch, &[out.as_mut_ptr() as u64, scalar.as_ptr() as u64, point.as_ptr() as u64]);
+        assert_eq!(out, want, "curve25519_arch {i}");
+        let mut out = [0u8; 32];
+        call(k, generic, &[out.as_mut_ptr() as u64, scalar.as_ptr() as u64, point.as_ptr() as u64]);
+        assert_eq!(out, want, "curve25519_generic {i}");
+        let mut public = [0u8; 32];
+        call(k, base_arch, &[public.as_mut_ptr() as u64, scalar.as_ptr() as u64]);
+        assert_eq!(public, x25519_dalek::x25519(scalar, x25519_dalek::X25519_BASEPOINT_BYTES), "curve25519_base_arch {i}");
+    }
+}
+
+fn chacha_ref(rounds: u32, key: &[u8; 32], ctr: u32, nonce: &[u8], data: &mut [u8]) {
+    use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+    let n = chacha20::Nonce::from_slice(nonce);
+    let k = chacha20::Key::from_slice(key);
+    match rounds {
+        20 => {
+            let mut c = chacha20::ChaCha20::new(k, n);
+            c.seek(u64::from(ctr) * 64);
+            c.apply_keystream(data);
+        }
+        12 => {
+            let mut c = chacha20::ChaCha12::new(k, n);
+            c.seek(u64::from(ctr) * 64);
+            c.apply_keystream(data);
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn chacha_generic_and_x86_64() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["libchacha.ko", "chacha-x86_64.ko"]);
+    let init = sym(k, "chacha_init_arch");
+    let fns = [("chacha_crypt_arch", sym(k, "chacha_crypt_arch")), ("chacha_crypt_generic", sym(k, "chacha_crypt_generic"))];
+    let hchacha = [("hchacha_block_arch", sym(k, "hchacha_block_arch")), ("hchacha_block_generic", sym(k, "hchacha_block_generic"))];
+    let sections = kabi::arch::x86::fpu::sections();
+    let mut rng = StdRng::seed_from_u64(0xc4ac4a);
+    for i in 0..N {
+        let key = arr32(&rand_bytes(&mut rng, 32));
+        let keyw: Vec<u32> = key.chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+        let ctr: u32 = rng.gen_range(0..1 << 24);
+        let nonce = rand_bytes(&mut rng, 12);
+        let mut iv = ctr.to_le_bytes().to_vec();
+        iv.extend(&nonce);
+        let rounds = if i % 4 == 3 { 12 } else { 20 };
+        let len = match i {
+            0..=129 => i,
+            _ => {
+                let big = rng.gen_bool(0.1);
+                rng.gen_range(0..if big { 70_000 } else { 2_000 })
+            }
+        };
+        let data = rand_bytes(&mut rng, len);
+        let mut want = data.clone();
+        chacha_ref(rounds, &key, ctr, &nonce, &mut want);
+        for (name, f) in fns {
+            let mut state = [0u32; 16];
+            call(k, init, &[state.as_mut_ptr() as u64, keyw.as_ptr() as u64, iv.as_ptr() as u64]);
+            let src = Buf::from(&data, 16, rng.gen_range(0..16));
+            let inplace = rng.gen_bool(0.3);
+            let dst = if inplace { None } else { Some(Buf::new(len, 16, rng.gen_range(0..16))) };
+            let dptr = dst.as_ref().map_or(src.ptr(), |d| d.ptr());
+            call(k, f, &[state.as_mut_ptr() as u64, dptr, src.ptr(), len as u64, rounds as u64]);
+            let got = dst.as_ref().map_or(src.as_ref(), |d| d.as_ref());
+            assert_eq!(got, &want[..], "{name} len {len} rounds {rounds} inplace {inplace}");
+            assert_eq!(state[12], ctr + len.div_ceil(64) as u32, "{name}: the block counter advanced");
+        }
+        // HChaCha: the key and a 16-byte nonce in, words 0-3 and 12-15 out.
+        let hn = rand_bytes(&mut rng, 16);
+        let want = if rounds == 20 {
+            chacha20::hchacha::<chacha20::cipher::consts::U10>(chacha20::Key::from_slice(&key), hn.as_slice().into())
+        } else {
+            chacha20::hchacha::<chacha20::cipher::consts::U6>(chacha20::Key::from_slice(&key), hn.as_slice().into())
+        };
+        for (name, f) in hchacha {
+            let mut state = [0u32; 16];
+            call(k, init, &[state.as_mut_ptr() as u64, keyw.as_ptr() as u64, hn.as_ptr() as u64]);
+            let mut out = [0u32; 8];
+            call(k, f, &[state.as_ptr() as u64, out.as_mut_ptr() as u64, rounds as u64]);
+            let bytes: Vec<u8> = out.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(&bytes[..], &want[..], "{name} rounds {rounds}");
+        }
+    }
+    assert!(kabi::arch::x86::fpu::sections() > sections, "chacha's SIMD code ran in kernel FPU sections");
+}
+
+#[test]
+fn poly1305_generic_and_x86_64() {
+    use poly1305::universal_hash::KeyInit;
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["libpoly1305.ko", "poly1305-x86_64.ko"]);
+    let sets = [
+        ("arch", sym(k, "poly1305_init_arch"), sym(k, "poly1305_update_arch"), sym(k, "poly1305_final_arch")),
+        ("generic", sym(k, "poly1305_init_generic"), sym(k, "poly1305_update_generic"), sym(k, "poly1305_final_generic")),
+    ];
+    let sections = kabi::arch::x86::fpu::sections();
+    let mut rng = StdRng::seed_from_u64(0x1305);
+    for i in 0..N {
+        let key = arr32(&rand_bytes(&mut rng, 32));
+        let len = match i {
+            0..=99 => i,
+            _ => {
+                let big = rng.gen_bool(0.1);
+                rng.gen_range(0..if big { 70_000 } else { 3_000 })
+            }
+        };
+        let msg = rand_bytes(&mut rng, len);
+        let want = poly1305::Poly1305::new(poly1305::Key::from_slice(&key)).compute_unpadded(&msg);
+        for (name, init, update, fin) in sets {
+            let desc = Buf::new(512, 16, 0);
+            call(k, init, &[desc.ptr(), key.as_ptr() as u64]);
+            let src = Buf::from(&msg, 16, rng.gen_range(0..16));
+            // In random pieces: the partial-block buffer is exercised.
+            let mut at = 0;
+            while at < len {
+                let piece = if rng.gen_bool(0.5) { 17 } else { 5000 };
+                let n = rng.gen_range(1..=(len - at).min(piece));
+                call(k, update, &[desc.ptr(), src.ptr() + at as u64, n as u64]);
+                at += n;
+            }
+            let mut mac = [0u8; 16];
+            call(k, fin, &[desc.ptr(), mac.as_mut_ptr() as u64]);
+            assert_eq!(&mac[..], want.as_slice(), "poly1305 {name} of {len}");
+        }
+    }
+    assert!(kabi::arch::x86::fpu::sections() > sections, "poly1305's SIMD code ran in kernel FPU sections");
+}
+
+#[test]
+fn des_and_3des() {
+    use des::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["libdes.ko"]);
+    let (ek, enc, dec) = (sym(k, "des_expand_key"), sym(k, "des_encrypt"), sym(k, "des_decrypt"));
+    let (ek3, enc3, dec3) = (sym(k, "des3_ede_expand_key"), sym(k, "des3_ede_encrypt"), sym(k, "des3_ede_decrypt"));
+    let mut rng = StdRng::seed_from_u64(0xde5);
+    for i in 0..N {
+        let key = rand_bytes(&mut rng, 8);
+        let mut ctx = [0u32; 32];
+        let r = call(k, ek, &[ctx.as_mut_ptr() as u64, key.as_ptr() as u64, 8]) as i32;
+        assert_eq!(r, 0, "des_expand_key {key:02x?}");
+        let reference = des::Des::new_from_slice(&key).unwrap();
+        let key3 = rand_bytes(&mut rng, 24);
+        let mut ctx3 = [0u32; 96];
+        let r = call(k, ek3, &[ctx3.as_mut_ptr() as u64, key3.as_ptr() as u64, 24]) as i32;
+        assert_eq!(r, 0, "des3_ede_expand_key");
+        let reference3 = des::TdesEde3::new_from_slice(&key3).unwrap();
+        for _ in 0..4 {
+            let block = rand_bytes(&mut rng, 8);
+            let off = rng.gen_range(0..8);
+            let src = Buf::from(&block, 8, off);
+            let out = Buf::new(8, 8, (off + i) % 8);
+            let mut want = des::cipher::Block::<des::Des>::clone_from_slice(&block);
+            reference.encrypt_block(&mut want);
+            call(k, enc, &[ctx.as_ptr() as u64, out.ptr(), src.ptr()]);
+            assert_eq!(out.as_ref(), want.as_slice(), "des_encrypt");
+            let back = Buf::new(8, 8, 0);
+            call(k, dec, &[ctx.as_ptr() as u64, back.ptr(), out.ptr()]);
+            assert_eq!(back.as_ref(), &block[..], "des_decrypt");
+            let mut want3 = des::cipher::Block::<des::TdesEde3>::clone_from_slice(&block);
+            reference3.encrypt_block(&mut want3);
+            call(k, enc3, &[ctx3.as_ptr() as u64, out.ptr(), src.ptr()]);
+            assert_eq!(out.as_ref(), want3.as_slice(), "des3_ede_encrypt");
+            reference3.decrypt_block(&mut want3);
+            call(k, dec3, &[ctx3.as_ptr() as u64, back.ptr(), out.ptr()]);
+            assert_eq!(back.as_ref(), want3.as_slice(), "des3_ede_decrypt");
+        }
+    }
+    // Linux's answers for bad keys: a weak DES key is -ENOKEY (the
+    // schedule is still expanded), a wrong length -EINVAL; 3DES with
+    // K1 == K2 is degenerate: -ENOKEY outside FIPS mode, the schedule
+    // expanded all the same (it is then single DES with K3).
+    let mut ctx = [0u32; 32];
+    let weak = [0x01u8; 8];
+    assert_eq!(call(k, ek, &[ctx.as_mut_ptr() as u64, weak.as_ptr() as u64, 8]) as i32, -126);
+    assert_eq!(call(k, ek, &[ctx.as_mut_ptr() as u64, weak.as_ptr() as u64, 7]) as i32, -22);
+    let mut ctx3 = [0u32; 96];
+    let mut k3 = rand_bytes(&mut rng, 24);
+    k3.copy_within(0..8, 8);
+    assert_eq!(call(k, ek3, &[ctx3.as_mut_ptr() as u64, k3.as_ptr() as u64, 24]) as i32, -126);
+    assert_eq!(call(k, ek3, &[ctx3.as_mut_ptr() as u64, k3.as_ptr() as u64, 16]) as i32, -22);
+    let block = [0x5au8; 8];
+    let mut out = [0u8; 8];
+    call(k, enc3, &[ctx3.as_ptr() as u64, out.as_mut_ptr() as u64, block.as_ptr() as u64]);
+    let mut want = des::cipher::Block::<des::Des>::clone_from_slice(&block);
+    des::Des::new_from_slice(&k3[16..]).unwrap().encrypt_block(&mut want);
+    assert_eq!(&out[..], want.as_slice());
+}
+
+/// RC4 (the keystream generator as published).
+fn rc4(key: &[u8], data: &mut [u8]) {
+    let mut s: Vec<u8> = (0..=255).collect();
+    let mut j = 0u8;
+    for i in 0..256 {
+        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+        s.swap(i, j as usize);
+    }
+    let (mut i, mut j) = (0u8, 0u8);
+    for b in data {
+        i = i.wrapping_add(1);
+        j = j.wrapping_add(s[i as usize]);
+        s.swap(i as usize, j as usize);
+        *b ^= s[(s[i as usize].wrapping_add(s[j as usize])) as usize];
+    }
+}
+
+#[test]
+fn arc4_stream() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["libarc4.ko"]);
+    let (setkey, crypt) = (sym(k, "arc4_setkey"), sym(k, "arc4_crypt"));
+    let mut rng = StdRng::seed_from_u64(0xa4c4);
+    for i in 0..N {
+        let klen = rng.gen_range(1..=256usize);
+        let key = rand_bytes(&mut rng, klen);
+        let len = if i < 50 { i } else { rng.gen_range(0..5000) };
+        let data = rand_bytes(&mut rng, len);
+        let mut want = data.clone();
+        rc4(&key, &mut want);
+        let ctx = Buf::new(1032, 8, 0);
+        assert_eq!(call(k, setkey, &[ctx.ptr(), key.as_ptr() as u64, klen as u64]) as i32, 0);
+        let src = Buf::from(&data, 8, rng.gen_range(0..8));
+        let out = Buf::new(len, 8, rng.gen_range(0..8));
+        // In pieces: the stream continues across calls.
+        let mut at = 0;
+        while at < len {
+            let n = rng.gen_range(1..=len - at);
+            call(k, crypt, &[ctx.ptr(), out.ptr() + at as u64, src.ptr() + at as u64, n as u64]);
+            at += n;
+        }
+        assert_eq!(out.as_ref(), &want[..], "arc4 key {klen} len {len}");
+    }
+}
+
+#[test]
+fn chacha20poly1305_library() {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    // Its init runs the library's self-tests.
+    let log = ensure(k, &["libchacha.ko", "chacha-x86_64.ko", "poly1305-x86_64.ko", "libchacha20poly1305.ko"]);
+    assert!(!log.iter().any(|l| l.contains("self-test") || l.contains("FAIL")), "{log:#?}");
+    let (enc, dec) = (sym(k, "chacha20poly1305_encrypt"), sym(k, "chacha20poly1305_decrypt"));
+    let (xenc, xdec) = (sym(k, "xchacha20poly1305_encrypt"), sym(k, "xchacha20poly1305_decrypt"));
+    let mut rng = StdRng::seed_from_u64(0xae4d);
+    for i in 0..N {
+        let key = arr32(&rand_bytes(&mut rng, 32));
+        let len = if i < 100 { i } else { rng.gen_range(0..4000) };
+        let adlen = if i % 3 == 0 { 0 } else { rng.gen_range(0..100) };
+        let msg = rand_bytes(&mut rng, len);
+        let ad = rand_bytes(&mut rng, adlen);
+        let xnonce = i % 2 == 1;
+        let nonce64: u64 = rng.gen();
+        let nonce24 = rand_bytes(&mut rng, 24);
+        let want = if xnonce {
+            chacha20poly1305::XChaCha20Poly1305::new(&key.into())
+                .encrypt(chacha20poly1305::XNonce::from_slice(&nonce24), Payload { msg: &msg, aad: &ad })
+                .unwrap()
+        } else {
+            let mut n = [0u8; 12];
+            n[4..].copy_from_slice(&nonce64.to_le_bytes());
+            chacha20poly1305::ChaCha20Poly1305::new(&key.into())
+                .encrypt(chacha20poly1305::Nonce::from_slice(&n), Payload { msg: &msg, aad: &ad })
+                .unwrap()
+        };
+        let src = Buf::from(&msg, 8, rng.gen_range(0..8));
+        let mut out = Buf::new(len + 16, 8, rng.gen_range(0..8));
+        let nonce_arg = if xnonce { nonce24.as_ptr() as u64 } else { nonce64 };
+        let (e, d) = if xnonce { (xenc, xdec) } else { (enc, dec) };
+        call(k, e, &[out.ptr(), src.ptr(), len as u64, ad.as_ptr() as u64, adlen as u64, nonce_arg, key.as_ptr() as u64]);
+        assert_eq!(out.as_ref(), &want[..], "encrypt len {len} ad {adlen} x {xnonce}");
+        let back = Buf::new(len, 8, 0);
+        let ok = call(k, d, &[back.ptr(), out.ptr(), (len + 16) as u64, ad.as_ptr() as u64, adlen as u64, nonce_arg, key.as_ptr() as u64]) as u8;
+        assert_eq!(ok, 1, "decrypt");
+        assert_eq!(back.as_ref(), &msg[..]);
+        // A flipped bit anywhere: the tag check fails.
+        let bit = rng.gen_range(0..(len + 16) * 8);
+        out.as_mut()[bit / 8] ^= 1 << (bit % 8);
+        let ok = call(k, d, &[back.ptr(), out.ptr(), (len + 16) as u64, ad.as_ptr() as u64, adlen as u64, nonce_arg, key.as_ptr() as u64]) as u8;
+        assert_eq!(ok, 0, "tampered message accepted");
+    }
+}

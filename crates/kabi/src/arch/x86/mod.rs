@@ -2,6 +2,7 @@
 
 pub mod cpu;
 pub mod fpu;
+mod head_64;
 mod hweight;
 pub mod hyperv;
 mod mce;
