@@ -557,6 +557,11 @@ fn zstd_compress_round_trips() {
         // zstd_parameters (7 + 3 ints) returned by value: the hidden pointer first.
         let mut params = [0u32; 10];
         call(k, get_params, &[params.as_mut_ptr() as u64, level as i64 as u64, len as u64]);
+        // fParams.checksumFlag (params[8]) on for half: the frame then ends
+        // with the XXH64 of the content (the host's xxh64_*), which the zstd
+        // crate verifies.
+        let checksum = i % 2 == 1;
+        params[8] = checksum as u32;
         let wsize = call(k, ws_bound, &[params.as_ptr() as u64]) as usize;
         assert!(wsize > 0 && wsize < 1 << 31, "{wsize}");
         let ws = Buf::new(wsize, 64, 0);
@@ -568,6 +573,8 @@ fn zstd_compress_round_trips() {
         let n = call(k, compress, &[cctx, dst.ptr(), cap as u64, src.ptr(), len as u64, params.as_ptr() as u64]);
         assert!(n < u64::MAX - 200, "zstd error {} at level {level} len {len}", n as i64);
         let out = &dst.as_ref()[..n as usize];
+        // The frame header descriptor's Content_Checksum_flag (bit 2).
+        assert_eq!(out[4] & 4 != 0, checksum, "checksum flag");
         let back = zstd::bulk::decompress(out, len.max(1)).unwrap_or_else(|e| panic!("zstd on {len}/{level}: {e}"));
         assert_eq!(back, input, "round trip of {len} at level {level}");
         // Too small a destination: an error code, not an overflow.
