@@ -1110,3 +1110,86 @@ fn sg_mapping_iterator_walks_pages() {
         callsym(k, "kfree", &[miter]);
     }
 }
+
+/// kernel_fpu_begin/end around code that clobbers every vector register,
+/// MXCSR and the x87 state (MMX use): afterwards the thread's state as of
+/// the section's start is back — MXCSR and the x87 control word (which
+/// the C ABI has callers keep) and the empty x87 stack host code relies
+/// on. The vector registers themselves are caller-saved in the C ABI:
+/// the host's Rust code may use them inside kernel_fpu_begin before the
+/// XSAVE, so their contents across the two calls are not compared.
+#[test]
+fn kernel_fpu_sections_keep_the_host_vector_state() {
+    let Some((k, _g)) = kernel() else { return };
+    if !std::arch::is_x86_feature_detected!("avx") {
+        return;
+    }
+    let begin = sym(k, "kernel_fpu_begin_mask");
+    let end = sym(k, "kernel_fpu_end");
+    let mut rng = StdRng::seed_from_u64(0xf9);
+    let before = rand_bytes(&mut rng, 16 * 32);
+    let mut after = vec![0u8; 16 * 32];
+    // FTZ and DAZ on, all exceptions masked: not Linux's default 0x1f80.
+    let mxcsr_in: u32 = 0x9fc0;
+    let cw_in: u16 = 0x027f;
+    // MXCSR at 0, the x87 control word at 4, fnstenv's 28 bytes from 8;
+    // the thread's own MXCSR and control word (put back at the end) at 40, 44.
+    let mut state = [0u8; 48];
+    // SAFETY: the two exports are the host's extern "C" functions
+    // (begin takes the kfpu mask); the stack is realigned for the calls
+    // and restored; every clobbered register is declared.
+    unsafe {
+        std::arch::asm!(
+            "mov r12, rsp",
+            "and rsp, -16",
+            "vmovdqu ymm0, [{b}]", "vmovdqu ymm1, [{b} + 32]", "vmovdqu ymm2, [{b} + 64]", "vmovdqu ymm3, [{b} + 96]",
+            "vmovdqu ymm4, [{b} + 128]", "vmovdqu ymm5, [{b} + 160]", "vmovdqu ymm6, [{b} + 192]", "vmovdqu ymm7, [{b} + 224]",
+            "vmovdqu ymm8, [{b} + 256]", "vmovdqu ymm9, [{b} + 288]", "vmovdqu ymm10, [{b} + 320]", "vmovdqu ymm11, [{b} + 352]",
+            "vmovdqu ymm12, [{b} + 384]", "vmovdqu ymm13, [{b} + 416]", "vmovdqu ymm14, [{b} + 448]", "vmovdqu ymm15, [{b} + 480]",
+            "stmxcsr [r14 + 40]",
+            "fnstcw [r14 + 44]",
+            "ldmxcsr [{mi}]",
+            "fldcw [{ci}]",
+            "mov edi, 3",
+            "call {begin}",
+            // what a module's SIMD code might leave behind
+            "vpcmpeqb ymm0, ymm0, ymm0", "vpcmpeqb ymm1, ymm1, ymm1", "vpcmpeqb ymm2, ymm2, ymm2", "vpcmpeqb ymm3, ymm3, ymm3",
+            "vpcmpeqb ymm4, ymm4, ymm4", "vpcmpeqb ymm5, ymm5, ymm5", "vpcmpeqb ymm6, ymm6, ymm6", "vpcmpeqb ymm7, ymm7, ymm7",
+            "vpcmpeqb ymm8, ymm8, ymm8", "vpcmpeqb ymm9, ymm9, ymm9", "vpcmpeqb ymm10, ymm10, ymm10", "vpcmpeqb ymm11, ymm11, ymm11",
+            "vpcmpeqb ymm12, ymm12, ymm12", "vpcmpeqb ymm13, ymm13, ymm13", "vpcmpeqb ymm14, ymm14, ymm14", "vpcmpeqb ymm15, ymm15, ymm15",
+            "pxor mm0, mm0",
+            "pcmpeqb mm1, mm1",
+            "call r15",
+            "vmovdqu [r13], ymm0", "vmovdqu [r13 + 32], ymm1", "vmovdqu [r13 + 64], ymm2", "vmovdqu [r13 + 96], ymm3",
+            "vmovdqu [r13 + 128], ymm4", "vmovdqu [r13 + 160], ymm5", "vmovdqu [r13 + 192], ymm6", "vmovdqu [r13 + 224], ymm7",
+            "vmovdqu [r13 + 256], ymm8", "vmovdqu [r13 + 288], ymm9", "vmovdqu [r13 + 320], ymm10", "vmovdqu [r13 + 352], ymm11",
+            "vmovdqu [r13 + 384], ymm12", "vmovdqu [r13 + 416], ymm13", "vmovdqu [r13 + 448], ymm14", "vmovdqu [r13 + 480], ymm15",
+            "stmxcsr [r14]",
+            "fnstcw [r14 + 4]",
+            "fnstenv [r14 + 8]",
+            "ldmxcsr [r14 + 40]",
+            "fldcw [r14 + 44]",
+            "vzeroupper",
+            "mov rsp, r12",
+            b = in(reg) before.as_ptr(),
+            mi = in(reg) &mxcsr_in,
+            ci = in(reg) &cw_in,
+            begin = in(reg) begin,
+            in("r15") end,
+            in("r13") after.as_mut_ptr(),
+            in("r14") state.as_mut_ptr(),
+            out("r12") _,
+            clobber_abi("C"),
+        );
+    }
+    // (after holds whatever the restored image had; see above)
+    assert_eq!(after.len(), before.len());
+    let mxcsr_out = u32::from_le_bytes(state[0..4].try_into().unwrap());
+    assert_eq!(mxcsr_out, mxcsr_in, "MXCSR after the section");
+    let cw_out = u16::from_le_bytes(state[4..6].try_into().unwrap());
+    assert_eq!(cw_out, cw_in, "x87 control word after the section");
+    // The MMX use marked every x87 register valid; the host's empty x87
+    // stack (tag word 0xffff) is back.
+    let tags = u16::from_le_bytes(state[16..18].try_into().unwrap());
+    assert_eq!(tags, 0xffff, "x87 tag word after the section");
+}

@@ -11,6 +11,13 @@
 //! words (an MMX user leaves the x87 stack full) and the upper vector
 //! halves are the host thread's own again. Without XSAVE (never on x86_64
 //! Linux hosts of today) FXSAVE/FXRSTOR keep the x87/SSE part.
+//!
+//! The image is taken inside `kernel_fpu_begin_mask`, after the host's own
+//! code of that call ran: the vector registers are caller-saved in the C
+//! ABI, so no caller has live values in them across the call, and what the
+//! restore guarantees is the thread's state as of the section's start —
+//! MXCSR and the x87 control word (callee-saved), the empty x87 stack
+//! (tag word) host code relies on after an MMX user, the component state.
 
 use crate::vmlinux::NR_POSSIBLE_CPUS;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
