@@ -1193,3 +1193,139 @@ fn kernel_fpu_sections_keep_the_host_vector_state() {
     let tags = u16::from_le_bytes(state[16..18].try_into().unwrap());
     assert_eq!(tags, 0xffff, "x87 tag word after the section");
 }
+
+#[test]
+fn cordic_angles() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    ensure(k, &["cordic.ko"]);
+    let f = sym(k, "cordic_calc_iq");
+    let mut rng = StdRng::seed_from_u64(0xc0d1c);
+    let mut worst = 0f64;
+    for i in 0..N {
+        // CORDIC_FIXED(theta + 180) is (theta + 180) << 16 in an s32: keep
+        // |theta| well below 2^15 - 180.
+        let theta: i32 = if i < 721 { i as i32 - 360 } else { rng.gen_range(-32000..=32000) };
+        // struct cordic_iq { s32 i, q; } comes back in rax.
+        let r = call(k, f, &[theta as i64 as u64]);
+        let (ci, cq) = (r as u32 as i32, (r >> 32) as u32 as i32);
+        let rad = (theta as f64).to_radians();
+        let (wi, wq) = (rad.cos() * 65536.0, rad.sin() * 65536.0);
+        let err = (ci as f64 - wi).abs().max((cq as f64 - wq).abs());
+        worst = worst.max(err);
+        // 16 fractional bits, 18 iterations: within a few units of 2^-16.
+        assert!(err <= 8.0, "cordic_calc_iq({theta}) = ({ci}, {cq}), cos/sin ({wi:.1}, {wq:.1})");
+    }
+    eprintln!("cordic: worst error {worst:.2} / 65536");
+}
+
+/// A direct-map page from the host's page allocator: (address, struct page *).
+fn page(k: &Kernel) -> (u64, u64) {
+    let a = callsym(k, "__get_free_pages", &[0xcc0, 0]);
+    assert!(a != 0);
+    let d = kabi::mm::page_alloc::dmap().unwrap();
+    (a, d.page_of(d.index_of(a).unwrap()))
+}
+
+fn page_bytes<'a>(a: u64) -> &'a mut [u8] {
+    // SAFETY: a page the test allocated.
+    unsafe { std::slice::from_raw_parts_mut(a as *mut u8, 4096) }
+}
+
+#[test]
+fn async_tx_xor_syndrome_and_recovery() {
+    let Some((k, _g)) = kernel() else { return };
+    if test_module("libcall").is_none() {
+        return;
+    }
+    // No DMA engine offers XOR or PQ: everything takes the synchronous
+    // paths onto xor_blocks and raid6_call.
+    ensure(k, &["raid6_pq.ko", "xor.ko", "async_tx.ko", "async_memcpy.ko", "async_xor.ko", "async_pq.ko", "async_raid6_recov.ko"]);
+    let (axor, agen, arec2, arecp, amemcpy) = (
+        sym(k, "async_xor"),
+        sym(k, "async_gen_syndrome"),
+        sym(k, "async_raid6_2data_recov"),
+        sym(k, "async_raid6_datap_recov"),
+        sym(k, "async_memcpy"),
+    );
+    const ZERO_DST: u64 = 1;
+    const ACK: u64 = 4;
+    let mut rng = StdRng::seed_from_u64(0xa5c);
+    let pages: Vec<(u64, u64)> = (0..20).map(|_| page(k)).collect();
+    for round in 0..N {
+        for &(a, _) in &pages {
+            rng.fill_bytes(page_bytes(a));
+        }
+        match round % 3 {
+            0 => {
+                // dest = src0 ^ ... ^ srcN-1 over [offset, offset + len)
+                // (one source is a BUG in async_xor_offs)
+                let n = rng.gen_range(2..=12usize);
+                let len = 512 * rng.gen_range(1..=8u64);
+                let offset = 512 * rng.gen_range(0..=(8 - len / 512));
+                let (dest, dpage) = pages[19];
+                let mut srcs: Vec<u64> = pages[..n].iter().map(|p| p.1).collect();
+                let mut want = vec![0u8; len as usize];
+                for &(a, _) in &pages[..n] {
+                    for (w, b) in want.iter_mut().zip(&page_bytes(a)[offset as usize..]) {
+                        *w ^= b;
+                    }
+                }
+                let submit = [ZERO_DST | ACK, 0, 0, 0, 0];
+                call(k, axor, &[dpage, srcs.as_mut_ptr() as u64, offset, n as u64, len, submit.as_ptr() as u64]);
+                assert_eq!(&page_bytes(dest)[offset as usize..(offset + len) as usize], &want[..], "async_xor of {n} x {len} at {offset}");
+                // async_memcpy(dest, src, dest_off, src_off, len, submit)
+                let (d2, s2) = (rng.gen_range(0..2048u64), rng.gen_range(0..2048u64));
+                let l2 = rng.gen_range(0..2048u64);
+                let want2 = page_bytes(pages[0].0)[s2 as usize..(s2 + l2) as usize].to_vec();
+                call(k, amemcpy, &[pages[1].1, pages[0].1, d2, s2, l2, submit.as_ptr() as u64]);
+                assert_eq!(&page_bytes(pages[1].0)[d2 as usize..(d2 + l2) as usize], &want2[..], "async_memcpy");
+            }
+            _ => {
+                let data = rng.gen_range(2..=16usize);
+                let disks = data + 2;
+                let len = 512 * rng.gen_range(1..=8u64);
+                let mut blocks: Vec<u64> = pages[..disks].iter().map(|p| p.1).collect();
+                let offs = vec![0u32; disks];
+                let submit = [ACK, 0, 0, 0, 0];
+                // its count is of all blocks, P and Q included
+                call(k, agen, &[blocks.as_mut_ptr() as u64, offs.as_ptr() as u64, disks as u64, len, submit.as_ptr() as u64]);
+                let mut p = vec![0u8; len as usize];
+                let mut q = vec![0u8; len as usize];
+                for (d, &(a, _)) in pages[..data].iter().enumerate() {
+                    let g = gf_pow2(d);
+                    for (i, &b) in page_bytes(a)[..len as usize].iter().enumerate() {
+                        p[i] ^= b;
+                        q[i] ^= gf_mul(g, b);
+                    }
+                }
+                assert_eq!(&page_bytes(pages[data].0)[..len as usize], &p[..], "P of {data} disks");
+                assert_eq!(&page_bytes(pages[data + 1].0)[..len as usize], &q[..], "Q of {data} disks");
+                let saved: Vec<Vec<u8>> = pages[..disks].iter().map(|&(a, _)| page_bytes(a)[..len as usize].to_vec()).collect();
+                let fa = rng.gen_range(0..data);
+                let mut blocks: Vec<u64> = pages[..disks].iter().map(|p| p.1).collect();
+                if round % 3 == 1 {
+                    let mut fb = rng.gen_range(0..data - 1);
+                    if fb >= fa {
+                        fb += 1;
+                    }
+                    rng.fill_bytes(&mut page_bytes(pages[fa].0)[..len as usize]);
+                    rng.fill_bytes(&mut page_bytes(pages[fb].0)[..len as usize]);
+                    call(k, arec2, &[disks as u64, len, fa as u64, fb as u64, blocks.as_mut_ptr() as u64, offs.as_ptr() as u64, submit.as_ptr() as u64]);
+                } else {
+                    rng.fill_bytes(&mut page_bytes(pages[fa].0)[..len as usize]);
+                    rng.fill_bytes(&mut page_bytes(pages[data].0)[..len as usize]);
+                    call(k, arecp, &[disks as u64, len, fa as u64, blocks.as_mut_ptr() as u64, offs.as_ptr() as u64, submit.as_ptr() as u64]);
+                }
+                for (i, &(a, _)) in pages[..disks].iter().enumerate() {
+                    assert_eq!(&page_bytes(a)[..len as usize], &saved[i][..], "disk {i} after async recovery ({data} data)");
+                }
+            }
+        }
+    }
+    for (a, _) in pages {
+        callsym(k, "free_pages", &[a, 0]);
+    }
+}
