@@ -1609,6 +1609,32 @@ pub mod transport_class {
     pub const setup: u64 = 0x78;
 }
 
+pub mod ts {
+    pub const TS_AUTOLOAD: u64 = 0x1;
+    pub const TS_IGNORECASE: u64 = 0x2;
+}
+
+pub mod ts_config {
+    pub const SIZE: u64 = 0x20;
+    pub const finish: u64 = 0x18;
+    pub const flags: u64 = 0x8;
+    pub const get_next_block: u64 = 0x10;
+    pub const ops: u64 = 0x0;
+}
+
+pub mod ts_ops {
+    pub const destroy: u64 = 0x18;
+    pub const find: u64 = 0x10;
+    pub const init: u64 = 0x8;
+    pub const name: u64 = 0x0;
+    pub const owner: u64 = 0x30;
+}
+
+pub mod ts_state {
+    pub const cb: u64 = 0x4;
+    pub const offset: u64 = 0x0;
+}
+
 pub mod tty_buffer {
     pub const SIZE: u64 = 0x20;
     pub const next: u64 = 0x0;
