@@ -955,6 +955,9 @@ pub mod mm {
     pub const SG_CHAIN: u64 = 0x1;
     pub const SG_END: u64 = 0x2;
     pub const SG_MAX_SINGLE_ALLOC: u64 = 0x80;
+    pub const SG_MITER_ATOMIC: u64 = 0x1;
+    pub const SG_MITER_FROM_SG: u64 = 0x4;
+    pub const SG_MITER_TO_SG: u64 = 0x2;
     pub const SHRINKER_MEMCG_AWARE: u64 = 0x4;
     pub const SHRINKER_NUMA_AWARE: u64 = 0x2;
     pub const SHRINKER_REGISTERED: u64 = 0x1;
@@ -1390,6 +1393,21 @@ pub mod serio_driver {
     pub const manual_bind: u64 = 0x10;
 }
 
+pub mod sg_mapping_iter {
+    pub const SIZE: u64 = 0x48;
+    pub const addr: u64 = 0x8;
+    pub const consumed: u64 = 0x18;
+    pub const flags: u64 = 0x40;
+    pub const length: u64 = 0x10;
+    pub const offset_: u64 = 0x38;
+    pub const page: u64 = 0x0;
+    pub const piter_nents: u64 = 0x2c;
+    pub const piter_pg_advance: u64 = 0x30;
+    pub const piter_sg: u64 = 0x20;
+    pub const piter_sg_pgoffset: u64 = 0x28;
+    pub const remaining: u64 = 0x3c;
+}
+
 pub mod sg_table {
     pub const SIZE: u64 = 0x10;
     pub const nents: u64 = 0x8;
@@ -1620,6 +1638,32 @@ pub mod transport_class {
     pub const configure: u64 = 0x80;
     pub const remove: u64 = 0x88;
     pub const setup: u64 = 0x78;
+}
+
+pub mod ts {
+    pub const TS_AUTOLOAD: u64 = 0x1;
+    pub const TS_IGNORECASE: u64 = 0x2;
+}
+
+pub mod ts_config {
+    pub const SIZE: u64 = 0x20;
+    pub const finish: u64 = 0x18;
+    pub const flags: u64 = 0x8;
+    pub const get_next_block: u64 = 0x10;
+    pub const ops: u64 = 0x0;
+}
+
+pub mod ts_ops {
+    pub const destroy: u64 = 0x18;
+    pub const find: u64 = 0x10;
+    pub const init: u64 = 0x8;
+    pub const name: u64 = 0x0;
+    pub const owner: u64 = 0x30;
+}
+
+pub mod ts_state {
+    pub const cb: u64 = 0x4;
+    pub const offset: u64 = 0x0;
 }
 
 pub mod tty_buffer {

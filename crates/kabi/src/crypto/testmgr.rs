@@ -31,6 +31,10 @@ pub(crate) enum Crc {
     /// CRC-64/Rocksoft (NVMe): reflected, polynomial 0xAD93D23594C93659,
     /// initial and final xor ~0; digest little-endian.
     Rocksoft,
+    /// CRC-32 as crypto's "crc32" (crc32_generic, crc32-pclmul): reflected
+    /// 0x04C11DB7 from the transform's default key 0, no final xor;
+    /// digest little-endian.
+    Crc32,
     /// SHA-1 and the SHA-2 family (FIPS 180-4).
     Sha1,
     Sha224,
@@ -47,6 +51,7 @@ impl Crc {
             b"crc32c" => Some(Crc::Crc32c),
             b"crct10dif" => Some(Crc::T10dif),
             b"crc64-rocksoft" => Some(Crc::Rocksoft),
+            b"crc32" => Some(Crc::Crc32),
             b"sha1" => Some(Crc::Sha1),
             b"sha224" => Some(Crc::Sha224),
             b"sha256" => Some(Crc::Sha256),
@@ -65,6 +70,7 @@ impl Crc {
             Crc::Crc32c => 4,
             Crc::T10dif => 2,
             Crc::Rocksoft => 8,
+            Crc::Crc32 => 4,
             Crc::Sha1 => 20,
             Crc::Sha224 => 28,
             Crc::Sha256 => 32,
@@ -100,6 +106,20 @@ impl Crc {
                             (crc << 1) ^ 0x8BB7
                         } else {
                             crc << 1
+                        };
+                    }
+                }
+                crc.to_le_bytes().to_vec()
+            }
+            Crc::Crc32 => {
+                let mut crc = 0u32;
+                for &b in data {
+                    crc ^= b as u32;
+                    for _ in 0..8 {
+                        crc = if crc & 1 != 0 {
+                            (crc >> 1) ^ 0xEDB8_8320
+                        } else {
+                            crc >> 1
                         };
                     }
                 }

@@ -27,3 +27,5 @@ mod once;
 pub(crate) mod random;
 mod rbtree;
 mod uuid;
+mod xxhash;
+mod zstd;

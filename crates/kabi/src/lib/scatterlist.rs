@@ -108,3 +108,162 @@ crate::kfn! {
         -22
     }
 }
+
+// ---- mapping iterators (sg_miter_*) ------------------------------------------
+//
+// `struct sg_mapping_iter` walks a list page by page: `page`, `addr` and
+// `length` describe the current piece, the caller sets `consumed`; the
+// embedded `sg_page_iter` (sg, u32 sg_pgoffset, __nents, __pg_advance) walks
+// the entries' pages. Every page the host hands out is in its direct map
+// (or addressed by virt_to_page's arithmetic), so mapping a page is
+// page_address() and unmapping does nothing; an atomic mapping does not
+// change the preemption count (nothing preempts a host CPU).
+
+use crate::layout::sg_mapping_iter as mi;
+
+const PAGE_SHIFT: u64 = 12;
+const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
+
+/// `page_address(page)`: the direct map's address of a `struct page *`.
+fn page_address(page: u64) -> u64 {
+    let d = crate::mm::page_alloc::dmap();
+    let pob = d.map_or(0, |d| d.page_offset_base());
+    let vmb = d.map_or(0, |d| d.vmemmap_base());
+    pob.wrapping_add((page.wrapping_sub(vmb) / crate::layout::page::SIZE) << PAGE_SHIFT)
+}
+
+fn sg_page(sg: u64) -> u64 {
+    rd64(sg + sl::page_link) & !(c::SG_CHAIN | c::SG_END)
+}
+
+/// `sg_page_count(sg)`: pages the entry touches from its page.
+fn sg_page_count(sg: u64) -> u64 {
+    (u64::from(rd32(sg + sl::offset)) + u64::from(rd32(sg + sl::length)) + PAGE_SIZE - 1) >> PAGE_SHIFT
+}
+
+/// `__sg_page_iter_next(&miter->piter)`.
+fn page_iter_next(m: u64) -> bool {
+    let nents = rd32(m + mi::piter_nents);
+    let mut sg = rd64(m + mi::piter_sg);
+    if nents == 0 || sg == 0 {
+        return false;
+    }
+    let mut pgoff = u64::from(rd32(m + mi::piter_sg_pgoffset)) + u64::from(rd32(m + mi::piter_pg_advance));
+    wr32(m + mi::piter_pg_advance, 1);
+    let mut nents = nents;
+    let ok = loop {
+        let count = sg_page_count(sg);
+        if pgoff < count {
+            break true;
+        }
+        pgoff -= count;
+        sg = next(sg);
+        nents -= 1;
+        if nents == 0 || sg == 0 {
+            break false;
+        }
+    };
+    wr64(m + mi::piter_sg, sg);
+    wr32(m + mi::piter_sg_pgoffset, pgoff as u32);
+    wr32(m + mi::piter_nents, nents);
+    ok
+}
+
+/// `sg_miter_get_next_page`: the next piece when the current page is used up.
+fn miter_get_next_page(m: u64) -> bool {
+    if rd32(m + mi::remaining) != 0 {
+        return true;
+    }
+    if !page_iter_next(m) {
+        return false;
+    }
+    let sg = rd64(m + mi::piter_sg);
+    let mut pgoff = u64::from(rd32(m + mi::piter_sg_pgoffset));
+    let sg_off = u64::from(rd32(sg + sl::offset));
+    let mut off = if pgoff != 0 { 0 } else { sg_off };
+    // An entry whose offset is past its first page starts further on.
+    pgoff += off >> PAGE_SHIFT;
+    off &= PAGE_SIZE - 1;
+    wr32(m + mi::piter_sg_pgoffset, pgoff as u32);
+    let remaining = (sg_off + u64::from(rd32(sg + sl::length)))
+        .wrapping_sub(pgoff << PAGE_SHIFT)
+        .wrapping_sub(off)
+        .min(PAGE_SIZE - off);
+    wr32(m + mi::offset_, off as u32);
+    wr32(m + mi::remaining, remaining as u32);
+    true
+}
+
+fn miter_stop(m: u64) {
+    if rd64(m + mi::consumed) > rd64(m + mi::length) {
+        crate::log::kernel_msg(4, "sg_miter_stop: consumed more than the mapped length");
+    }
+    if rd64(m + mi::addr) != 0 {
+        let consumed = rd64(m + mi::consumed) as u32;
+        wr32(m + mi::offset_, rd32(m + mi::offset_).wrapping_add(consumed));
+        wr32(m + mi::remaining, rd32(m + mi::remaining).wrapping_sub(consumed));
+        wr64(m + mi::page, 0);
+        wr64(m + mi::addr, 0);
+        wr64(m + mi::length, 0);
+        wr64(m + mi::consumed, 0);
+    }
+}
+
+crate::kfn! {
+    /// `sg_miter_start(miter, sgl, nents, flags)`.
+    fn sg_miter_start(m: u64, sgl: u64, nents: u32, flags: u32) {
+        // SAFETY: the caller's struct sg_mapping_iter.
+        unsafe { std::ptr::write_bytes(m as *mut u8, 0, mi::SIZE as usize) };
+        wr64(m + mi::piter_sg, sgl);
+        wr32(m + mi::piter_nents, nents);
+        if u64::from(flags) & (c::SG_MITER_TO_SG | c::SG_MITER_FROM_SG) == 0 {
+            crate::log::kernel_msg(4, "sg_miter_start: neither SG_MITER_TO_SG nor SG_MITER_FROM_SG");
+        }
+        wr32(m + mi::flags, flags);
+    }
+}
+
+crate::kfn! {
+    /// `bool sg_miter_next(miter)`: maps the next piece (at most the rest
+    /// of a page); false at the end of the list.
+    fn sg_miter_next(m: u64) -> bool {
+        miter_stop(m);
+        if !miter_get_next_page(m) {
+            return false;
+        }
+        let page = sg_page(rd64(m + mi::piter_sg)) + u64::from(rd32(m + mi::piter_sg_pgoffset)) * crate::layout::page::SIZE;
+        wr64(m + mi::page, page);
+        let remaining = u64::from(rd32(m + mi::remaining));
+        wr64(m + mi::length, remaining);
+        wr64(m + mi::consumed, remaining);
+        wr64(m + mi::addr, page_address(page) + u64::from(rd32(m + mi::offset_)));
+        true
+    }
+}
+
+crate::kfn! {
+    /// `bool sg_miter_skip(miter, offset)`: moves `offset` bytes on
+    /// (stopping the current mapping); false if the list ends first.
+    fn sg_miter_skip(m: u64, offset: i64) -> bool {
+        miter_stop(m);
+        let mut left = offset.max(0) as u64;
+        while left > 0 {
+            if !miter_get_next_page(m) {
+                return false;
+            }
+            let n = left.min(u64::from(rd32(m + mi::remaining)));
+            wr32(m + mi::offset_, rd32(m + mi::offset_) + n as u32);
+            wr32(m + mi::remaining, rd32(m + mi::remaining) - n as u32);
+            left -= n;
+        }
+        true
+    }
+}
+
+crate::kfn! {
+    /// `sg_miter_stop(miter)`: ends the current mapping, accounting what
+    /// the caller consumed of it.
+    fn sg_miter_stop(m: u64) {
+        miter_stop(m);
+    }
+}

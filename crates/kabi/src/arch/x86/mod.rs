@@ -1,7 +1,8 @@
 //! arch/x86: thunks, paravirt operations, CPU facts, FPU sections, MCE chain.
 
 pub mod cpu;
-mod fpu;
+pub mod fpu;
+mod head_64;
 mod hweight;
 pub mod hyperv;
 mod mce;

@@ -37,3 +37,17 @@ crate::kfn! {
         0
     }
 }
+
+crate::kfn! {
+    /// `void dmaengine_unmap_put(unmap)`: drops a reference to unmap data.
+    /// Only `dmaengine_get_unmap_data` (for a device's transfer) makes
+    /// such data, and with no DMA devices there is none: async_tx's
+    /// synchronous paths put the NULL they hold, which does nothing, as in
+    /// Linux. Anything else was not handed out by this host: reported, left
+    /// alone.
+    fn dmaengine_unmap_put(unmap: u64) {
+        if unmap != 0 {
+            crate::log::kernel_msg(3, &format!("dmaengine_unmap_put: {unmap:#x} is no unmap data of this host (no DMA devices)"));
+        }
+    }
+}
