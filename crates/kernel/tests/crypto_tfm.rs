@@ -283,9 +283,10 @@ fn check_skcipher(c: &SkCase, seed: u64) -> String {
         let data = bytes(&mut rng, len);
         let enc = rng.gen_bool(0.5);
         let layout = rand_layout(&mut rng, len);
-        let (out, _) = tfm
-            .crypt(enc, &iv, &data, &layout)
-            .unwrap_or_else(|e| panic!("{} {} len {len} key {klen} {layout:?}: {e}", c.driver, if enc { "enc" } else { "dec" }));
+        let seq = kabi::log::next_seq();
+        let (out, _) = tfm.crypt(enc, &iv, &data, &layout).unwrap_or_else(|e| {
+            panic!("{} {} len {len} key {klen} {layout:?}: {e} {:#?}", c.driver, if enc { "enc" } else { "dec" }, log_since(seq))
+        });
         let want = (c.reference)(&key, &iv, &data, enc);
         assert!(out == want, "{} {} len {len} key {klen} {layout:?}: differs", c.driver, if enc { "enc" } else { "dec" });
     }

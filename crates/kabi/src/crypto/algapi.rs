@@ -1,6 +1,6 @@
 //! crypto/algapi.c: registering and unregistering algorithms
 //! (`crypto_register_alg` with `crypto_check_alg`'s checks), templates,
-//! the crypto notifier chain, request queues and `crypto_inc`.
+//! the crypto notifier chain, request queues, `crypto_inc` and `__crypto_xor`.
 //!
 //! Self-tests: Debian builds with CONFIG_CRYPTO_MANAGER=y and the tests
 //! enabled, so Linux gives each new algorithm a test larval and has
@@ -565,6 +565,19 @@ crate::kfn! {
             if c != 0 {
                 break;
             }
+        }
+    }
+}
+
+crate::kfn! {
+    /// `__crypto_xor(dst, src1, src2, len)`: `dst[i] = src1[i] ^ src2[i]`
+    /// for `len` bytes, any alignment; `dst` may be `src1` (crypto_xor) or
+    /// overlap it exactly.
+    fn __crypto_xor(dst: *mut u8, src1: *const u8, src2: *const u8, len: u32) {
+        for i in 0..len as usize {
+            // SAFETY: the caller's three buffers of `len` bytes; byte-wise,
+            // so an exact overlap of dst and a source reads before writing.
+            unsafe { dst.add(i).write(src1.add(i).read() ^ src2.add(i).read()) };
         }
     }
 }
