@@ -15,6 +15,7 @@ pub mod fips;
 pub mod kpp;
 mod memneq;
 pub mod proc;
+pub mod refcipher;
 pub mod refhash;
 pub mod rng;
 pub mod scatterwalk;
