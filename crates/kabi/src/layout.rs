@@ -51,6 +51,12 @@ pub mod aead_alg {
     pub const setkey: u64 = 0x0;
 }
 
+pub mod aead_instance {
+    pub const SIZE: u64 = 0x200;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
+}
+
 pub mod aead_request {
     pub const SIZE: u64 = 0x50;
     pub const __ctx: u64 = 0x50;
@@ -354,6 +360,10 @@ pub mod crypto_aead {
     pub const reqsize: u64 = 0x4;
 }
 
+pub mod crypto_aead_spawn {
+    pub const SIZE: u64 = 0x30;
+}
+
 pub mod crypto_aes_ctx {
     pub const SIZE: u64 = 0x1e4;
     pub const key_dec: u64 = 0xf0;
@@ -395,9 +405,23 @@ pub mod crypto_async_request {
     pub const tfm: u64 = 0x20;
 }
 
+pub mod crypto_attr_alg {
+    pub const SIZE: u64 = 0x80;
+}
+
+pub mod crypto_attr_type {
+    pub const SIZE: u64 = 0x8;
+    pub const mask: u64 = 0x4;
+    pub const r#type: u64 = 0x0;
+}
+
 pub mod crypto_cipher {
     pub const SIZE: u64 = 0x20;
     pub const base: u64 = 0x0;
+}
+
+pub mod crypto_cipher_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_consts {
@@ -438,6 +462,10 @@ pub mod crypto_skcipher {
     pub const SIZE: u64 = 0x28;
     pub const base: u64 = 0x8;
     pub const reqsize: u64 = 0x0;
+}
+
+pub mod crypto_skcipher_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_spawn {
@@ -1351,6 +1379,12 @@ pub mod rng_alg {
     pub const seedsize: u64 = 0x18;
 }
 
+pub mod rtattr {
+    pub const SIZE: u64 = 0x4;
+    pub const rta_len: u64 = 0x0;
+    pub const rta_type: u64 = 0x2;
+}
+
 pub mod rtnl_af_ops {
     pub const list: u64 = 0x0;
 }
@@ -1486,6 +1520,12 @@ pub mod skcipher_alg {
     pub const min_keysize: u64 = 0x28;
     pub const setkey: u64 = 0x0;
     pub const walksize: u64 = 0x38;
+}
+
+pub mod skcipher_instance {
+    pub const SIZE: u64 = 0x200;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
 }
 
 pub mod skcipher_request {

@@ -211,3 +211,20 @@ crate::kfn! {
         crypt(req, false)
     }
 }
+
+crate::kfn! {
+    /// `aead_register_instance(tmpl, inst)`: -EINVAL without a `free`;
+    /// aead_prepare_alg, then crypto_register_instance.
+    fn aead_register_instance(tmpl: u64, inst: u64) -> i32 {
+        use crate::layout::aead_instance as ai;
+        if rd64(inst + ai::free) == 0 {
+            super::algapi::warn("crypto/aead.c", 290, "aead_register_instance", "");
+            return EINVAL;
+        }
+        let err = prepare(inst + ai::alg);
+        if err != 0 {
+            return err;
+        }
+        super::algapi::register_instance(tmpl, inst + ai::alg + s::base)
+    }
+}

@@ -624,3 +624,133 @@ crate::kfn! {
         walk_aead_common(walk, req, atomic)
     }
 }
+
+// ---- instances -----------------------------------------------------------------
+
+use crate::layout::{crypto_instance as ci, skcipher_instance as si};
+
+/// `skcipher_crypto_instance(inst)`: the `struct crypto_instance` whose
+/// `alg` is the skcipher_alg's base.
+fn crypto_instance_of(inst: u64) -> u64 {
+    inst + si::alg + s::base
+}
+
+/// `skcipher_instance_ctx(inst)`: the context after the crypto_instance.
+fn instance_ctx(inst: u64) -> u64 {
+    crypto_instance_of(inst) + ci::SIZE
+}
+
+crate::kfn! {
+    /// `skcipher_register_instance(tmpl, inst)`: -EINVAL without a `free`;
+    /// skcipher_prepare_alg, then crypto_register_instance.
+    fn skcipher_register_instance(tmpl: u64, inst: u64) -> i32 {
+        if rd64(inst + si::free) == 0 {
+            super::algapi::warn("crypto/skcipher.c", 962, "skcipher_register_instance", "");
+            return EINVAL;
+        }
+        let err = prepare(inst + si::alg);
+        if err != 0 {
+            return err;
+        }
+        super::algapi::register_instance(tmpl, crypto_instance_of(inst))
+    }
+}
+
+/// The single-block cipher of a simple instance's tfm
+/// (`skcipher_cipher_simple`: the pointer in the tfm's context).
+fn cipher_simple(sk: u64) -> u64 {
+    rd64(sk + cs::base + t::__crt_ctx)
+}
+
+crate::kfn! {
+    /// skcipher.c's `skcipher_setkey_simple(tfm, key, keylen)`: the request
+    /// flags passed down, the key set on the underlying cipher.
+    fn skcipher_setkey_simple(tfm: u64, key: u64, keylen: u32) -> i32 {
+        const CRYPTO_TFM_REQ_MASK: u32 = 0x000f_ff00;
+        let c = cipher_simple(tfm);
+        let f = tfm_flags(c) & !CRYPTO_TFM_REQ_MASK;
+        set_tfm_flags(c, f | (tfm_flags(tfm + cs::base) & CRYPTO_TFM_REQ_MASK));
+        super::cipher::setkey(c, key, keylen)
+    }
+}
+
+crate::kfn! {
+    /// skcipher.c's `skcipher_init_tfm_simple(tfm)`: a tfm of the spawn's
+    /// cipher in the context.
+    fn skcipher_init_tfm_simple(tfm: u64) -> i32 {
+        let inst = alg_of(tfm) - si::alg;
+        let c = super::algapi::crypto_spawn_tfm(instance_ctx(inst), CRYPTO_ALG_TYPE_CIPHER, CRYPTO_ALG_TYPE_MASK);
+        if crate::drivers::base::is_err_or_null(c) {
+            return c as i64 as i32;
+        }
+        wr64(tfm + cs::base + t::__crt_ctx, c);
+        0
+    }
+}
+
+crate::kfn! {
+    /// skcipher.c's `skcipher_exit_tfm_simple(tfm)`: frees the cipher.
+    fn skcipher_exit_tfm_simple(tfm: u64) {
+        let c = cipher_simple(tfm);
+        super::api::crypto_destroy_tfm(c, c);
+    }
+}
+
+crate::kfn! {
+    /// skcipher.c's `skcipher_free_instance_simple(inst)`.
+    fn skcipher_free_instance_simple(inst: u64) {
+        super::algapi::crypto_drop_spawn(instance_ctx(inst));
+        crate::mm::slab::kfree_addr(inst);
+    }
+}
+
+/// `skcipher_alloc_instance_simple(tmpl, tb)`: an skcipher instance
+/// over the single-block cipher named in tb[1], with the cipher's block
+/// size, alignment, priority and key sizes, an IV of one block, and the
+/// simple setkey/init/exit.
+extern "C" fn skcipher_alloc_instance_simple_v(regs: *const u64, stack: *const u64) -> u64 {
+    // SAFETY: called through the varargs trampoline.
+    let args = unsafe { crate::abi::RegArgs::new(regs, stack, 2) };
+    let (tmpl, tb) = (args.arg(0), args.arg(1));
+    {
+        use crate::layout::{crypto_cipher_spawn as csp, crypto_template as ct};
+        let mut mask = 0u32;
+        let err = super::algapi::crypto_check_attr_type(tb, CRYPTO_ALG_TYPE_SKCIPHER, &mut mask as *mut u32 as u64);
+        if err != 0 {
+            return err as i64 as u64;
+        }
+        let inst = crate::mm::slab::kmalloc_bytes((si::SIZE + csp::SIZE) as usize, crate::mm::slab::GFP_ZERO);
+        if inst == 0 {
+            return ENOMEM as i64 as u64;
+        }
+        let spawn = instance_ctx(inst);
+        let name = super::algapi::crypto_attr_alg_name(rd64(tb + 8));
+        let ty = CRYPTO_ALG_TYPE_CIPHER;
+        let m = mask | CRYPTO_ALG_TYPE_MASK;
+        let err = super::algapi::grab_spawn(spawn, crypto_instance_of(inst), name, ty, m, caller(stack));
+        if err != 0 {
+            skcipher_free_instance_simple(inst);
+            return err as i64 as u64;
+        }
+        let calg = rd64(spawn + crate::layout::crypto_spawn::alg);
+        let err = super::algapi::crypto_inst_setname(crypto_instance_of(inst), tmpl + ct::name, calg);
+        if err != 0 {
+            skcipher_free_instance_simple(inst);
+            return err as i64 as u64;
+        }
+        wr64(inst + si::free, stub("skcipher_free_instance_simple"));
+        let a = inst + si::alg;
+        wr32(a + s::base + ca::cra_blocksize, rd32(calg + ca::cra_blocksize));
+        wr32(a + s::base + ca::cra_alignmask, rd32(calg + ca::cra_alignmask));
+        wr32(a + s::base + ca::cra_priority, rd32(calg + ca::cra_priority));
+        wr32(a + s::min_keysize, rd32(calg + ca::cia_min_keysize));
+        wr32(a + s::max_keysize, rd32(calg + ca::cia_max_keysize));
+        wr32(a + s::ivsize, rd32(calg + ca::cra_blocksize));
+        wr32(a + s::base + ca::cra_ctxsize, 8);
+        wr64(a + s::setkey, stub("skcipher_setkey_simple"));
+        wr64(a + s::init, stub("skcipher_init_tfm_simple"));
+        wr64(a + s::exit, stub("skcipher_exit_tfm_simple"));
+        inst
+    }
+}
+crate::export_variadic!("skcipher_alloc_instance_simple" => skcipher_alloc_instance_simple_v);

@@ -497,6 +497,7 @@ enum CipherTest {
     Block(super::refcipher::Block),
     Mode(super::refcipher::Block, super::refcipher::Mode),
     Ctr,
+    Rfc3686,
     Xts,
     ChaCha20,
     XChaCha(u32),
@@ -515,6 +516,7 @@ impl CipherTest {
             CRYPTO_ALG_TYPE_CIPHER => Block::of(name).map(CipherTest::Block),
             CRYPTO_ALG_TYPE_SKCIPHER => match name {
                 b"ctr(aes)" => Some(CipherTest::Ctr),
+                b"rfc3686(ctr(aes))" => Some(CipherTest::Rfc3686),
                 b"xts(aes)" => Some(CipherTest::Xts),
                 b"chacha20" => Some(CipherTest::ChaCha20),
                 b"xchacha20" => Some(CipherTest::XChaCha(20)),
@@ -620,6 +622,7 @@ fn test_skcipher(driver: &str, fl: super::user::Flags, t: &CipherTest, rng: &mut
     let (keys, unit, min): (&[usize], usize, usize) = match t {
         CipherTest::Mode(b, _) => (b.keys(), b.blocksize(), 0),
         CipherTest::Ctr => (&[16, 24, 32], 1, 0),
+        CipherTest::Rfc3686 => (&[20, 28, 36], 1, 0),
         CipherTest::Xts => (&[32, 48, 64], 1, 16),
         _ => (&[32], 1, 0),
     };
@@ -650,6 +653,13 @@ fn test_skcipher(driver: &str, fl: super::user::Flags, t: &CipherTest, rng: &mut
             let ok = match t {
                 CipherTest::Mode(b, m) => block_mode(*b, &key, *m, &iv, &mut want, enc),
                 CipherTest::Ctr => aes_ctr(&key, &iv, &mut want),
+                CipherTest::Rfc3686 => {
+                    // the key's last 4 bytes are the nonce; the counter
+                    // block is nonce || IV || be32 1
+                    let (k, nonce) = key.split_at(kl - 4);
+                    let blk = [nonce, &iv[..], &[0, 0, 0, 1]].concat();
+                    aes_ctr(k, &blk, &mut want)
+                }
                 CipherTest::Xts => aes_xts(&key, &iv, &mut want, enc),
                 CipherTest::ChaCha20 => chacha20(&key, &iv, &mut want),
                 CipherTest::XChaCha(r) => xchacha(*r, &key, &iv, &mut want),
