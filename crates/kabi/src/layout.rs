@@ -77,6 +77,15 @@ pub mod ahash_alg {
     pub const statesize: u64 = 0x54;
 }
 
+pub mod ahash_request {
+    pub const SIZE: u64 = 0x50;
+    pub const __ctx: u64 = 0x50;
+    pub const base: u64 = 0x0;
+    pub const nbytes: u64 = 0x30;
+    pub const result: u64 = 0x40;
+    pub const src: u64 = 0x38;
+}
+
 pub mod akcipher_alg {
     pub const SIZE: u64 = 0x1d0;
     pub const base: u64 = 0x50;
@@ -369,6 +378,24 @@ pub mod crypto_aes_ctx {
     pub const key_dec: u64 = 0xf0;
     pub const key_enc: u64 = 0x0;
     pub const key_length: u64 = 0x1e0;
+}
+
+pub mod crypto_ahash {
+    pub const SIZE: u64 = 0x68;
+    pub const base: u64 = 0x48;
+    pub const digest: u64 = 0x20;
+    pub const export: u64 = 0x28;
+    pub const r#final: u64 = 0x10;
+    pub const finup: u64 = 0x18;
+    pub const import: u64 = 0x30;
+    pub const init: u64 = 0x0;
+    pub const reqsize: u64 = 0x40;
+    pub const setkey: u64 = 0x38;
+    pub const update: u64 = 0x8;
+}
+
+pub mod crypto_ahash_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_alg {

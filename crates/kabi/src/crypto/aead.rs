@@ -104,6 +104,7 @@ pub(crate) fn frontend() -> Frontend {
         tfmsize: cae::base,
         extsize: alg_extsize,
         init_tfm,
+        host_answers: |_| true,
     }
 }
 

@@ -765,6 +765,7 @@ fn spawn_frontend(fe: u64) -> Result<Option<Frontend>, ()> {
         Some(Type::Skcipher) => Ok(Some(super::skcipher::frontend())),
         Some(Type::Aead) => Ok(Some(super::aead::frontend())),
         Some(Type::Shash) => Ok(Some(super::shash::frontend())),
+        Some(Type::Ahash) => Ok(Some(super::ahash::frontend())),
         _ => Err(()),
     }
 }
@@ -832,6 +833,7 @@ macro_rules! grab_typed {
 grab_typed!("crypto_grab_skcipher", crypto_grab_skcipher_v, super::types::Type::Skcipher);
 grab_typed!("crypto_grab_aead", crypto_grab_aead_v, super::types::Type::Aead);
 grab_typed!("crypto_grab_shash", crypto_grab_shash_v, super::types::Type::Shash);
+grab_typed!("crypto_grab_ahash", crypto_grab_ahash_v, super::types::Type::Ahash);
 
 crate::kfn! {
     /// `crypto_drop_spawn(spawn)`: off the algorithm's users; the
@@ -907,6 +909,11 @@ extern "C" fn crypto_spawn_tfm2_v(regs: *const u64, stack: *const u64) -> u64 {
         Ok(a) => a,
         Err(e) => return err_ptr(e),
     };
+    if !(fe.host_answers)(alg) {
+        crypto_mod_put(alg);
+        super::api::cannot_answer(caller(stack));
+        return err_ptr(ENOENT);
+    }
     match create_tfm(alg, &fe, -1) {
         Ok(t) => t,
         Err(e) => {

@@ -523,6 +523,9 @@ pub(crate) struct Frontend {
     pub extsize: fn(u64) -> u64,
     /// `.init_tfm(tfm)`.
     pub init_tfm: fn(u64) -> i32,
+    /// Whether the host can set up a tfm of this algorithm for the
+    /// frontend (false: the lookup has no answer from the host).
+    pub host_answers: fn(u64) -> bool,
 }
 
 /// `crypto_find_alg(name, frontend, type, mask)`.
@@ -599,6 +602,10 @@ pub(crate) fn alloc_tfm(name: &[u8], fe: &Frontend, ty: u32, mask: u32, node: i3
         let err = match find_alg(name, fe, ty, mask) {
             Found::Unknown => return None,
             Found::Err(e) => e,
+            Found::Alg(alg) if !(fe.host_answers)(alg) => {
+                crypto_mod_put(alg);
+                return None;
+            }
             Found::Alg(alg) => match create_tfm(alg, fe, node) {
                 Ok(mem) => return Some(mem),
                 Err(e) => {
