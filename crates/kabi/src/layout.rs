@@ -41,8 +41,31 @@ pub mod aead_alg {
     pub const SIZE: u64 = 0x1c0;
     pub const base: u64 = 0x40;
     pub const chunksize: u64 = 0x38;
+    pub const decrypt: u64 = 0x18;
+    pub const encrypt: u64 = 0x10;
+    pub const exit: u64 = 0x28;
+    pub const init: u64 = 0x20;
     pub const ivsize: u64 = 0x30;
     pub const maxauthsize: u64 = 0x34;
+    pub const setauthsize: u64 = 0x8;
+    pub const setkey: u64 = 0x0;
+}
+
+pub mod aead_instance {
+    pub const SIZE: u64 = 0x200;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
+}
+
+pub mod aead_request {
+    pub const SIZE: u64 = 0x50;
+    pub const __ctx: u64 = 0x50;
+    pub const assoclen: u64 = 0x30;
+    pub const base: u64 = 0x0;
+    pub const cryptlen: u64 = 0x34;
+    pub const dst: u64 = 0x48;
+    pub const iv: u64 = 0x38;
+    pub const src: u64 = 0x40;
 }
 
 pub mod ahash_alg {
@@ -52,6 +75,15 @@ pub mod ahash_alg {
     pub const halg: u64 = 0x50;
     pub const init: u64 = 0x0;
     pub const statesize: u64 = 0x54;
+}
+
+pub mod ahash_request {
+    pub const SIZE: u64 = 0x50;
+    pub const __ctx: u64 = 0x50;
+    pub const base: u64 = 0x0;
+    pub const nbytes: u64 = 0x30;
+    pub const result: u64 = 0x40;
+    pub const src: u64 = 0x38;
 }
 
 pub mod akcipher_alg {
@@ -330,10 +362,49 @@ pub mod cpumask {
     pub const SIZE: u64 = 0x400;
 }
 
+pub mod crypto_aead {
+    pub const SIZE: u64 = 0x28;
+    pub const authsize: u64 = 0x0;
+    pub const base: u64 = 0x8;
+    pub const reqsize: u64 = 0x4;
+}
+
+pub mod crypto_aead_spawn {
+    pub const SIZE: u64 = 0x30;
+}
+
+pub mod crypto_aes_ctx {
+    pub const SIZE: u64 = 0x1e4;
+    pub const key_dec: u64 = 0xf0;
+    pub const key_enc: u64 = 0x0;
+    pub const key_length: u64 = 0x1e0;
+}
+
+pub mod crypto_ahash {
+    pub const SIZE: u64 = 0x68;
+    pub const base: u64 = 0x48;
+    pub const digest: u64 = 0x20;
+    pub const export: u64 = 0x28;
+    pub const r#final: u64 = 0x10;
+    pub const finup: u64 = 0x18;
+    pub const import: u64 = 0x30;
+    pub const init: u64 = 0x0;
+    pub const reqsize: u64 = 0x40;
+    pub const setkey: u64 = 0x38;
+    pub const update: u64 = 0x8;
+}
+
+pub mod crypto_ahash_spawn {
+    pub const SIZE: u64 = 0x30;
+}
+
 pub mod crypto_alg {
     pub const SIZE: u64 = 0x180;
+    pub const cia_decrypt: u64 = 0x158;
+    pub const cia_encrypt: u64 = 0x150;
     pub const cia_max_keysize: u64 = 0x144;
     pub const cia_min_keysize: u64 = 0x140;
+    pub const cia_setkey: u64 = 0x148;
     pub const cra_alignmask: u64 = 0x2c;
     pub const cra_blocksize: u64 = 0x24;
     pub const cra_ctxsize: u64 = 0x28;
@@ -359,6 +430,25 @@ pub mod crypto_async_request {
     pub const flags: u64 = 0x28;
     pub const list: u64 = 0x0;
     pub const tfm: u64 = 0x20;
+}
+
+pub mod crypto_attr_alg {
+    pub const SIZE: u64 = 0x80;
+}
+
+pub mod crypto_attr_type {
+    pub const SIZE: u64 = 0x8;
+    pub const mask: u64 = 0x4;
+    pub const r#type: u64 = 0x0;
+}
+
+pub mod crypto_cipher {
+    pub const SIZE: u64 = 0x20;
+    pub const base: u64 = 0x0;
+}
+
+pub mod crypto_cipher_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_consts {
@@ -393,6 +483,16 @@ pub mod crypto_shash {
     pub const SIZE: u64 = 0x28;
     pub const base: u64 = 0x8;
     pub const descsize: u64 = 0x0;
+}
+
+pub mod crypto_skcipher {
+    pub const SIZE: u64 = 0x28;
+    pub const base: u64 = 0x8;
+    pub const reqsize: u64 = 0x0;
+}
+
+pub mod crypto_skcipher_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_spawn {
@@ -1338,6 +1438,12 @@ pub mod rng_alg {
     pub const seedsize: u64 = 0x18;
 }
 
+pub mod rtattr {
+    pub const SIZE: u64 = 0x4;
+    pub const rta_len: u64 = 0x0;
+    pub const rta_type: u64 = 0x2;
+}
+
 pub mod rtnl_af_ops {
     pub const list: u64 = 0x0;
 }
@@ -1359,6 +1465,12 @@ pub mod rw_semaphore {
     pub const owner: u64 = 0x8;
     pub const wait_list: u64 = 0x18;
     pub const wait_lock: u64 = 0x14;
+}
+
+pub mod scatter_walk {
+    pub const SIZE: u64 = 0x10;
+    pub const offset: u64 = 0x8;
+    pub const sg: u64 = 0x0;
 }
 
 pub mod scatterlist {
@@ -1473,10 +1585,51 @@ pub mod skcipher_alg {
     pub const SIZE: u64 = 0x1c0;
     pub const base: u64 = 0x40;
     pub const chunksize: u64 = 0x34;
+    pub const decrypt: u64 = 0x10;
+    pub const encrypt: u64 = 0x8;
+    pub const exit: u64 = 0x20;
+    pub const init: u64 = 0x18;
     pub const ivsize: u64 = 0x30;
     pub const max_keysize: u64 = 0x2c;
     pub const min_keysize: u64 = 0x28;
+    pub const setkey: u64 = 0x0;
     pub const walksize: u64 = 0x38;
+}
+
+pub mod skcipher_instance {
+    pub const SIZE: u64 = 0x200;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
+}
+
+pub mod skcipher_request {
+    pub const SIZE: u64 = 0x50;
+    pub const __ctx: u64 = 0x50;
+    pub const base: u64 = 0x20;
+    pub const cryptlen: u64 = 0x0;
+    pub const dst: u64 = 0x18;
+    pub const iv: u64 = 0x8;
+    pub const src: u64 = 0x10;
+}
+
+pub mod skcipher_walk {
+    pub const SIZE: u64 = 0x98;
+    pub const alignmask: u64 = 0x90;
+    pub const blocksize: u64 = 0x88;
+    pub const buffer: u64 = 0x68;
+    pub const buffers: u64 = 0x50;
+    pub const dst_virt: u64 = 0x18;
+    pub const flags: u64 = 0x84;
+    pub const r#in: u64 = 0x20;
+    pub const iv: u64 = 0x78;
+    pub const ivsize: u64 = 0x80;
+    pub const nbytes: u64 = 0x30;
+    pub const oiv: u64 = 0x70;
+    pub const out: u64 = 0x38;
+    pub const page: u64 = 0x60;
+    pub const src_virt: u64 = 0x8;
+    pub const stride: u64 = 0x8c;
+    pub const total: u64 = 0x48;
 }
 
 pub mod sock {

@@ -16,7 +16,7 @@
 //! no entry for ("alg: No test for ..."); the host does not know that
 //! list yet, so those stay untested too.
 
-use crate::drivers::base::{cstr, kfree, kzalloc, rd32, rd64, wr32, wr64, wr8};
+use crate::drivers::base::{kfree, kzalloc, rd32, rd64, wr32, wr64, wr8};
 use crate::layout::{crypto_alg as ca, crypto_consts as cc, crypto_template as ct};
 
 use super::api::*;
@@ -372,17 +372,59 @@ fn unregister_template(tmpl: u64, caller: Option<(u64, u64)>) {
         return;
     }
     list_del_init(tmpl + ct::list);
-    // hlist_head { struct hlist_node *first; }: its only member.
-    let first = rd64(tmpl + ct::instances);
+    // The instances: off the algorithm list (dead), then freed through
+    // their type (crypto_remove_final's crypto_free_instance).
+    let mut insts = Vec::new();
+    let mut n = rd64(tmpl + ct::instances);
+    while n != 0 {
+        let inst = n - crate::layout::crypto_instance::list;
+        n = rd64(n);
+        if remove_alg_locked(inst) == 0 {
+            insts.push(inst);
+        }
+    }
+    wr64(tmpl + ct::instances, 0);
     drop(g);
-    if first != 0 {
-        crate::log::kernel_msg(
+    for inst in insts {
+        if refcount_read(inst) == 1 {
+            free_instance(inst);
+        } else {
+            // Transforms still use it: Linux frees it with the last
+            // reference (cra_destroy); the host keeps it.
+            crate::log::kernel_msg(
+                4,
+                &format!("crypto: instance {} still in use, kept", String::from_utf8_lossy(&driver_name(inst))),
+            );
+        }
+    }
+}
+
+/// `crypto_free_instance(inst)`: the type's `free` (the instance's own
+/// `free` for skcipher and AEAD instances).
+fn free_instance(inst: u64) {
+    use super::types::Type;
+    let f = match Type::of(cra_type(inst)) {
+        Some(Type::Skcipher) => {
+            let i = inst - crate::layout::skcipher_alg::base - crate::layout::skcipher_instance::alg;
+            Some((rd64(i + crate::layout::skcipher_instance::free), i))
+        }
+        Some(Type::Aead) => {
+            let i = inst - crate::layout::aead_alg::base - crate::layout::aead_instance::alg;
+            Some((rd64(i + crate::layout::aead_instance::free), i))
+        }
+        _ => None,
+    };
+    match f {
+        Some((free, i)) if free != 0 => {
+            crate::fault::call_module(free, [i, 0, 0, 0, 0, 0]);
+        }
+        _ => crate::log::kernel_msg(
             3,
             &format!(
-                "crypto: template {} has instances the host did not create",
-                cstr(tmpl + ct::name).unwrap_or_default()
+                "crypto: instance {} of a type the host cannot free",
+                String::from_utf8_lossy(&driver_name(inst))
             ),
-        );
+        ),
     }
 }
 
@@ -599,3 +641,436 @@ fn purge(start: u64, end: u64) {
     }
 }
 crate::purge_on_module_free!(purge);
+
+// ---- instances and spawns ------------------------------------------------------
+
+fn wr16(addr: u64, v: u16) {
+    // SAFETY: a 2-byte field of the host's own attribute block.
+    unsafe { (addr as *mut u16).write_unaligned(v) }
+}
+
+const CRYPTOA_ALG: u16 = 1;
+const CRYPTOA_TYPE: u16 = 2;
+const CRYPTO_MAX_ATTRS: usize = 32;
+const CRYPTO_ALG_INSTANCE: u32 = 0x800;
+pub(crate) const CRYPTO_ALG_INHERITED_FLAGS: u32 = 0x80 | 0x100 | 0x0001_0000;
+const ENAMETOOLONG: i32 = -36;
+const RTA_HDR: u64 = 4;
+
+fn err_ptr(e: i32) -> u64 {
+    e as i64 as u64
+}
+
+/// `crypto_get_attr_type(tb)`: the CRYPTOA_TYPE attribute in `tb[0]`.
+fn get_attr_type(tb: u64) -> Result<u64, i32> {
+    use crate::layout::{crypto_attr_type as at, rtattr as ra};
+    let rta = rd64(tb);
+    if rta == 0 {
+        return Err(ENOENT);
+    }
+    let len = crate::drivers::base::rd16(rta + ra::rta_len) as u64;
+    if len < RTA_HDR + at::SIZE {
+        return Err(EINVAL);
+    }
+    if crate::drivers::base::rd16(rta + ra::rta_type) != CRYPTOA_TYPE {
+        return Err(EINVAL);
+    }
+    Ok(rta + RTA_HDR)
+}
+
+crate::kfn! {
+    /// `crypto_get_attr_type(tb)`.
+    fn crypto_get_attr_type(tb: u64) -> u64 {
+        get_attr_type(tb).unwrap_or_else(err_ptr)
+    }
+}
+
+crate::kfn! {
+    /// `crypto_check_attr_type(tb, type, mask_ret)`: -EINVAL when the
+    /// requested type is another; the inherited flags the caller must
+    /// require off.
+    fn crypto_check_attr_type(tb: u64, ty: u32, mask_ret: u64) -> i32 {
+        use crate::layout::crypto_attr_type as at;
+        let algt = match get_attr_type(tb) {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
+        let (t, m) = (rd32(algt + at::r#type), rd32(algt + at::mask));
+        if (t ^ ty) & m & CRYPTO_ALG_TYPE_MASK != 0 {
+            return EINVAL;
+        }
+        let off = CRYPTO_ALG_INHERITED_FLAGS;
+        wr32(mask_ret, (t ^ off) & m & off);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `crypto_attr_alg_name(rta)`: the name of a CRYPTOA_ALG attribute
+    /// (-ENOENT for none, -EINVAL for another kind).
+    fn crypto_attr_alg_name(rta: u64) -> u64 {
+        use crate::layout::rtattr as ra;
+        if rta == 0 {
+            return err_ptr(ENOENT);
+        }
+        let max = cc::CRYPTO_MAX_ALG_NAME;
+        if (crate::drivers::base::rd16(rta + ra::rta_len) as u64) < RTA_HDR + max {
+            return err_ptr(EINVAL);
+        }
+        if crate::drivers::base::rd16(rta + ra::rta_type) != CRYPTOA_ALG {
+            return err_ptr(EINVAL);
+        }
+        wr8(rta + RTA_HDR + max - 1, 0);
+        rta + RTA_HDR
+    }
+}
+
+fn write_name(dst: u64, s: &[u8]) -> bool {
+    let max = cc::CRYPTO_MAX_ALG_NAME as usize;
+    if s.len() >= max {
+        return false;
+    }
+    for (i, b) in s.iter().chain(std::iter::once(&0u8)).enumerate() {
+        wr8(dst + i as u64, *b);
+    }
+    true
+}
+
+crate::kfn! {
+    /// `crypto_inst_setname(inst, name, alg)`: "name(alg)" for both the
+    /// algorithm and the driver name; -ENAMETOOLONG past the limit.
+    fn crypto_inst_setname(inst: u64, name: u64, alg: u64) -> i32 {
+        // SAFETY: the template's NUL-terminated name.
+        let n = unsafe { crate::abi::c_str(name, cc::CRYPTO_MAX_ALG_NAME as usize) }.to_vec();
+        let mk = |inner: Vec<u8>| [n.clone(), b"(".to_vec(), inner, b")".to_vec()].concat();
+        if !write_name(inst + ca::cra_name, &mk(super::api::name(alg))) {
+            return ENAMETOOLONG;
+        }
+        if !write_name(inst + ca::cra_driver_name, &mk(driver_name(alg))) {
+            return ENAMETOOLONG;
+        }
+        0
+    }
+}
+
+/// The tfm frontend a spawn's `frontend` (a `struct crypto_type *`)
+/// stands for: None for NULL (single-block ciphers), Err for a type the
+/// host does not allocate yet.
+fn spawn_frontend(fe: u64) -> Result<Option<Frontend>, ()> {
+    use super::types::Type;
+    if fe == 0 {
+        return Ok(None);
+    }
+    match Type::of(fe) {
+        Some(Type::Skcipher) => Ok(Some(super::skcipher::frontend())),
+        Some(Type::Aead) => Ok(Some(super::aead::frontend())),
+        Some(Type::Shash) => Ok(Some(super::shash::frontend())),
+        Some(Type::Ahash) => Ok(Some(super::ahash::frontend())),
+        _ => Err(()),
+    }
+}
+
+/// `crypto_grab_spawn(spawn, inst, name, type, mask)`: looks the algorithm
+/// up for the spawn's frontend and links the spawn to the instance (not
+/// yet registered) and the algorithm's users.
+pub(crate) fn grab_spawn(spawn: u64, inst: u64, name: u64, ty: u32, mask: u32, caller: (u64, u64)) -> i32 {
+    use crate::layout::{crypto_instance as ci, crypto_spawn as sp};
+    if inst == 0 {
+        warn("crypto/algapi.c", 700, "crypto_grab_spawn", "");
+        return EINVAL;
+    }
+    if crate::drivers::base::is_err_or_null(name) {
+        return if name == 0 { EINVAL } else { name as i64 as i32 };
+    }
+    // SAFETY: the caller's NUL-terminated algorithm name.
+    let n = unsafe { crate::abi::c_str(name, 4096) }.to_vec();
+    let found = match spawn_frontend(rd64(spawn + sp::frontend)) {
+        Ok(Some(fe)) => find_alg(&n, &fe, ty | CRYPTO_ALG_FIPS_INTERNAL, mask),
+        Ok(None) => alg_mod_lookup(&n, ty | CRYPTO_ALG_FIPS_INTERNAL, mask),
+        Err(()) => Found::Unknown,
+    };
+    let alg = match found {
+        Found::Alg(a) => a,
+        Found::Err(e) => return e,
+        Found::Unknown => {
+            super::api::cannot_answer(caller);
+            return ENOENT;
+        }
+    };
+    let g = alg_sem();
+    if is_moribund(alg) {
+        drop(g);
+        crypto_mod_put(alg);
+        return -11;
+    }
+    list_add(spawn + sp::list, alg + ca::cra_users);
+    wr64(spawn + sp::alg, alg);
+    wr32(spawn + sp::mask, mask);
+    wr64(spawn + sp::inst, rd64(inst + ci::spawns));
+    wr64(inst + ci::spawns, spawn);
+    0
+}
+
+extern "C" fn crypto_grab_spawn_v(regs: *const u64, stack: *const u64) -> i32 {
+    // SAFETY: called through the varargs trampoline.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 5) };
+    grab_spawn(a.arg(0), a.arg(1), a.arg(2), a.arg(3) as u32, a.arg(4) as u32, caller(stack))
+}
+crate::export_variadic!("crypto_grab_spawn" => crypto_grab_spawn_v);
+
+macro_rules! grab_typed {
+    ($sym:literal, $f:ident, $ty:expr) => {
+        extern "C" fn $f(regs: *const u64, stack: *const u64) -> i32 {
+            // SAFETY: called through the varargs trampoline.
+            let a = unsafe { crate::abi::RegArgs::new(regs, stack, 5) };
+            let spawn = a.arg(0);
+            wr64(spawn + crate::layout::crypto_spawn::frontend, $ty.addr());
+            grab_spawn(spawn, a.arg(1), a.arg(2), a.arg(3) as u32, a.arg(4) as u32, caller(stack))
+        }
+        crate::export_variadic!($sym => $f);
+    };
+}
+grab_typed!("crypto_grab_skcipher", crypto_grab_skcipher_v, super::types::Type::Skcipher);
+grab_typed!("crypto_grab_aead", crypto_grab_aead_v, super::types::Type::Aead);
+grab_typed!("crypto_grab_shash", crypto_grab_shash_v, super::types::Type::Shash);
+grab_typed!("crypto_grab_ahash", crypto_grab_ahash_v, super::types::Type::Ahash);
+
+crate::kfn! {
+    /// `crypto_drop_spawn(spawn)`: off the algorithm's users; the
+    /// reference a spawn of an unregistered instance holds is dropped.
+    fn crypto_drop_spawn(spawn: u64) {
+        use crate::layout::crypto_spawn as sp;
+        let alg = rd64(spawn + sp::alg);
+        if alg == 0 {
+            return;
+        }
+        let g = alg_sem();
+        if crate::drivers::base::rd8(spawn + sp::dead) == 0 {
+            list_del_init(spawn + sp::list);
+        }
+        drop(g);
+        if crate::drivers::base::rd8(spawn + sp::registered) == 0 {
+            crypto_mod_put(alg);
+        }
+    }
+}
+
+/// `crypto_spawn_alg(spawn)`: the spawn's algorithm with a reference, or
+/// -EAGAIN when it is dead or its module going.
+fn spawn_alg(spawn: u64) -> Result<u64, i32> {
+    use crate::layout::crypto_spawn as sp;
+    let g = alg_sem();
+    if crate::drivers::base::rd8(spawn + sp::dead) != 0 {
+        return Err(-11);
+    }
+    let alg = rd64(spawn + sp::alg);
+    drop(g);
+    if crypto_mod_get(alg) == 0 {
+        crypto_shoot_alg(alg);
+        return Err(-11);
+    }
+    Ok(alg)
+}
+
+crate::kfn! {
+    /// `crypto_spawn_tfm(spawn, type, mask)`: a bare tfm (single-block
+    /// cipher) of the spawn's algorithm; -EINVAL for another type.
+    fn crypto_spawn_tfm(spawn: u64, ty: u32, mask: u32) -> u64 {
+        let alg = match spawn_alg(spawn) {
+            Ok(a) => a,
+            Err(e) => return err_ptr(e),
+        };
+        if (flags(alg) ^ ty) & mask != 0 || cra_type(alg) != 0 {
+            crypto_mod_put(alg);
+            return err_ptr(EINVAL);
+        }
+        match create_tfm(alg, &super::cipher::frontend(), -1) {
+            Ok(t) => t,
+            Err(e) => {
+                crypto_mod_put(alg);
+                err_ptr(e)
+            }
+        }
+    }
+}
+
+extern "C" fn crypto_spawn_tfm2_v(regs: *const u64, stack: *const u64) -> u64 {
+    // SAFETY: called through the varargs trampoline.
+    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 1) };
+    let spawn = a.arg(0);
+    let fe = match spawn_frontend(rd64(spawn + crate::layout::crypto_spawn::frontend)) {
+        Ok(Some(fe)) => fe,
+        _ => {
+            super::api::cannot_answer(caller(stack));
+            return err_ptr(ENOENT);
+        }
+    };
+    let alg = match spawn_alg(spawn) {
+        Ok(a) => a,
+        Err(e) => return err_ptr(e),
+    };
+    if !(fe.host_answers)(alg) {
+        crypto_mod_put(alg);
+        super::api::cannot_answer(caller(stack));
+        return err_ptr(ENOENT);
+    }
+    match create_tfm(alg, &fe, -1) {
+        Ok(t) => t,
+        Err(e) => {
+            crypto_mod_put(alg);
+            err_ptr(e)
+        }
+    }
+}
+crate::export_variadic!("crypto_spawn_tfm2" => crypto_spawn_tfm2_v);
+
+/// `crypto_register_instance(tmpl, inst)`: the instance's algorithm
+/// checked, owned by the template's module and marked an instance; its
+/// spawns registered (their lookup references dropped); listed, added to
+/// the template's instances and self-tested like any algorithm.
+pub(crate) fn register_instance(tmpl: u64, inst: u64) -> i32 {
+    use crate::layout::{crypto_instance as ci, crypto_spawn as sp};
+    let err = check_alg(inst);
+    if err != 0 {
+        return err;
+    }
+    wr64(inst + ca::cra_module, rd64(tmpl + ct::module));
+    set_flags(inst, flags(inst) | CRYPTO_ALG_INSTANCE);
+    let g = alg_sem();
+    let mut fips = 0;
+    let mut s = rd64(inst + ci::spawns);
+    let mut puts = Vec::new();
+    while s != 0 {
+        if crate::drivers::base::rd8(s + sp::dead) != 0 {
+            return -11;
+        }
+        let next = rd64(s + sp::inst);
+        wr64(s + sp::inst, inst);
+        wr8(s + sp::registered, 1);
+        let a = rd64(s + sp::alg);
+        fips |= flags(a);
+        puts.push(a);
+        s = next;
+    }
+    set_flags(inst, flags(inst) | (fips & CRYPTO_ALG_FIPS_INTERNAL));
+    let r = register_locked(inst);
+    if r == 0 {
+        // hlist_add_head(&inst->list, &tmpl->instances)
+        let n = inst + ci::list;
+        let head = tmpl + ct::instances;
+        let first = rd64(head);
+        wr64(n, first);
+        if first != 0 {
+            wr64(first + 8, n);
+        }
+        wr64(head, n);
+        wr64(n + 8, head);
+        wr64(inst + ci::tmpl, tmpl);
+    }
+    drop(g);
+    for a in puts {
+        crypto_mod_put(a);
+    }
+    if r != 0 {
+        return r;
+    }
+    wait_for_test(inst);
+    0
+}
+
+crate::kfn! {
+    /// `crypto_register_instance(tmpl, inst)`.
+    fn crypto_register_instance(tmpl: u64, inst: u64) -> i32 {
+        register_instance(tmpl, inst)
+    }
+}
+
+/// cryptomgr's probe for `name` of the form `tmpl(arg, ...)`: the
+/// template looked up (loading `crypto-<tmpl>`), its `create` called with
+/// Linux's attributes (CRYPTOA_TYPE with the lookup's type and mask, one
+/// CRYPTOA_ALG per argument). None when the name is no template's;
+/// Some(Err) when the template is missing or `create` failed.
+pub(crate) fn probe(name: &[u8], ty: u32, mask: u32) -> Option<Result<(), i32>> {
+    use crate::layout::{crypto_attr_type as at, rtattr as ra};
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+    let tlen = name.iter().take_while(|&&c| word(c)).count();
+    if tlen == 0 || name.get(tlen) != Some(&b'(') {
+        return None;
+    }
+    let tname = &name[..tlen];
+    let mut args: Vec<&[u8]> = Vec::new();
+    let mut p = tlen;
+    loop {
+        p += 1;
+        let start = p;
+        while name.get(p).is_some_and(|&c| word(c)) {
+            p += 1;
+        }
+        if name.get(p) == Some(&b'(') {
+            let mut depth = 0;
+            loop {
+                p += 1;
+                match name.get(p) {
+                    None => return None,
+                    Some(b'(') => depth += 1,
+                    Some(b')') if depth == 0 => break,
+                    Some(b')') => depth -= 1,
+                    _ => {}
+                }
+            }
+            p += 1;
+        }
+        if p == start {
+            return None;
+        }
+        args.push(&name[start..p]);
+        if args.len() >= CRYPTO_MAX_ATTRS {
+            return None;
+        }
+        match name.get(p) {
+            Some(b')') => break,
+            Some(b',') => continue,
+            _ => return None,
+        }
+    }
+    let tn = [tname, b"\0"].concat();
+    let tmpl = crypto_lookup_template(tn.as_ptr() as u64);
+    if tmpl == 0 {
+        return Some(Err(ENOENT));
+    }
+    let max = cc::CRYPTO_MAX_ALG_NAME;
+    let tb_size = 8 * (CRYPTO_MAX_ATTRS as u64 + 2);
+    let type_size = RTA_HDR + at::SIZE;
+    let alg_size = RTA_HDR + max;
+    let param = kzalloc(tb_size + type_size.next_multiple_of(8) + alg_size * args.len() as u64);
+    if param == 0 {
+        crate::kernel::module::module_put(rd64(tmpl + ct::module));
+        return Some(Err(ENOMEM));
+    }
+    let t = param + tb_size;
+    wr16(t + ra::rta_len, type_size as u16);
+    wr16(t + ra::rta_type, CRYPTOA_TYPE);
+    wr32(t + RTA_HDR + at::r#type, (ty | CRYPTO_ALG_LARVAL) & !CRYPTO_ALG_TESTED);
+    wr32(t + RTA_HDR + at::mask, mask & !CRYPTO_ALG_TESTED);
+    wr64(param, t);
+    for (i, a) in args.iter().enumerate() {
+        let r = t + type_size.next_multiple_of(8) + alg_size * i as u64;
+        wr16(r + ra::rta_len, alg_size as u16);
+        wr16(r + ra::rta_type, CRYPTOA_ALG);
+        for (j, b) in a.iter().take(max as usize - 1).enumerate() {
+            wr8(r + RTA_HDR + j as u64, *b);
+        }
+        wr64(param + 8 * (i as u64 + 1), r);
+    }
+    let create = rd64(tmpl + ct::create);
+    let mut err;
+    loop {
+        err = crate::fault::call_module(create, [tmpl, param, 0, 0, 0, 0]).map_or(-14, |r| r as i32);
+        if err != -11 {
+            break;
+        }
+    }
+    crate::kernel::module::module_put(rd64(tmpl + ct::module));
+    kfree(param);
+    Some(if err == 0 { Ok(()) } else { Err(err) })
+}

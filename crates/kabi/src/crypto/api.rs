@@ -404,13 +404,76 @@ pub(crate) fn alg_mod_lookup(name: &[u8], ty: u32, mut mask: u32) -> Found {
             return f;
         }
     }
+    // cryptomgr: a name of the form tmpl(args) is instantiated from its
+    // template (loaded through crypto-<tmpl>). vmlinux's own templates
+    // (see VMLINUX_TEMPLATES) the host does not provide yet.
+    let tmpl_name: Vec<u8> = name.iter().copied().take_while(|&c| c != b'(').collect();
+    if tmpl_name.len() < name.len() && !VMLINUX_TEMPLATES.contains(&tmpl_name.as_slice()) {
+        match super::algapi::probe(name, ty, mask) {
+            None => return Found::Err(ENOENT),
+            // The template's create did not return (a trap or fault in
+            // it, reported): the host has no answer.
+            Some(Err(-14)) => return Found::Unknown,
+            Some(Err(e)) if e != ENOENT => {
+                crate::log::kernel_msg(
+                    7,
+                    &format!("crypto: instantiating {} failed ({e})", String::from_utf8_lossy(name)),
+                );
+                return Found::Err(ENOENT);
+            }
+            Some(Err(_)) => return Found::Err(ENOENT),
+            Some(Ok(())) => {
+                return alg_lookup(name, ty, mask).unwrap_or(Found::Err(ENOENT));
+            }
+        }
+    }
     if MODULAR_ONLY.iter().any(|n| n.as_bytes() == name) {
         // Neither vmlinux nor cryptomgr (no template in a plain name) has
         // one: Linux's larval gets no answer and the lookup is -ENOENT.
         return Found::Err(ENOENT);
     }
+    if tmpl_name.len() == name.len() {
+        // A plain name: only vmlinux's own algorithms could answer it.
+        match vmlinux_alg_type(name) {
+            // vmlinux has it, as another type than asked for: -ENOENT.
+            Some(ts) if ts.iter().all(|t| (t ^ ty) & mask & CRYPTO_ALG_TYPE_MASK != 0) => {
+                return Found::Err(ENOENT)
+            }
+            // vmlinux has it; the host does not provide it yet.
+            Some(_) => return Found::Unknown,
+            // Nobody has it.
+            None => return Found::Err(ENOENT),
+        }
+    }
     Found::Unknown
 }
+
+/// The type of an algorithm vmlinux registers in Debian's build, by
+/// algorithm or driver name (CONFIG_CRYPTO_AES, _MD5, _SHA1, _SHA256,
+/// _RSA, _DH, _DEFLATE, _LZO, _DRBG_*, _NULL2 are =y).
+fn vmlinux_alg_type(name: &[u8]) -> Option<&'static [u32]> {
+    let n = std::str::from_utf8(name).ok()?;
+    let t: &[u32] = match n {
+        "aes" | "aes-generic" | "cipher_null" | "cipher_null-generic" => &[CRYPTO_ALG_TYPE_CIPHER],
+        "md5" | "md5-generic" | "sha1" | "sha1-generic" | "sha224" | "sha224-generic" | "sha256"
+        | "sha256-generic" | "digest_null" | "digest_null-generic" => &[CRYPTO_ALG_TYPE_SHASH],
+        "ecb-cipher_null" => &[CRYPTO_ALG_TYPE_SKCIPHER],
+        "rsa" | "rsa-generic" => &[CRYPTO_ALG_TYPE_AKCIPHER],
+        "dh" | "dh-generic" => &[CRYPTO_ALG_TYPE_KPP],
+        // deflate and lzo are registered both as compressors and scomp.
+        "deflate" | "lzo" => &[CRYPTO_ALG_TYPE_COMPRESS, CRYPTO_ALG_TYPE_SCOMPRESS],
+        "deflate-generic" | "lzo-generic" | "compress_null" | "compress_null-generic" => &[CRYPTO_ALG_TYPE_COMPRESS],
+        "deflate-scomp" | "lzo-scomp" => &[CRYPTO_ALG_TYPE_SCOMPRESS],
+        "stdrng" => &[CRYPTO_ALG_TYPE_RNG],
+        n if n.starts_with("drbg_pr_") || n.starts_with("drbg_nopr_") => &[CRYPTO_ALG_TYPE_RNG],
+        _ => return None,
+    };
+    Some(t)
+}
+
+/// The templates vmlinux has in Debian's build: cbc and hmac
+/// (CONFIG_CRYPTO_CBC, _HMAC =y) and pkcs1pad (part of CONFIG_CRYPTO_RSA).
+const VMLINUX_TEMPLATES: &[&[u8]] = &[b"cbc", b"hmac", b"pkcs1pad"];
 
 /// Algorithm and driver names that only modules provide in Debian's
 /// build (CONFIG_CRYPTO_CRC32C, _CRC32C_INTEL, _CRC32, _CRC32_PCLMUL,
@@ -460,6 +523,9 @@ pub(crate) struct Frontend {
     pub extsize: fn(u64) -> u64,
     /// `.init_tfm(tfm)`.
     pub init_tfm: fn(u64) -> i32,
+    /// Whether the host can set up a tfm of this algorithm for the
+    /// frontend (false: the lookup has no answer from the host).
+    pub host_answers: fn(u64) -> bool,
 }
 
 /// `crypto_find_alg(name, frontend, type, mask)`.
@@ -536,6 +602,10 @@ pub(crate) fn alloc_tfm(name: &[u8], fe: &Frontend, ty: u32, mask: u32, node: i3
         let err = match find_alg(name, fe, ty, mask) {
             Found::Unknown => return None,
             Found::Err(e) => e,
+            Found::Alg(alg) if !(fe.host_answers)(alg) => {
+                crypto_mod_put(alg);
+                return None;
+            }
             Found::Alg(alg) => match create_tfm(alg, fe, node) {
                 Ok(mem) => return Some(mem),
                 Err(e) => {

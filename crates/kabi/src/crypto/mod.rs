@@ -10,18 +10,22 @@ pub mod ahash;
 pub mod akcipher;
 pub mod algapi;
 pub mod api;
+pub mod cipher;
 pub mod fips;
 pub mod kpp;
 mod memneq;
 pub mod proc;
+pub mod refcipher;
 pub mod refhash;
 pub mod rng;
+pub mod scatterwalk;
 pub mod scompress;
 pub mod sha_generic;
 pub mod shash;
 pub mod skcipher;
 pub mod testmgr;
 pub mod types;
+pub mod user;
 
 /// The exports of an algorithm type's registration:
 /// `crypto_register_<x>(alg)` (`prepare`, then `crypto_register_alg` on

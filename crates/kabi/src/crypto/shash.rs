@@ -332,6 +332,7 @@ pub(crate) fn frontend() -> Frontend {
         tfmsize: cs::base,
         extsize: alg_extsize,
         init_tfm,
+        host_answers: |_| true,
     }
 }
 

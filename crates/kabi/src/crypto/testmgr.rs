@@ -327,7 +327,10 @@ impl Tester<'_> {
 /// testmgr's messages), None when the host has no test for it.
 pub(crate) fn alg_test(alg: u64) -> Option<i32> {
     if Type::of(cra_type(alg)) != Some(Type::Shash) {
-        return None;
+        return cipher_alg_test(alg);
+    }
+    if name(alg) == b"ghash" {
+        return Some(test_ghash(alg));
     }
     let crc = Crc::of(&name(alg))?;
     let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
@@ -468,4 +471,315 @@ mod tests {
             0xAE8B_1486_0A79_9888u64.to_le_bytes()
         );
     }
+}
+
+// ---- ciphers, skciphers and AEADs --------------------------------------------
+
+/// A deterministic generator for the test inputs (xorshift64*), seeded
+/// from the driver name so a failure reproduces.
+struct Rng(u64);
+impl Rng {
+    fn new(seed: &[u8]) -> Rng {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for &b in seed {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+        Rng(h | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+    fn layout(&mut self, len: usize) -> super::user::Layout {
+        let mut splits = || -> Vec<usize> {
+            if len < 2 || self.below(2) == 0 {
+                return Vec::new();
+            }
+            (0..1 + self.below(3)).map(|_| 1 + self.below(len - 1)).collect()
+        };
+        let (src_splits, dst_splits) = (splits(), splits());
+        super::user::Layout {
+            src_splits,
+            dst_splits,
+            offset: if self.below(2) == 0 { 0 } else { 1 + self.below(40) },
+            in_place: self.below(3) == 0,
+        }
+    }
+}
+
+/// What an skcipher or AEAD name is, for its test.
+enum CipherTest {
+    Block(super::refcipher::Block),
+    Mode(super::refcipher::Block, super::refcipher::Mode),
+    Ctr,
+    Rfc3686,
+    Xts,
+    ChaCha20,
+    XChaCha(u32),
+    Gcm,
+    Rfc4106,
+}
+
+impl CipherTest {
+    fn of(ty: u32, name: &[u8]) -> Option<CipherTest> {
+        use super::refcipher::{Block, Mode};
+        let inner = |p: &[u8]| -> Option<Block> {
+            let n = name.strip_prefix(p)?.strip_suffix(b")")?;
+            Block::of(n)
+        };
+        match ty {
+            CRYPTO_ALG_TYPE_CIPHER => Block::of(name).map(CipherTest::Block),
+            CRYPTO_ALG_TYPE_SKCIPHER => match name {
+                b"ctr(aes)" => Some(CipherTest::Ctr),
+                b"rfc3686(ctr(aes))" => Some(CipherTest::Rfc3686),
+                b"xts(aes)" => Some(CipherTest::Xts),
+                b"chacha20" => Some(CipherTest::ChaCha20),
+                b"xchacha20" => Some(CipherTest::XChaCha(20)),
+                b"xchacha12" => Some(CipherTest::XChaCha(12)),
+                _ => inner(b"ecb(")
+                    .map(|b| CipherTest::Mode(b, Mode::Ecb))
+                    .or_else(|| inner(b"cbc(").map(|b| CipherTest::Mode(b, Mode::Cbc))),
+            },
+            CRYPTO_ALG_TYPE_AEAD => match name {
+                b"gcm(aes)" => Some(CipherTest::Gcm),
+                b"rfc4106(gcm(aes))" => Some(CipherTest::Rfc4106),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Requests per key size.
+const CIPHER_ROUNDS: usize = 8;
+
+fn fail(kind: &str, driver: &str, what: &str) -> i32 {
+    crate::log::kernel_msg(3, &format!("alg: {kind}: {driver} {what}"));
+    EINVAL
+}
+
+/// testmgr's cipher, skcipher and AEAD tests for the names the host has
+/// an independent implementation of ([`super::refcipher`]): random keys of
+/// every size class, random data of every length class in random
+/// scatterlist layouts, both directions, and for AEADs a tampered tag
+/// (-EBADMSG). None when there is no test (or the algorithm is
+/// asynchronous: its requests would need cryptd's completion, which the
+/// host's test does not wait for).
+pub(crate) fn cipher_alg_test(alg: u64) -> Option<i32> {
+    let f = flags(alg);
+    if f & CRYPTO_ALG_ASYNC != 0 {
+        return None;
+    }
+    let ty = match Type::of(cra_type(alg)) {
+        None if f & CRYPTO_ALG_TYPE_MASK == CRYPTO_ALG_TYPE_CIPHER => CRYPTO_ALG_TYPE_CIPHER,
+        Some(Type::Skcipher) => CRYPTO_ALG_TYPE_SKCIPHER,
+        Some(Type::Aead) => CRYPTO_ALG_TYPE_AEAD,
+        _ => return None,
+    };
+    let test = CipherTest::of(ty, &name(alg))?;
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let fl = super::user::Flags {
+        ty: (f & CRYPTO_ALG_INTERNAL) | CRYPTO_ALG_TESTED,
+        mask: CRYPTO_ALG_INTERNAL,
+    };
+    let mut rng = Rng::new(driver.as_bytes());
+    let rc = match test {
+        CipherTest::Block(b) => test_block(&driver, fl, b, &mut rng),
+        CipherTest::Gcm | CipherTest::Rfc4106 => test_gcm(&driver, fl, matches!(test, CipherTest::Rfc4106), &mut rng),
+        t => test_skcipher(&driver, fl, &t, &mut rng),
+    };
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&name(alg)).into_owned();
+        super::algapi::warn(
+            "crypto/testmgr.c",
+            5835,
+            "alg_test",
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+    }
+    Some(rc)
+}
+
+fn test_block(driver: &str, fl: super::user::Flags, b: super::refcipher::Block, rng: &mut Rng) -> i32 {
+    use super::refcipher::{block_mode, Mode};
+    let tfm = match super::user::Cipher::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("cipher", driver, &format!("cannot allocate: {e}")),
+    };
+    for &kl in b.keys() {
+        for _ in 0..CIPHER_ROUNDS {
+            let key = rng.bytes(kl);
+            if tfm.setkey(&key).is_err() {
+                return fail("cipher", driver, &format!("setkey failed on a {kl}-byte key"));
+            }
+            let n = b.blocksize() * (1 + rng.below(4));
+            let data = rng.bytes(n);
+            let enc = rng.below(2) == 0;
+            let mut got = data.clone();
+            let mut want = data.clone();
+            if tfm.crypt_blocks(enc, &mut got).is_err() || block_mode(b, &key, Mode::Ecb, &[], &mut want, enc).is_none() {
+                return fail("cipher", driver, "test failed");
+            }
+            if got != want {
+                return fail("cipher", driver, &format!("{} test failed (wrong result) with a {kl}-byte key", if enc { "encryption" } else { "decryption" }));
+            }
+        }
+    }
+    0
+}
+
+fn test_skcipher(driver: &str, fl: super::user::Flags, t: &CipherTest, rng: &mut Rng) -> i32 {
+    use super::refcipher::*;
+    let tfm = match super::user::Skcipher::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("skcipher", driver, &format!("cannot allocate: {e}")),
+    };
+    let (keys, unit, min): (&[usize], usize, usize) = match t {
+        CipherTest::Mode(b, _) => (b.keys(), b.blocksize(), 0),
+        CipherTest::Ctr => (&[16, 24, 32], 1, 0),
+        CipherTest::Rfc3686 => (&[20, 28, 36], 1, 0),
+        CipherTest::Xts => (&[32, 48, 64], 1, 16),
+        _ => (&[32], 1, 0),
+    };
+    let ivsize = tfm.ivsize();
+    for &kl in keys {
+        for _ in 0..CIPHER_ROUNDS {
+            let key = rng.bytes(kl);
+            if tfm.setkey(&key).is_err() {
+                return fail("skcipher", driver, &format!("setkey failed on a {kl}-byte key"));
+            }
+            let mut iv = rng.bytes(ivsize);
+            match t {
+                CipherTest::ChaCha20 if ivsize >= 4 => iv[1..4].fill(0),
+                CipherTest::XChaCha(_) if ivsize >= 32 => iv[24..].fill(0),
+                _ => {}
+            }
+            let big = rng.below(8) == 0;
+            let len = (min + rng.below(if big { 5000 } else { 300 })) / unit * unit;
+            let len = len.max(min);
+            let data = rng.bytes(len);
+            let enc = rng.below(2) == 0;
+            let layout = rng.layout(len);
+            let got = match tfm.crypt(enc, &iv, &data, &layout) {
+                Ok((d, _)) => d,
+                Err(e) => return fail("skcipher", driver, &format!("request of {len} bytes failed: {e}")),
+            };
+            let mut want = data.clone();
+            let ok = match t {
+                CipherTest::Mode(b, m) => block_mode(*b, &key, *m, &iv, &mut want, enc),
+                CipherTest::Ctr => aes_ctr(&key, &iv, &mut want),
+                CipherTest::Rfc3686 => {
+                    // the key's last 4 bytes are the nonce; the counter
+                    // block is nonce || IV || be32 1
+                    let (k, nonce) = key.split_at(kl - 4);
+                    let blk = [nonce, &iv[..], &[0, 0, 0, 1]].concat();
+                    aes_ctr(k, &blk, &mut want)
+                }
+                CipherTest::Xts => aes_xts(&key, &iv, &mut want, enc),
+                CipherTest::ChaCha20 => chacha20(&key, &iv, &mut want),
+                CipherTest::XChaCha(r) => xchacha(*r, &key, &iv, &mut want),
+                _ => None,
+            };
+            if ok.is_none() || got != want {
+                return fail("skcipher", driver, &format!("{} test failed (wrong result) on {len} bytes", if enc { "encryption" } else { "decryption" }));
+            }
+        }
+    }
+    0
+}
+
+fn test_gcm(driver: &str, fl: super::user::Flags, rfc4106: bool, rng: &mut Rng) -> i32 {
+    let tfm = match super::user::Aead::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("aead", driver, &format!("cannot allocate: {e}")),
+    };
+    for kl in [16, 24, 32] {
+        for _ in 0..CIPHER_ROUNDS {
+            let key = rng.bytes(kl + if rfc4106 { 4 } else { 0 });
+            if tfm.setkey(&key).is_err() {
+                return fail("aead", driver, &format!("setkey failed on a {}-byte key", key.len()));
+            }
+            let iv = rng.bytes(tfm.ivsize());
+            // RFC 4106: the associated data (8 or 12 bytes) is followed by
+            // the 8-byte IV, which assoclen covers; the nonce is the salt
+            // (the key's last 4 bytes) and the IV.
+            let (aad_req, aad_ref, nonce) = if rfc4106 {
+                let n = if rng.below(2) == 0 { 8 } else { 12 };
+                let a = rng.bytes(n);
+                let mut req = a.clone();
+                req.extend_from_slice(&iv);
+                let mut n = key[kl..].to_vec();
+                n.extend_from_slice(&iv);
+                (req, a, n)
+            } else {
+                let n = rng.below(40);
+                let a = rng.bytes(n);
+                (a.clone(), a, iv.clone())
+            };
+            let big = rng.below(8) == 0;
+            let len = rng.below(if big { 5000 } else { 300 });
+            let data = rng.bytes(len);
+            let layout = rng.layout(aad_req.len() + len);
+            let Some(want) = super::refcipher::aes_gcm(&key[..kl], &nonce, &aad_ref, &data) else {
+                return fail("aead", driver, "no reference result");
+            };
+            match tfm.encrypt(&iv, &aad_req, &data, &layout) {
+                Ok(ct) if ct == want => {}
+                Ok(_) => return fail("aead", driver, &format!("encryption test failed (wrong result) on {len} bytes")),
+                Err(e) => return fail("aead", driver, &format!("encryption of {len} bytes failed: {e}")),
+            }
+            match tfm.decrypt(&iv, &aad_req, &want, &layout) {
+                Ok(pt) if pt == data => {}
+                _ => return fail("aead", driver, &format!("decryption test failed on {len} bytes")),
+            }
+            let mut bad = want.clone();
+            let i = rng.below(bad.len());
+            bad[i] ^= 1 << rng.below(8);
+            match tfm.decrypt(&iv, &aad_req, &bad, &layout) {
+                Err(e) if e.errno() == Some(-74) => {}
+                _ => return fail("aead", driver, "decryption of a tampered message did not fail with -EBADMSG"),
+            }
+        }
+    }
+    0
+}
+
+/// testmgr's ghash test: random 16-byte keys, data of random lengths
+/// (zero-padded to whole blocks, as Linux's ghash finishes a partial
+/// block) digested in one call and in random updates, against the
+/// `ghash` crate.
+fn test_ghash(alg: u64) -> i32 {
+    use ghash::universal_hash::{KeyInit, UniversalHash};
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let fl = super::user::Flags { ty: (flags(alg) & CRYPTO_ALG_INTERNAL) | CRYPTO_ALG_TESTED, mask: CRYPTO_ALG_INTERNAL };
+    let tfm = match super::user::Hash::with_flags(&driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("shash", &driver, &format!("cannot allocate: {e}")),
+    };
+    let mut rng = Rng::new(driver.as_bytes());
+    for i in 0..32 {
+        let key = rng.bytes(16);
+        if tfm.setkey(&key).is_err() {
+            return fail("shash", &driver, "setkey failed");
+        }
+        let n = rng.below(if i % 8 == 0 { 3000 } else { 200 });
+        let data = rng.bytes(n);
+        let splits: Vec<usize> = if i % 2 == 0 { Vec::new() } else { (0..3).map(|_| rng.below(n + 1)).collect() };
+        let mut g = ghash::GHash::new(ghash::Key::from_slice(&key));
+        g.update_padded(&data);
+        let want = g.finalize().to_vec();
+        match tfm.digest(&data, &splits) {
+            Ok(d) if d == want => {}
+            _ => return fail("shash", &driver, &format!("test failed (wrong result) on {n} bytes")),
+        }
+    }
+    0
 }

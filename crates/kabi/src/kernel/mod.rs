@@ -8,6 +8,7 @@ pub mod notifier;
 mod kmod;
 pub mod async_;
 pub mod jump_label;
+pub mod static_call;
 pub mod kthread;
 pub mod locking;
 pub mod module;

@@ -13,7 +13,7 @@ mod sort;
 pub mod string;
 mod string_helpers;
 mod textsearch;
-mod scatterlist;
+pub(crate) mod scatterlist;
 mod idr;
 mod xarray;
 mod ratelimit;

@@ -1,3 +1,4 @@
 //! lib/crypto/: the crypto library functions vmlinux carries.
 
+mod aes;
 mod chacha;
