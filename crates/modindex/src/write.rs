@@ -490,8 +490,13 @@ mod tests {
     /// the fixture cache's `env` file (skipped with a note when absent,
     /// unless `MODHOST_REQUIRE_FIXTURES=1`).
     fn fixture_dirs() -> Vec<std::path::PathBuf> {
+        // The fixture env file, found as testkit finds it: $MODHOST_FIXTURES,
+        // else $MODHOST_CACHE/fixtures/current/env.
         let cache = std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into());
-        let env = std::fs::read_to_string(std::path::Path::new(&cache).join("fixtures/current/env")).unwrap_or_default();
+        let env_path = std::env::var("MODHOST_FIXTURES")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::Path::new(&cache).join("fixtures/current/env"));
+        let env = std::fs::read_to_string(env_path).unwrap_or_default();
         let get = |name: &str| {
             std::env::var(name).ok().or_else(|| {
                 env.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix('=')).map(|v| v.trim().trim_matches('"').to_string())
