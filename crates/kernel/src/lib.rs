@@ -139,6 +139,8 @@ impl Kernel {
             config.exports.iter().map(|e| kabi::vmlinux::ExportSpec { name: &e.name, text: e.text, size: e.size }).collect();
         let vmlinux = kabi::vmlinux::boot(&config.percpu, &specs).map_err(|_| Errno::ENOMEM)?;
         kabi::kernel::nsproxy::set_utsname(&config.release, &config.uts_version);
+        // vmlinux's crypto algorithms and templates (its initcalls).
+        kabi::crypto::boot::init();
         let mut ksyms = HashMap::new();
         for e in &config.exports {
             if let Some(value) = vmlinux.symbol(&e.name) {

@@ -412,6 +412,10 @@ fn free_instance(inst: u64) {
             let i = inst - crate::layout::aead_alg::base - crate::layout::aead_instance::alg;
             Some((rd64(i + crate::layout::aead_instance::free), i))
         }
+        Some(Type::Shash) => {
+            let i = inst - crate::layout::shash_alg::base - super::shash::INSTANCE_ALG;
+            Some((rd64(i), i))
+        }
         _ => None,
     };
     match f {
@@ -725,7 +729,7 @@ crate::kfn! {
     }
 }
 
-fn write_name(dst: u64, s: &[u8]) -> bool {
+pub(crate) fn write_name(dst: u64, s: &[u8]) -> bool {
     let max = cc::CRYPTO_MAX_ALG_NAME as usize;
     if s.len() >= max {
         return false;
@@ -897,32 +901,40 @@ crate::kfn! {
 extern "C" fn crypto_spawn_tfm2_v(regs: *const u64, stack: *const u64) -> u64 {
     // SAFETY: called through the varargs trampoline.
     let a = unsafe { crate::abi::RegArgs::new(regs, stack, 1) };
-    let spawn = a.arg(0);
+    match spawn_tfm2(a.arg(0)) {
+        Some(t) => t,
+        None => {
+            super::api::cannot_answer(caller(stack));
+            err_ptr(ENOENT)
+        }
+    }
+}
+crate::export_variadic!("crypto_spawn_tfm2" => crypto_spawn_tfm2_v);
+
+/// `crypto_spawn_tfm2(spawn)`: a transform of the spawn's algorithm for
+/// its frontend (an ERR_PTR on failure); None when the host cannot set
+/// one up (the caller ends as an unanswered lookup).
+pub(crate) fn spawn_tfm2(spawn: u64) -> Option<u64> {
     let fe = match spawn_frontend(rd64(spawn + crate::layout::crypto_spawn::frontend)) {
         Ok(Some(fe)) => fe,
-        _ => {
-            super::api::cannot_answer(caller(stack));
-            return err_ptr(ENOENT);
-        }
+        _ => return None,
     };
     let alg = match spawn_alg(spawn) {
         Ok(a) => a,
-        Err(e) => return err_ptr(e),
+        Err(e) => return Some(err_ptr(e)),
     };
     if !(fe.host_answers)(alg) {
         crypto_mod_put(alg);
-        super::api::cannot_answer(caller(stack));
-        return err_ptr(ENOENT);
+        return None;
     }
-    match create_tfm(alg, &fe, -1) {
+    Some(match create_tfm(alg, &fe, -1) {
         Ok(t) => t,
         Err(e) => {
             crypto_mod_put(alg);
             err_ptr(e)
         }
-    }
+    })
 }
-crate::export_variadic!("crypto_spawn_tfm2" => crypto_spawn_tfm2_v);
 
 /// `crypto_register_instance(tmpl, inst)`: the instance's algorithm
 /// checked, owned by the template's module and marked an instance; its

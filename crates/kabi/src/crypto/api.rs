@@ -405,8 +405,8 @@ pub(crate) fn alg_mod_lookup(name: &[u8], ty: u32, mut mask: u32) -> Found {
         }
     }
     // cryptomgr: a name of the form tmpl(args) is instantiated from its
-    // template (loaded through crypto-<tmpl>). vmlinux's own templates
-    // (see VMLINUX_TEMPLATES) the host does not provide yet.
+    // template (loaded through crypto-<tmpl>), except for a vmlinux
+    // template the host does not provide yet (VMLINUX_TEMPLATES).
     let tmpl_name: Vec<u8> = name.iter().copied().take_while(|&c| c != b'(').collect();
     if tmpl_name.len() < name.len() && !VMLINUX_TEMPLATES.contains(&tmpl_name.as_slice()) {
         match super::algapi::probe(name, ty, mask) {
@@ -471,9 +471,10 @@ fn vmlinux_alg_type(name: &[u8]) -> Option<&'static [u32]> {
     Some(t)
 }
 
-/// The templates vmlinux has in Debian's build: cbc and hmac
-/// (CONFIG_CRYPTO_CBC, _HMAC =y) and pkcs1pad (part of CONFIG_CRYPTO_RSA).
-const VMLINUX_TEMPLATES: &[&[u8]] = &[b"cbc", b"hmac", b"pkcs1pad"];
+/// The templates vmlinux has in Debian's build that the host does not
+/// provide yet: pkcs1pad (part of CONFIG_CRYPTO_RSA). (cbc and hmac, =y
+/// too, are registered at boot: [`super::boot`].)
+const VMLINUX_TEMPLATES: &[&[u8]] = &[b"pkcs1pad"];
 
 /// Algorithm and driver names that only modules provide in Debian's
 /// build (CONFIG_CRYPTO_CRC32C, _CRC32C_INTEL, _CRC32, _CRC32_PCLMUL,

@@ -1,18 +1,26 @@
 //! crypto/: the kernel crypto API — the algorithm registry (api.c,
 //! algapi.c), the per-type registration of shash.c, ahash.c, skcipher.c,
 //! aead.c, kpp.c, rng.c, akcipher.c, scompress.c and acompress.c,
-//! templates, request queues and `/proc/crypto` (proc.c). Allocating
-//! transforms, requests, self-tests and the algorithms vmlinux provides
-//! are issue 10's.
+//! templates, request queues and `/proc/crypto` (proc.c); the
+//! algorithms and templates Debian's vmlinux registers at boot
+//! ([`boot`]: crypto_null.c, md5.c, sha1/sha256_generic.c,
+//! aes_generic.c, cbc.c, hmac.c), self-tests at registration (testmgr.c).
 
 pub mod aead;
+pub mod aes_generic;
 pub mod ahash;
 pub mod akcipher;
 pub mod algapi;
 pub mod api;
+pub mod boot;
+pub mod cbc;
 pub mod cipher;
+pub mod crypto_null;
 pub mod fips;
+pub mod hmac;
+pub(crate) mod host;
 pub mod kpp;
+pub mod md5;
 mod memneq;
 pub mod proc;
 pub mod refcipher;
@@ -35,7 +43,7 @@ pub mod user;
 /// akcipher have no plural variants.
 macro_rules! typed_registration {
     ($layout:ident, $prepare:path, $reg:literal, $unreg:literal) => {
-        fn register(alg: u64) -> i32 {
+        pub(crate) fn register(alg: u64) -> i32 {
             match $prepare(alg) {
                 0 => crate::crypto::algapi::register_alg(alg + crate::layout::$layout::base),
                 e => e,

@@ -145,6 +145,7 @@ pub(crate) fn sha1_block(h: &mut [u32; 5], blk: &[u8]) {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn sha1(data: &[u8]) -> Vec<u8> {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
     for blk in pad(data, 64).chunks(64) {
@@ -187,6 +188,7 @@ pub(crate) fn sha256_block(h: &mut [u32; 8], blk: &[u8]) {
     }
 }
 
+#[cfg(test)]
 fn sha256_core(data: &[u8], init: [u32; 8], outlen: usize) -> Vec<u8> {
     let mut h = init;
     for blk in pad(data, 64).chunks(64) {
@@ -198,6 +200,7 @@ fn sha256_core(data: &[u8], init: [u32; 8], outlen: usize) -> Vec<u8> {
         .collect()
 }
 
+#[cfg(test)]
 pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
     sha256_core(
         data,
@@ -209,6 +212,7 @@ pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
     )
 }
 
+#[cfg(test)]
 pub(crate) fn sha224(data: &[u8]) -> Vec<u8> {
     sha256_core(
         data,

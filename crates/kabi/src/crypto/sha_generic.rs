@@ -5,8 +5,9 @@
 //! SIMD: the Merkle–Damgård state (`struct sha1_state` / `sha256_state`:
 //! the chaining words, the byte count, the partial block) in the
 //! descriptor's context, the compression of crates' [`super::refhash`].
-//! The shash algorithms themselves (sha1-generic, sha256-generic) are the
-//! algorithms vmlinux provides: issue 10.
+//! And the shash algorithms vmlinux registers with them
+//! (CONFIG_CRYPTO_SHA1, _SHA256 =y): `sha1-generic`, `sha256-generic` and
+//! `sha224-generic`, priority 100, their descriptor context the state.
 
 use crate::drivers::base::{rd32, rd64, wr32, wr64};
 use crate::layout::{
@@ -166,4 +167,105 @@ crate::kfn! {
         SHA256.finish(desc + sd::__ctx, out, words);
         0
     }
+}
+
+/// The initial chaining words of SHA-1, SHA-256 and SHA-224 (FIPS 180-4).
+const SHA1_H0: [u32; 8] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0, 0, 0, 0];
+const SHA256_H0: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+const SHA224_H0: [u32; 8] = [
+    0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4,
+];
+
+impl Md {
+    /// `sha*_base_init`: the initial words, no bytes yet.
+    fn init(&self, ctx: u64, h0: &[u32; 8]) {
+        self.store(ctx, h0);
+        wr64(ctx + self.count, 0);
+    }
+}
+
+crate::kfn! {
+    /// sha1_generic.c's `.init`, `sha1_base_init(desc)`.
+    fn sha1_base_init(desc: u64) -> i32 {
+        SHA1.init(desc + sd::__ctx, &SHA1_H0);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `sha1_final(desc, out)`.
+    fn sha1_final(desc: u64, out: u64) -> i32 {
+        SHA1.finish(desc + sd::__ctx, out, 5);
+        0
+    }
+}
+
+crate::kfn! {
+    /// sha256_generic.c's `crypto_sha256_init(desc)`.
+    fn crypto_sha256_init(desc: u64) -> i32 {
+        SHA256.init(desc + sd::__ctx, &SHA256_H0);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `crypto_sha224_init(desc)`.
+    fn crypto_sha224_init(desc: u64) -> i32 {
+        SHA256.init(desc + sd::__ctx, &SHA224_H0);
+        0
+    }
+}
+
+crate::kfn! {
+    /// `crypto_sha256_final(desc, out)`: 28 or 32 bytes by the digest size.
+    fn crypto_sha256_final(desc: u64, out: u64) -> i32 {
+        let words = if digestsize(desc) == 28 { 7 } else { 8 };
+        SHA256.finish(desc + sd::__ctx, out, words);
+        0
+    }
+}
+
+/// One generic SHA shash.
+fn define(name: &str, driver: &str, digest: u32, desc: u64, ops: [&str; 4]) -> u64 {
+    use super::host::{self, Base};
+    let a = host::alg(sa::SIZE, sa::base, &Base { name, driver, priority: 100, blocksize: 64, ctxsize: 0, flags: 0 });
+    if a == 0 {
+        return 0;
+    }
+    wr32(a + sa::digestsize, digest);
+    wr32(a + sa::descsize, desc as u32);
+    wr64(a + sa::init, host::func(ops[0]));
+    wr64(a + sa::update, host::func(ops[1]));
+    wr64(a + sa::r#final, host::func(ops[2]));
+    wr64(a + sa::finup, host::func(ops[3]));
+    a
+}
+
+/// `sha1_generic_mod_init`: `sha1-generic`.
+pub(crate) fn init_sha1() -> i32 {
+    let a = define("sha1", "sha1-generic", 20, s1::SIZE, ["sha1_base_init", "crypto_sha1_update", "sha1_final", "crypto_sha1_finup"]);
+    if a == 0 {
+        return super::api::ENOMEM;
+    }
+    super::shash::register(a)
+}
+
+/// `sha256_generic_mod_init`: `sha256-generic`, then `sha224-generic`.
+pub(crate) fn init_sha256() -> i32 {
+    for (name, driver, digest, init) in [
+        ("sha256", "sha256-generic", 32, "crypto_sha256_init"),
+        ("sha224", "sha224-generic", 28, "crypto_sha224_init"),
+    ] {
+        let a = define(name, driver, digest, s2::SIZE, [init, "crypto_sha256_update", "crypto_sha256_final", "crypto_sha256_finup"]);
+        if a == 0 {
+            return super::api::ENOMEM;
+        }
+        let e = super::shash::register(a);
+        if e != 0 {
+            return e;
+        }
+    }
+    0
 }

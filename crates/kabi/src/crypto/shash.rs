@@ -220,7 +220,7 @@ fn prepare(alg: u64) -> i32 {
     0
 }
 
-fn register(alg: u64) -> i32 {
+pub(crate) fn register(alg: u64) -> i32 {
     match prepare(alg) {
         0 => register_alg(alg + sa::base),
         e => e,
@@ -272,7 +272,7 @@ pub(crate) fn show(alg: u64, out: &mut String) {
 const CRYPTO_ALG_OPTIONAL_KEY: u32 = 0x4000;
 
 /// `crypto_shash_alg_needs_key(alg)`: a setkey and no OPTIONAL_KEY flag.
-fn needs_key(salg: u64) -> bool {
+pub(crate) fn needs_key(salg: u64) -> bool {
     rd64(salg + sa::setkey) != stub("shash_no_setkey")
         && flags(salg + sa::base) & CRYPTO_ALG_OPTIONAL_KEY == 0
 }
@@ -425,4 +425,66 @@ crate::kfn! {
     fn crypto_shash_setkey(tfm: u64, key: u64, keylen: u32) -> i32 {
         setkey(tfm, key, keylen)
     }
+}
+
+// ---- instances ---------------------------------------------------------------
+
+/// `struct shash_instance { void (*free)(inst); union { struct { char
+/// head[offsetof(struct shash_alg, base)]; struct crypto_instance base; } s;
+/// struct shash_alg alg; }; }`: the algorithm after `free`.
+pub(crate) const INSTANCE_ALG: u64 = 8;
+
+/// `shash_crypto_instance(inst)`.
+pub(crate) fn crypto_instance_of(inst: u64) -> u64 {
+    inst + INSTANCE_ALG + sa::base
+}
+
+/// `shash_instance_ctx(inst)`: the context after the crypto_instance.
+pub(crate) fn instance_ctx(inst: u64) -> u64 {
+    crypto_instance_of(inst) + crate::layout::crypto_instance::SIZE
+}
+
+/// sizeof(struct shash_instance).
+pub(crate) fn instance_size() -> u64 {
+    INSTANCE_ALG + sa::SIZE.max(sa::base + crate::layout::crypto_instance::SIZE)
+}
+
+crate::kfn! {
+    /// `shash_register_instance(tmpl, inst)`: -EINVAL without a `free`;
+    /// shash_prepare_alg, then crypto_register_instance.
+    fn shash_register_instance(tmpl: u64, inst: u64) -> i32 {
+        if rd64(inst) == 0 {
+            super::algapi::warn("crypto/shash.c", 628, "shash_register_instance", "");
+            return EINVAL;
+        }
+        let err = prepare(inst + INSTANCE_ALG);
+        if err != 0 {
+            return err;
+        }
+        super::algapi::register_instance(tmpl, crypto_instance_of(inst))
+    }
+}
+
+crate::kfn! {
+    /// `shash_free_singlespawn_instance(inst)`: its one spawn dropped, freed.
+    fn shash_free_singlespawn_instance(inst: u64) {
+        super::algapi::crypto_drop_spawn(instance_ctx(inst));
+        crate::drivers::base::kfree(inst);
+    }
+}
+
+/// `crypto_shash_export(desc, out)`: the algorithm's export.
+pub(crate) fn export(desc: u64, out: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    call(rd64(alg_of(tfm) + sa::export), [desc, out, 0, 0, 0, 0])
+}
+
+/// `crypto_shash_import(desc, in)`: -ENOKEY for a keyed transform without
+/// its key, else the algorithm's import.
+pub(crate) fn import(desc: u64, inp: u64) -> i32 {
+    let tfm = rd64(desc + sd::tfm);
+    if rd32(tfm + cs::base + tfm_l::crt_flags) & CRYPTO_TFM_NEED_KEY != 0 {
+        return ENOKEY;
+    }
+    call(rd64(alg_of(tfm) + sa::import), [desc, inp, 0, 0, 0, 0])
 }

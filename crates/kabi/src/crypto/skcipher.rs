@@ -637,7 +637,7 @@ fn crypto_instance_of(inst: u64) -> u64 {
 }
 
 /// `skcipher_instance_ctx(inst)`: the context after the crypto_instance.
-fn instance_ctx(inst: u64) -> u64 {
+pub(crate) fn instance_ctx(inst: u64) -> u64 {
     crypto_instance_of(inst) + ci::SIZE
 }
 
@@ -659,7 +659,7 @@ crate::kfn! {
 
 /// The single-block cipher of a simple instance's tfm
 /// (`skcipher_cipher_simple`: the pointer in the tfm's context).
-fn cipher_simple(sk: u64) -> u64 {
+pub(crate) fn cipher_simple(sk: u64) -> u64 {
     rd64(sk + cs::base + t::__crt_ctx)
 }
 
@@ -712,7 +712,14 @@ crate::kfn! {
 extern "C" fn skcipher_alloc_instance_simple_v(regs: *const u64, stack: *const u64) -> u64 {
     // SAFETY: called through the varargs trampoline.
     let args = unsafe { crate::abi::RegArgs::new(regs, stack, 2) };
-    let (tmpl, tb) = (args.arg(0), args.arg(1));
+    alloc_instance_simple(args.arg(0), args.arg(1), caller(stack))
+}
+crate::export_variadic!("skcipher_alloc_instance_simple" => skcipher_alloc_instance_simple_v);
+
+/// `skcipher_alloc_instance_simple(tmpl, tb)` for a caller (the module
+/// code, or a template of vmlinux's) that lookups the host cannot answer
+/// end as.
+pub(crate) fn alloc_instance_simple(tmpl: u64, tb: u64, caller: (u64, u64)) -> u64 {
     {
         use crate::layout::{crypto_cipher_spawn as csp, crypto_template as ct};
         let mut mask = 0u32;
@@ -728,7 +735,7 @@ extern "C" fn skcipher_alloc_instance_simple_v(regs: *const u64, stack: *const u
         let name = super::algapi::crypto_attr_alg_name(rd64(tb + 8));
         let ty = CRYPTO_ALG_TYPE_CIPHER;
         let m = mask | CRYPTO_ALG_TYPE_MASK;
-        let err = super::algapi::grab_spawn(spawn, crypto_instance_of(inst), name, ty, m, caller(stack));
+        let err = super::algapi::grab_spawn(spawn, crypto_instance_of(inst), name, ty, m, caller);
         if err != 0 {
             skcipher_free_instance_simple(inst);
             return err as i64 as u64;
@@ -754,4 +761,3 @@ extern "C" fn skcipher_alloc_instance_simple_v(regs: *const u64, stack: *const u
         inst
     }
 }
-crate::export_variadic!("skcipher_alloc_instance_simple" => skcipher_alloc_instance_simple_v);

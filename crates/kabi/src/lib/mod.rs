@@ -19,7 +19,7 @@ mod xarray;
 mod ratelimit;
 mod bucket_locks;
 mod vsscanf;
-mod crypto;
+pub(crate) mod crypto;
 mod percpu_counter;
 mod crc32;
 mod math;

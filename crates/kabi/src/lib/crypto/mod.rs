@@ -1,4 +1,4 @@
 //! lib/crypto/: the crypto library functions vmlinux carries.
 
-mod aes;
+pub(crate) mod aes;
 mod chacha;

@@ -1,0 +1,33 @@
+//! What Debian's vmlinux registers with the crypto API at boot, in its
+//! initcall order (so `/proc/crypto`, newest first, lists them as Linux
+//! does): crypto_null, md5, sha1_generic, sha256_generic (sha256, sha224),
+//! aes_generic, then the cbc and hmac templates. Each is self-tested at
+//! registration like any algorithm.
+//!
+//! Not provided yet, and said so when asked for (the lookup ends as the
+//! unimplemented `crypto_alg_mod_lookup`): rsa-generic and pkcs1pad,
+//! dh-generic, the deflate and lzo/lzo-rle compressors (the compression
+//! and scomp frontends), drbg.
+
+/// Registers vmlinux's algorithms once per process (the vmlinux image is
+/// the process's); failures are logged as a failing initcall is.
+pub fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let steps: [(&str, fn() -> i32); 7] = [
+            ("crypto_null_mod_init", super::crypto_null::init),
+            ("md5_mod_init", super::md5::init),
+            ("sha1_generic_mod_init", super::sha_generic::init_sha1),
+            ("sha256_generic_mod_init", super::sha_generic::init_sha256),
+            ("aes_init", super::aes_generic::init),
+            ("crypto_cbc_module_init", super::cbc::init),
+            ("hmac_module_init", super::hmac::init),
+        ];
+        for (name, f) in steps {
+            let e = f();
+            if e != 0 {
+                crate::log::kernel_msg(3, &format!("initcall {name} returned {e}"));
+            }
+        }
+    });
+}
