@@ -71,9 +71,43 @@ do_reset() {
 	[ ! -s /tmp/rs ]
 }
 
+# "view --blocks PATH FIELD VALUE": the blank-line-separated blocks of PATH
+# (/proc/crypto) holding the line "FIELD<spaces>: VALUE", each followed by a
+# blank line — the same as `modhost view --blocks` on the host.
+do_blocks() {
+	: > /tmp/err
+	: > /tmp/out
+	if [ ! -e "$1" ]; then
+		echo "$1: No such file or directory" > /tmp/err
+		return 1
+	fi
+	blk=
+	hit=
+	while IFS= read -r l || [ -n "$l" ]; do
+		if [ -z "$l" ]; then
+			[ -n "$hit" ] && printf '%s\n\n' "$blk" >> /tmp/out
+			blk=
+			hit=
+			continue
+		fi
+		if [ -z "$blk" ]; then blk=$l; else blk="$blk
+$l"; fi
+		k=${l%%:*}
+		k=${k%"${k##*[! ]}"}
+		[ "$k" = "$2" ] && [ "${l#*: }" = "$3" ] && hit=1
+	done < "$1"
+	[ -n "$hit" ] && printf '%s\n\n' "$blk" >> /tmp/out
+	return 0
+}
+
 # "view PATH [WORD]": a directory's entries or a file's contents (only the
 # lines holding WORD, if given) — the same as `modhost view` on the host.
 do_view() {
+	if [ "$1" = --blocks ]; then
+		shift
+		do_blocks "$@"
+		return
+	fi
 	: > /tmp/err
 	if [ -d "$1" ]; then
 		ls "$1" > /tmp/raw

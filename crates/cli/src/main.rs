@@ -4,6 +4,7 @@
 //! tool (`modinfo`, ...), as kmod's single binary is.
 
 mod census;
+mod crypto;
 mod depmod;
 mod getopt;
 mod host;
@@ -52,6 +53,7 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
     ("view", views::view),
     ("census", census::run),
     ("census-one", census::run_one),
+    ("crypto", crypto::run),
 ];
 
 fn usage(prog: &str) -> String {

@@ -154,8 +154,11 @@ pub fn trace(tool: &Tool, args: &[String]) -> io::Result<i32> {
 /// `grep -w`) if given. What the differential harness compares with
 /// `ls`/`cat`/`grep -w` in the Linux guest.
 pub fn view(_tool: &Tool, args: &[String]) -> io::Result<i32> {
+    if args.first().map(String::as_str) == Some("--blocks") {
+        return view_blocks(&args[1..]);
+    }
     let (Some(path), word) = (args.first(), args.get(1)) else {
-        eprintln!("Usage: modhost view PATH [WORD]");
+        eprintln!("Usage: modhost view PATH [WORD]\n       modhost view --blocks PATH FIELD VALUE");
         return Ok(1);
     };
     let mut c = Client::connect()?;
@@ -185,4 +188,53 @@ pub fn view(_tool: &Tool, args: &[String]) -> io::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The blocks of a file made of blank-line-separated blocks of
+/// `field : value` lines (`/proc/crypto`) that have the line `FIELD : VALUE`.
+pub fn select_blocks(text: &str, field: &str, value: &str) -> String {
+    let mut out = String::new();
+    for block in text.split("\n\n") {
+        let hit = block.lines().any(|l| match l.split_once(':') {
+            Some((k, v)) => k.trim_end() == field && v.strip_prefix(' ').unwrap_or(v) == value,
+            None => false,
+        });
+        if hit && !block.trim().is_empty() {
+            out.push_str(block.trim_start_matches('\n'));
+            out.push_str("\n\n");
+        }
+    }
+    out
+}
+
+/// `modhost view --blocks PATH FIELD VALUE`: the blocks of PATH (such as
+/// `/proc/crypto`) holding the line `FIELD : VALUE`, each followed by a
+/// blank line — what the QEMU differential test compares.
+fn view_blocks(args: &[String]) -> io::Result<i32> {
+    let [path, field, value] = args else {
+        eprintln!("Usage: modhost view --blocks PATH FIELD VALUE");
+        return Ok(1);
+    };
+    let mut c = Client::connect()?;
+    match c.read(path)? {
+        Ok(b) => {
+            io::stdout().write_all(select_blocks(&String::from_utf8_lossy(&b), field, value).as_bytes())?;
+            Ok(0)
+        }
+        Err(_) => {
+            eprintln!("{path}: No such file or directory");
+            Ok(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn blocks() {
+        let t = "name         : a\ndriver       : a-generic\nmodule       : kernel\n\nname         : b\ndriver       : b-x\nmodule       : m\n\n";
+        assert_eq!(super::select_blocks(t, "module", "m"), "name         : b\ndriver       : b-x\nmodule       : m\n\n");
+        assert_eq!(super::select_blocks(t, "driver", "a-generic"), "name         : a\ndriver       : a-generic\nmodule       : kernel\n\n");
+        assert_eq!(super::select_blocks(t, "driver", "a"), "");
+    }
 }

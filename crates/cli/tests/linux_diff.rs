@@ -173,6 +173,9 @@ fn parse_scenario(name: &str, text: &str) -> Result<(String, Vec<(String, Cmd)>)
             "rmmod" => Cmd::Rmmod(w[1..].to_vec()),
             "reset" if w.len() == 1 => Cmd::Reset,
             "view" if (2..=3).contains(&w.len()) => Cmd::View(w[1..].to_vec()),
+            // the blocks of /proc/crypto (or any file of blank-line-separated
+            // `field : value` blocks) holding the line FIELD : VALUE
+            "blocks" if w.len() == 4 => Cmd::View(std::iter::once("--blocks".to_string()).chain(w[1..].iter().cloned()).collect()),
             _ => return Err(format!("{name}:{}: unknown step {line:?}", n + 1)),
         };
         out.push((line.to_string(), cmd));

@@ -2,6 +2,7 @@
 //! socket; the tools talk to it (and start it when none runs).
 
 pub mod client;
+pub mod crypto;
 pub mod proto;
 pub mod server;
 

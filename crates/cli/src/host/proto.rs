@@ -22,6 +22,29 @@ pub enum Request {
     Write { path: String, value: String },
     /// Kernel log records with sequence number ≥ `since`.
     Log { since: u64 },
+    /// `modhost crypto`: one operation of the crypto API on the payload.
+    Crypto(CryptoRequest),
+}
+
+/// What `modhost crypto` asks the host kernel's crypto API to do.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CryptoRequest {
+    pub op: CryptoOp,
+    /// The algorithm or driver name (`gcm(aes)`, `sha256-avx2`).
+    pub alg: String,
+    pub key: Option<Vec<u8>>,
+    pub iv: Option<Vec<u8>>,
+    pub aad: Option<Vec<u8>>,
+    /// The AEAD tag length (default: the algorithm's largest).
+    pub taglen: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CryptoOp {
+    Digest,
+    Encrypt,
+    Decrypt,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -41,6 +64,8 @@ pub enum Reply {
     Names { names: Vec<String> },
     Log { records: Vec<LogRecord> },
     Pong { pid: u32, release: String },
+    /// A crypto operation that failed: the errno and what failed.
+    CryptoErr { errno: i32, message: String },
 }
 
 fn read_frame(r: &mut impl Read) -> io::Result<Vec<u8>> {

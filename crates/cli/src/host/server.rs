@@ -109,6 +109,10 @@ fn dispatch(k: &Kernel, req: Request, payload: &[u8], release: &str) -> (Reply, 
             Err(e) => (Reply::Err { errno: e.0 }, Vec::new()),
         },
         Request::Write { path, value } => result(k.write_view(&path, &value)),
+        Request::Crypto(c) => match super::crypto::run(&c, payload) {
+            Ok(out) => (Reply::Ok, out),
+            Err((errno, message)) => (Reply::CryptoErr { errno, message }, Vec::new()),
+        },
         Request::Log { since } => (
             Reply::Log {
                 records: kabi::log::records_since(since)

@@ -681,3 +681,19 @@ pub(crate) fn cannot_answer(caller: (u64, u64)) {
         }
     }
 }
+
+crate::kfn! {
+    /// `crypto_req_done(req, err)`: the callback of a request a kernel user
+    /// waits for (`req->data` is its `struct crypto_wait`): -EINPROGRESS (a
+    /// backlogged request now being processed) is no completion; otherwise
+    /// the result is stored and the waiter woken.
+    fn crypto_req_done(req: u64, err: i32) {
+        use crate::layout::{completion as cmp, crypto_async_request as creq};
+        if err == -115 {
+            return;
+        }
+        let wait = rd64(req + creq::data);
+        crate::drivers::base::wr32(wait + cmp::SIZE, err as u32);
+        crate::kernel::sched::complete(wait);
+    }
+}

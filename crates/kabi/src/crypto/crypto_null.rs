@@ -171,6 +171,7 @@ pub(crate) fn init() -> i32 {
     wr64(digest + sa::init, host::func("null_init"));
     wr64(digest + sa::update, host::func("null_update"));
     wr64(digest + sa::r#final, host::func("null_final"));
+    wr64(digest + sa::finup, host::func("null_digest"));
     wr64(digest + sa::digest, host::func("null_digest"));
     wr64(skcipher + sk::setkey, host::func("null_skcipher_setkey"));
     wr64(skcipher + sk::encrypt, host::func("null_skcipher_crypt"));

@@ -179,6 +179,13 @@ impl Crc {
                 m.finalize().into_bytes().to_vec()
             }};
         }
+        macro_rules! smac {
+            ($d:ty) => {{
+                let mut m = <hmac::SimpleHmac<$d> as Mac>::new_from_slice(key).ok()?;
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            }};
+        }
         Some(match self {
             Crc::Md5 => mac!(md5::Md5),
             Crc::Sha1 => mac!(sha1::Sha1),
@@ -186,6 +193,10 @@ impl Crc {
             Crc::Sha256 => mac!(sha2::Sha256),
             Crc::Sha384 => mac!(sha2::Sha384),
             Crc::Sha512 => mac!(sha2::Sha512),
+            Crc::Sha3(28) => smac!(sha3::Sha3_224),
+            Crc::Sha3(32) => smac!(sha3::Sha3_256),
+            Crc::Sha3(48) => smac!(sha3::Sha3_384),
+            Crc::Sha3(64) => smac!(sha3::Sha3_512),
             _ => return None,
         })
     }
@@ -667,14 +678,10 @@ fn fail(kind: &str, driver: &str, what: &str) -> i32 {
 /// an independent implementation of ([`super::refcipher`]): random keys of
 /// every size class, random data of every length class in random
 /// scatterlist layouts, both directions, and for AEADs a tampered tag
-/// (-EBADMSG). None when there is no test (or the algorithm is
-/// asynchronous: its requests would need cryptd's completion, which the
-/// host's test does not wait for).
+/// (-EBADMSG). None when there is no test. An asynchronous algorithm's
+/// requests are waited for (crypto_req_done), as testmgr waits.
 pub(crate) fn cipher_alg_test(alg: u64) -> Option<i32> {
     let f = flags(alg);
-    if f & CRYPTO_ALG_ASYNC != 0 {
-        return None;
-    }
     let ty = match Type::of(cra_type(alg)) {
         None if f & CRYPTO_ALG_TYPE_MASK == CRYPTO_ALG_TYPE_CIPHER => CRYPTO_ALG_TYPE_CIPHER,
         Some(Type::Skcipher) => CRYPTO_ALG_TYPE_SKCIPHER,

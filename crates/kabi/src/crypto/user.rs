@@ -7,9 +7,10 @@
 //!
 //! Each call into module code is a guarded call on a host CPU: a fault or
 //! a trap in the algorithm is reported by the host kernel and comes back
-//! here as [`CryptoError::Failed`]. Requests are synchronous; an
-//! algorithm that answers -EINPROGRESS/-EBUSY (an async one) is reported
-//! as [`CryptoError::Async`].
+//! here as [`CryptoError::Failed`]. A request an asynchronous algorithm
+//! answers with -EINPROGRESS/-EBUSY is waited for as a kernel user waits
+//! (`crypto_req_done`, `crypto_wait_req`); one that does not complete in
+//! 60 s is reported as [`CryptoError::Async`].
 
 use crate::drivers::base::{is_err_or_null, rd32, rd64, wr32, wr64};
 use crate::layout::{
@@ -36,7 +37,7 @@ pub enum CryptoError {
     /// The module code faulted or trapped (see the kernel log).
     #[error("{0}: the algorithm's code did not return")]
     Failed(&'static str),
-    /// The algorithm completes asynchronously; the host API does not wait.
+    /// The asynchronous request did not complete in time.
     #[error("{op}: asynchronous completion ({errno})")]
     Async { op: &'static str, errno: i32 },
     #[error("out of memory")]
@@ -56,6 +57,57 @@ impl CryptoError {
 }
 
 pub type Result<T> = std::result::Result<T, CryptoError>;
+
+/// A request's completion as a kernel user waits for it (`struct
+/// crypto_wait { struct completion completion; int err; }` with
+/// `crypto_req_done` as the request's callback, `crypto_wait_req`).
+struct Wait {
+    w: Kbuf,
+}
+
+const CRYPTO_TFM_REQ_MAY_BACKLOG: u32 = 0x400;
+const CRYPTO_TFM_REQ_MAY_SLEEP: u32 = 0x200;
+/// How long a request may take before the host gives up on it (jiffies,
+/// HZ = 250): 60 s.
+const WAIT_JIFFIES: u64 = 60 * 250;
+
+impl Wait {
+    fn new() -> Result<Wait> {
+        use crate::layout::{completion as cmp, swait_queue_head as sqh};
+        let w = Kbuf::new(cmp::SIZE as usize + 8)?;
+        super::api::list_init(w.addr + cmp::wait + sqh::task_list);
+        Ok(Wait { w })
+    }
+
+    /// Sets up the request's callback (`crypto_init_wait` and
+    /// `*_request_set_callback(req, MAY_BACKLOG | MAY_SLEEP,
+    /// crypto_req_done, &wait)`).
+    fn arm(&self, base: u64) {
+        wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
+        wr64(base + creq::complete, super::skcipher::stub("crypto_req_done"));
+        wr64(base + creq::data, self.w.addr);
+    }
+
+    /// `crypto_wait_req(err, wait)`: an operation in progress (or
+    /// backlogged) is waited for and its result taken from the callback.
+    /// A request that does not complete within [`WAIT_JIFFIES`] is
+    /// abandoned: its memory (and the buffers `keep` holds) is leaked, as
+    /// the algorithm may still write to it.
+    fn wait<T>(self, op: &'static str, r: i32, keep: T) -> Result<T> {
+        if r != EINPROGRESS && r != EBUSY {
+            return check(op, r).map(|()| keep);
+        }
+        let left = crate::kernel::sched::wait_for_completion_timeout(self.w.addr, WAIT_JIFFIES);
+        if left == 0 {
+            crate::log::kernel_msg(3, &format!("crypto: {op} did not complete in 60 s; abandoned"));
+            std::mem::forget(self);
+            std::mem::forget(keep);
+            return Err(CryptoError::Async { op, errno: r });
+        }
+        let err = crate::drivers::base::rd32(self.w.addr + crate::layout::completion::SIZE) as i32;
+        check(op, err).map(|()| keep)
+    }
+}
 
 fn check(op: &'static str, r: i32) -> Result<()> {
     match r {
@@ -255,15 +307,16 @@ impl Skcipher {
         let dst_sg = if l.in_place { None } else { Some(Sg::new(dst.addr + off, data.len(), &l.dst_splits)?) };
         let r = req.addr;
         wr64(r + sr::base + creq::tfm, self.t.tfm);
-        wr32(r + sr::base + creq::flags, 0);
-        wr64(r + sr::base + creq::complete, 0);
-        wr64(r + sr::base + creq::data, 0);
+        let wait = Wait::new()?;
+        wait.arm(r + sr::base);
         wr32(r + sr::cryptlen, data.len() as u32);
         wr64(r + sr::iv, if iv.is_empty() { 0 } else { ivb.addr });
         wr64(r + sr::src, src_sg.table.addr);
         wr64(r + sr::dst, dst_sg.as_ref().map_or(src_sg.table.addr, |d| d.table.addr));
         let op = if enc { "encrypt" } else { "decrypt" };
-        check(op, super::skcipher::crypt(r, enc))?;
+        let rc = super::skcipher::crypt(r, enc);
+        let (req, ivb, src, dst, src_sg, dst_sg) = wait.wait(op, rc, (req, ivb, src, dst, src_sg, dst_sg))?;
+        drop((req, src_sg, dst_sg));
         let out = if l.in_place { &src } else { &dst };
         let bytes = out.bytes()[l.offset..].to_vec();
         Ok((bytes, ivb.bytes()[..iv.len()].to_vec()))
@@ -340,16 +393,17 @@ impl Aead {
         let dst_sg = if l.in_place { None } else { Some(Sg::new(dst.addr + off, aad.len() + out_len, &l.dst_splits)?) };
         let r = req.addr;
         wr64(r + ar::base + creq::tfm, self.t.tfm);
-        wr32(r + ar::base + creq::flags, 0);
-        wr64(r + ar::base + creq::complete, 0);
-        wr64(r + ar::base + creq::data, 0);
+        let wait = Wait::new()?;
+        wait.arm(r + ar::base);
         wr32(r + ar::assoclen, aad.len() as u32);
         wr32(r + ar::cryptlen, data.len() as u32);
         wr64(r + ar::iv, ivb.addr);
         wr64(r + ar::src, src_sg.table.addr);
         wr64(r + ar::dst, dst_sg.as_ref().map_or(src_sg.table.addr, |d| d.table.addr));
         let op = if enc { "encrypt" } else { "decrypt" };
-        check(op, super::aead::crypt(r, enc))?;
+        let rc = super::aead::crypt(r, enc);
+        let (req, ivb, src, dst, src_sg, dst_sg) = wait.wait(op, rc, (req, ivb, src, dst, src_sg, dst_sg))?;
+        drop((req, ivb, src_sg, dst_sg));
         let out = if l.in_place { &src } else { &dst };
         let o = l.offset + aad.len();
         Ok(out.bytes()[o..o + out_len].to_vec())

@@ -1,0 +1,93 @@
+//! The daemon's side of `modhost crypto`: one operation through the host
+//! kernel's crypto API (`kabi::crypto::user`), the algorithm looked up as
+//! a kernel user's `crypto_alloc_*` looks it up — its module loaded
+//! through the host's modprobe (`request_module("crypto-<name>")`), a
+//! template instantiated on demand — and only algorithms that passed
+//! their self-test qualify.
+
+use kabi::crypto::user::{Aead, Cipher, CryptoError, Hash, Layout, Skcipher};
+
+use super::proto::{CryptoOp, CryptoRequest};
+
+/// A positive errno and what failed.
+pub type Failure = (i32, String);
+
+const EINVAL: i32 = 22;
+const ENOENT: i32 = 2;
+const EFAULT: i32 = 14;
+
+fn fail(alg: &str, e: CryptoError) -> Failure {
+    let errno = match &e {
+        CryptoError::Failed(_) => EFAULT,
+        e => e.errno().map_or(EFAULT, |n| -n),
+    };
+    (errno, format!("{alg}: {e}"))
+}
+
+/// Runs the request on `input`: the digest, or the output bytes.
+pub fn run(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {
+    match r.op {
+        CryptoOp::Digest => digest(r, input),
+        CryptoOp::Encrypt => crypt(r, input, true),
+        CryptoOp::Decrypt => crypt(r, input, false),
+    }
+}
+
+fn digest(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {
+    let h = Hash::new(&r.alg).map_err(|e| fail(&r.alg, e))?;
+    if let Some(k) = &r.key {
+        h.setkey(k).map_err(|e| fail(&r.alg, e))?;
+    }
+    h.digest(input, &[]).map_err(|e| fail(&r.alg, e))
+}
+
+fn iv_for(r: &CryptoRequest, ivsize: usize) -> Result<Vec<u8>, Failure> {
+    let iv = r.iv.clone().unwrap_or_default();
+    if iv.len() != ivsize {
+        return Err((EINVAL, format!("{}: the IV must be {ivsize} bytes (--iv), not {}", r.alg, iv.len())));
+    }
+    Ok(iv)
+}
+
+/// An skcipher unless AEAD parameters were given or the name is no
+/// skcipher's; then an AEAD (output: ciphertext and tag; input of a
+/// decryption the same); then a single-block cipher (whole blocks, each
+/// on its own).
+fn crypt(r: &CryptoRequest, input: &[u8], enc: bool) -> Result<Vec<u8>, Failure> {
+    let key = r.key.clone().unwrap_or_default();
+    let aead_args = r.aad.is_some() || r.taglen.is_some();
+    if !aead_args {
+        match Skcipher::new(&r.alg) {
+            Ok(sk) => {
+                sk.setkey(&key).map_err(|e| fail(&r.alg, e))?;
+                let iv = iv_for(r, sk.ivsize())?;
+                return sk.crypt(enc, &iv, input, &Layout::default()).map(|(d, _)| d).map_err(|e| fail(&r.alg, e));
+            }
+            Err(CryptoError::NotFound(_)) => {}
+            Err(e) if e.errno() == Some(-ENOENT) || e.errno() == Some(-EINVAL) => {}
+            Err(e) => return Err(fail(&r.alg, e)),
+        }
+    }
+    match Aead::new(&r.alg) {
+        Ok(a) => {
+            a.setkey(&key).map_err(|e| fail(&r.alg, e))?;
+            let tag = r.taglen.map_or(a.maxauthsize(), |t| t as usize);
+            a.setauthsize(tag).map_err(|e| fail(&r.alg, e))?;
+            let iv = iv_for(r, a.ivsize())?;
+            let aad = r.aad.clone().unwrap_or_default();
+            let l = Layout::default();
+            return if enc { a.encrypt(&iv, &aad, input, &l) } else { a.decrypt(&iv, &aad, input, &l) }.map_err(|e| fail(&r.alg, e));
+        }
+        Err(CryptoError::NotFound(_)) => {}
+        Err(e) if e.errno() == Some(-ENOENT) || e.errno() == Some(-EINVAL) => {}
+        Err(e) => return Err(fail(&r.alg, e)),
+    }
+    if aead_args {
+        return Err((ENOENT, format!("{}: no AEAD of that name (--aad and --taglen are for AEADs)", r.alg)));
+    }
+    let c = Cipher::new(&r.alg).map_err(|e| fail(&r.alg, e))?;
+    c.setkey(&key).map_err(|e| fail(&r.alg, e))?;
+    let mut data = input.to_vec();
+    c.crypt_blocks(enc, &mut data).map_err(|e| fail(&r.alg, e))?;
+    Ok(data)
+}
