@@ -688,7 +688,16 @@ pub(crate) fn cipher_alg_test(alg: u64) -> Option<i32> {
         Some(Type::Aead) => CRYPTO_ALG_TYPE_AEAD,
         _ => return None,
     };
-    let test = CipherTest::of(ty, &name(alg))?;
+    // An internal algorithm (aesni's `__gcm(aes)`, which only the SIMD
+    // wrappers and cryptd use) is tested as what it computes: the public
+    // name without the leading "__". (Linux's testmgr, finding no test
+    // for the internal name, passes it untested.)
+    let n = name(alg);
+    let n = match n.strip_prefix(b"__") {
+        Some(public) if f & CRYPTO_ALG_INTERNAL != 0 => public,
+        _ => &n[..],
+    };
+    let test = CipherTest::of(ty, n)?;
     let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
     let fl = super::user::Flags {
         ty: (f & CRYPTO_ALG_INTERNAL) | CRYPTO_ALG_TESTED,

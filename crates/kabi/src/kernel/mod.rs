@@ -18,6 +18,7 @@ pub mod printk;
 pub mod rcu;
 pub mod resource;
 pub mod sched;
+pub mod softirq;
 pub mod srcu;
 pub mod time;
 pub mod user_namespace;

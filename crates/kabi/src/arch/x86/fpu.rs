@@ -113,7 +113,7 @@ pub fn sections() -> u32 {
     SECTIONS.load(Ordering::Relaxed)
 }
 
-fn preempt_add(d: i32) {
+pub(crate) fn preempt_add(d: i32) {
     let Some(v) = crate::vmlinux::get() else {
         return;
     };
