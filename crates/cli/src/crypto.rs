@@ -131,7 +131,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
             b
         }
     };
-    let req = CryptoRequest { op, alg: a.alg, key: a.key, iv: a.iv, aad: a.aad, taglen: a.taglen };
+    let req = CryptoRequest { operation: op, alg: a.alg, key: a.key, iv: a.iv, aad: a.aad, taglen: a.taglen };
     let mut c = Client::connect()?;
     match c.call(&Request::Crypto(req), &input)? {
         (Reply::Ok, out) => {
@@ -146,7 +146,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
             Ok(0)
         }
         (Reply::CryptoErr { errno, message }, _) => {
-            eprintln!("{}: {message} ({})", tool.name, kmod::modprobe::strerror(errno));
+            eprintln!("{}: {message}: {}", tool.name, kmod::modprobe::strerror(errno));
             Ok(1)
         }
         (Reply::Err { errno }, _) => {

@@ -16,17 +16,20 @@ const EINVAL: i32 = 22;
 const ENOENT: i32 = 2;
 const EFAULT: i32 = 14;
 
+/// The errno and what failed, in words (the client adds the errno's).
 fn fail(alg: &str, e: CryptoError) -> Failure {
-    let errno = match &e {
-        CryptoError::Failed(_) => EFAULT,
-        e => e.errno().map_or(EFAULT, |n| -n),
-    };
-    (errno, format!("{alg}: {e}"))
+    match e {
+        CryptoError::NotFound(_) | CryptoError::Errno { op: "alloc", errno: -2 } => (ENOENT, format!("{alg}: no such algorithm")),
+        CryptoError::Errno { op, errno } => (-errno, format!("{alg}: {op}")),
+        CryptoError::Failed(op) => (EFAULT, format!("{alg}: {op}: the algorithm's code did not return (see modhost dmesg)")),
+        CryptoError::Async { op, errno } => (-errno, format!("{alg}: {op}: no completion in 60 s")),
+        CryptoError::NoMem => (12, format!("{alg}: out of memory")),
+    }
 }
 
 /// Runs the request on `input`: the digest, or the output bytes.
 pub fn run(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {
-    match r.op {
+    match r.operation {
         CryptoOp::Digest => digest(r, input),
         CryptoOp::Encrypt => crypt(r, input, true),
         CryptoOp::Decrypt => crypt(r, input, false),

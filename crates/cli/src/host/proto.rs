@@ -29,7 +29,7 @@ pub enum Request {
 /// What `modhost crypto` asks the host kernel's crypto API to do.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CryptoRequest {
-    pub op: CryptoOp,
+    pub operation: CryptoOp,
     /// The algorithm or driver name (`gcm(aes)`, `sha256-avx2`).
     pub alg: String,
     pub key: Option<Vec<u8>>,
@@ -105,6 +105,16 @@ pub fn recv<T: for<'de> Deserialize<'de>>(r: &mut impl Read) -> io::Result<(T, V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crypto_request_roundtrip() {
+        // the request's own fields must not clash with the enum's "op" tag
+        let r = Request::Crypto(CryptoRequest { operation: CryptoOp::Encrypt, alg: "gcm(aes)".into(), key: Some(vec![1, 2]), iv: None, aad: Some(vec![]), taglen: Some(12) });
+        let mut buf = Vec::new();
+        send(&mut buf, &r, b"data").unwrap();
+        let (back, p): (Request, Vec<u8>) = recv(&mut &buf[..]).unwrap();
+        assert_eq!((back, p), (r, b"data".to_vec()));
+    }
 
     #[test]
     fn roundtrip_and_limits() {
