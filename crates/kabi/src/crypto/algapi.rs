@@ -230,8 +230,7 @@ pub(crate) fn register_alg(alg: u64) -> i32 {
 }
 
 /// `crypto_remove_alg(alg, list)`: -ENOENT when not listed; else marks it
-/// dead and unlinks it. (`crypto_remove_spawns`: the host creates no
-/// instances yet, so no algorithm has users to take down with it.)
+/// dead and unlinks it (its users: [`remove_spawns_locked`]).
 fn remove_alg_locked(alg: u64) -> i32 {
     if list_empty(alg + ca::cra_list) || rd64(alg + ca::cra_list) == 0 {
         return ENOENT;
@@ -241,14 +240,79 @@ fn remove_alg_locked(alg: u64) -> i32 {
     0
 }
 
+/// `crypto_remove_spawns(alg, list, NULL)` and `crypto_remove_instance`:
+/// every spawn on the going algorithm is dead (off its users list, so
+/// `crypto_drop_spawn` leaves it); each registered instance built on one
+/// is taken down too — dead, unlisted, off its template — and so on for
+/// the instances built on those. The instances are returned, to be freed
+/// once the lock is dropped (`crypto_remove_final`).
+fn remove_spawns_locked(alg: u64, out: &mut Vec<u64>) {
+    use crate::layout::{crypto_instance as ci, crypto_spawn as sp};
+    let mut work = vec![alg];
+    while let Some(a) = work.pop() {
+        for s in list_entries(a + ca::cra_users) {
+            let spawn = s - sp::list;
+            list_del_init(spawn + sp::list);
+            wr8(spawn + sp::dead, 1);
+            if crate::drivers::base::rd8(spawn + sp::registered) == 0 {
+                continue;
+            }
+            let inst = rd64(spawn + sp::inst);
+            if inst == 0 || is_dead(inst) || out.contains(&inst) {
+                continue;
+            }
+            set_flags(inst, flags(inst) | CRYPTO_ALG_DEAD);
+            if !list_empty(inst + ca::cra_list) && rd64(inst + ca::cra_list) != 0 {
+                list_del_init(inst + ca::cra_list);
+            }
+            // hlist_del(&inst->list)
+            let n = inst + ci::list;
+            let (next, pprev) = (rd64(n), rd64(n + 8));
+            if pprev != 0 {
+                wr64(pprev, next);
+                if next != 0 {
+                    wr64(next + 8, pprev);
+                }
+                wr64(n, 0);
+                wr64(n + 8, 0);
+            }
+            out.push(inst);
+            work.push(inst);
+        }
+    }
+}
+
+/// Frees the instances [`remove_spawns_locked`] took down: those no
+/// transform uses any more (one reference, the registration's) through
+/// their type; one still in use is kept (Linux frees it with its last
+/// reference).
+fn free_removed(insts: Vec<u64>) {
+    for inst in insts {
+        if refcount_read(inst) == 1 {
+            free_instance(inst);
+        } else {
+            crate::log::kernel_msg(
+                4,
+                &format!("crypto: instance {} still in use, kept", String::from_utf8_lossy(&driver_name(inst))),
+            );
+        }
+    }
+}
+
 /// `crypto_unregister_alg(alg)`: WARNs when the algorithm is not
 /// registered; BUG()s when a reference other than the registration's is
 /// left; calls `cra_destroy`.
 pub(crate) fn unregister_alg(alg: u64, caller: Option<(u64, u64)>) {
+    let mut dependents = Vec::new();
     let ret = {
         let _g = alg_sem();
-        remove_alg_locked(alg)
+        let r = remove_alg_locked(alg);
+        if r == 0 {
+            remove_spawns_locked(alg, &mut dependents);
+        }
+        r
     };
+    free_removed(dependents);
     if ret != 0 {
         let d = String::from_utf8_lossy(&driver_name(alg)).into_owned();
         warn(
@@ -375,6 +439,7 @@ fn unregister_template(tmpl: u64, caller: Option<(u64, u64)>) {
     // The instances: off the algorithm list (dead), then freed through
     // their type (crypto_remove_final's crypto_free_instance).
     let mut insts = Vec::new();
+    let mut dependents = Vec::new();
     let mut n = rd64(tmpl + ct::instances);
     while n != 0 {
         let inst = n - crate::layout::crypto_instance::list;
@@ -384,7 +449,12 @@ fn unregister_template(tmpl: u64, caller: Option<(u64, u64)>) {
         }
     }
     wr64(tmpl + ct::instances, 0);
+    for &inst in &insts {
+        remove_spawns_locked(inst, &mut dependents);
+    }
+    dependents.retain(|d| !insts.contains(d));
     drop(g);
+    free_removed(dependents);
     for inst in insts {
         if refcount_read(inst) == 1 {
             free_instance(inst);
