@@ -123,6 +123,8 @@ compress_tree() { # src dest kind
 
 main() {
     need_pkgs kmod xz-utils zstd ca-certificates
+    # the independent tools `modhost crypto` is checked against (crypto_cli.rs)
+    need_pkgs python3 python3-cryptography openssl
     local release abi
     release=$(resolve_release linux-image-amd64)
     abi=${release%-amd64}

@@ -113,15 +113,24 @@ fn digests_and_ciphers_agree_with_independent_tools() {
     let blocks = &data[..4096];
     let o = h.run(&["crypto", "encrypt", "cbc(aes)", "--key", k32, "--iv", iv16], blocks);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let mut ossl = Command::new("openssl")
+    match Command::new("openssl")
         .args(["enc", "-aes-256-cbc", "-nopad", "-K", k32, "-iv", iv16])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("openssl");
-    ossl.stdin.take().unwrap().write_all(blocks).unwrap();
-    let want = ossl.wait_with_output().unwrap().stdout;
-    assert!(o.stdout == want, "cbc(aes) differs from openssl");
+    {
+        Ok(mut ossl) => {
+            ossl.stdin.take().unwrap().write_all(blocks).unwrap();
+            let want = ossl.wait_with_output().unwrap().stdout;
+            assert!(o.stdout == want, "cbc(aes) differs from openssl");
+        }
+        Err(e) => {
+            assert!(!testkit::required(), "openssl: {e} (scripts/fixtures.sh installs it)");
+            eprintln!("openssl missing ({e}): cbc(aes) checked by the round trip only");
+        }
+    }
+    let back = h.run(&["crypto", "decrypt", "cbc(aes)", "--key", k32, "--iv", iv16], &o.stdout);
+    assert!(back.status.success() && back.stdout == blocks, "{}", text(&back.stderr));
 
     // errors: no such algorithm, bad hex, a wrong IV size
     let o = h.run(&["crypto", "digest", "no-such-hash"], b"x");
