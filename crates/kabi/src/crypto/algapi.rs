@@ -282,10 +282,10 @@ fn remove_spawns_locked(alg: u64, out: &mut Vec<u64>) {
     }
 }
 
-/// Frees the instances [`remove_spawns_locked`] took down: those no
-/// transform uses any more (one reference, the registration's) through
-/// their type; one still in use is kept (Linux frees it with its last
-/// reference).
+/// Frees instances taken down (a template's, or those
+/// [`remove_spawns_locked`] found): those no transform uses any more (one
+/// reference, the registration's) through their type; one still in use is
+/// kept (Linux frees it with its last reference, cra_destroy).
 fn free_removed(insts: Vec<u64>) {
     for inst in insts {
         if refcount_read(inst) == 1 {
@@ -455,18 +455,7 @@ fn unregister_template(tmpl: u64, caller: Option<(u64, u64)>) {
     dependents.retain(|d| !insts.contains(d));
     drop(g);
     free_removed(dependents);
-    for inst in insts {
-        if refcount_read(inst) == 1 {
-            free_instance(inst);
-        } else {
-            // Transforms still use it: Linux frees it with the last
-            // reference (cra_destroy); the host keeps it.
-            crate::log::kernel_msg(
-                4,
-                &format!("crypto: instance {} still in use, kept", String::from_utf8_lossy(&driver_name(inst))),
-            );
-        }
-    }
+    free_removed(insts);
 }
 
 /// `crypto_free_instance(inst)`: the type's `free` (the instance's own
