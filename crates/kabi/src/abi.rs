@@ -77,6 +77,13 @@ pub fn va_trampoline() -> usize {
 /// Sets the calling thread's GS base (its per-CPU block).
 pub fn set_gs_base(base: u64) -> std::io::Result<()> {
     const ARCH_SET_GS: libc::c_int = 0x1001;
+    if fsgsbase() {
+        // SAFETY: WRGSBASE (enabled for user space: HWCAP2_FSGSBASE) only
+        // changes this thread's GS base, which neither glibc nor Rust's
+        // runtime use on x86_64; the kernel keeps it across switches.
+        unsafe { std::arch::asm!("wrgsbase {}", in(reg) base, options(nostack, preserves_flags)) };
+        return Ok(());
+    }
     // SAFETY: arch_prctl(ARCH_SET_GS) only changes this thread's GS base,
     // which neither glibc nor Rust's runtime use on x86_64.
     let r = unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_SET_GS, base) };
@@ -84,6 +91,16 @@ pub fn set_gs_base(base: u64) -> std::io::Result<()> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Whether the OS lets user space write its GS base itself (Linux 5.9+ on
+/// CPUs with FSGSBASE: `HWCAP2_FSGSBASE`): an instruction instead of an
+/// `arch_prctl` system call on every entry to a host CPU.
+fn fsgsbase() -> bool {
+    const HWCAP2_FSGSBASE: u64 = 1 << 1;
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    // SAFETY: getauxval only reads the process's auxiliary vector.
+    *HAS.get_or_init(|| unsafe { libc::getauxval(libc::AT_HWCAP2) } & HWCAP2_FSGSBASE != 0)
 }
 
 /// Reads a NUL-terminated string from module memory (bounded).

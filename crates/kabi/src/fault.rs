@@ -414,6 +414,10 @@ pub fn guarded_call_args(target: u64, args: [u64; 6]) -> Result<u64, Fault> {
     // contract); the guard lives until after the call.
     let rax = unsafe { modhost_guarded_call(target, &args, &mut *g) };
     CURRENT.with(|c| c.set(prev));
+    if prev.is_null() {
+        // Back in the host: the thread's FPU state, if a section saved it.
+        crate::arch::x86::fpu::return_to_host();
+    }
     if g.faulted != 0 {
         let who = crate::symbolize(target).map_or_else(|| format!("{target:#x}"), |s| s.0);
         crate::kernel::locking::held::release_since(held, &format!("the abandoned call of {who}"));

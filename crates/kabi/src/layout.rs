@@ -71,10 +71,19 @@ pub mod aead_request {
 pub mod ahash_alg {
     pub const SIZE: u64 = 0x1d8;
     pub const base: u64 = 0x58;
+    pub const digest: u64 = 0x20;
     pub const digestsize: u64 = 0x50;
+    pub const exit_tfm: u64 = 0x48;
+    pub const export: u64 = 0x28;
+    pub const r#final: u64 = 0x10;
+    pub const finup: u64 = 0x18;
     pub const halg: u64 = 0x50;
+    pub const import: u64 = 0x30;
     pub const init: u64 = 0x0;
+    pub const init_tfm: u64 = 0x40;
+    pub const setkey: u64 = 0x38;
     pub const statesize: u64 = 0x54;
+    pub const update: u64 = 0x8;
 }
 
 pub mod ahash_request {
@@ -82,6 +91,7 @@ pub mod ahash_request {
     pub const __ctx: u64 = 0x50;
     pub const base: u64 = 0x0;
     pub const nbytes: u64 = 0x30;
+    pub const r#priv: u64 = 0x48;
     pub const result: u64 = 0x40;
     pub const src: u64 = 0x38;
 }

@@ -418,7 +418,9 @@ impl Vmlinux {
             if let Some(id) = free {
                 break id;
             }
+            CPU_WAITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             owners = CPU_FREED.wait(owners).unwrap_or_else(|e| e.into_inner());
+            CPU_WAITERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         };
         owners[id] = Some(me);
         drop(owners);
@@ -484,8 +486,13 @@ impl Vmlinux {
     fn give_back(&self, id: usize) {
         let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
         owners[id] = None;
+        // Waiters count themselves under the lock, so none is missed; with
+        // none, no wake-up (a futex syscall per call into module code).
+        let waiters = CPU_WAITERS.load(std::sync::atomic::Ordering::Relaxed);
         drop(owners);
-        CPU_FREED.notify_all();
+        if waiters != 0 {
+            CPU_FREED.notify_all();
+        }
     }
 
     /// The calling thread as a CPU for as long as the guard lives: a thread
@@ -554,6 +561,8 @@ const PREEMPT_IDLE: u32 = 0x8000_0000;
 
 /// Signalled when a CPU is given back.
 static CPU_FREED: std::sync::Condvar = std::sync::Condvar::new();
+/// Threads waiting on [`CPU_FREED`] (changed with `cpu_owner` held).
+static CPU_WAITERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The task on each CPU (0: idle).
 static ON_CPU: [std::sync::atomic::AtomicU64; NR_POSSIBLE_CPUS] =
     [const { std::sync::atomic::AtomicU64::new(0) }; NR_POSSIBLE_CPUS];

@@ -629,3 +629,45 @@ fn hashes() {
     }
     eprintln!("hashes proven in: {proven:?}");
 }
+
+/// ghash-clmulni-intel's asynchronous `ghash` (an ahash over cryptd and
+/// its internal `__ghash` shash): self-tested at registration as Linux
+/// does (`selftest : passed` in /proc/crypto), then driven by the host's
+/// ahash requests — one digest, or init/update.../final — over random
+/// scatterlist layouts, `N` random keys and messages against the `ghash`
+/// crate (Linux's ghash zero-pads a final partial block).
+#[test]
+fn ghash_clmulni_ahash() {
+    use ghash::universal_hash::{KeyInit as _, UniversalHash};
+    let Some((k, _g)) = kernel() else { return };
+    let seq = kabi::log::next_seq();
+    assert!(load(k, &["cryptd", "ghash-clmulni-intel"]));
+    let log = log_since(seq);
+    let crypto = String::from_utf8(k.read_view("/proc/crypto").unwrap()).unwrap();
+    let block = crypto
+        .split("\n\n")
+        .find(|b| b.lines().any(|l| l == "driver       : ghash-clmulni"))
+        .unwrap_or_else(|| panic!("no ghash-clmulni in /proc/crypto:\n{crypto}"));
+    assert!(block.contains("type         : ahash\n"), "{block}");
+    assert!(block.contains("async        : yes\n"), "{block}");
+    assert!(block.contains("selftest     : passed\n"), "{block} {log:#?}");
+    let seq = kabi::log::next_seq();
+    let h = kabi::crypto::user::Ahash::new("ghash").unwrap_or_else(|e| panic!("ghash: {e} {:#?}", log_since(seq)));
+    assert_eq!(h.driver(), "ghash-clmulni");
+    assert_eq!(h.digestsize(), 16);
+    let mut rng = StdRng::seed_from_u64(4242);
+    // Without a key: -ENOKEY, as crypto_ahash_digest answers.
+    assert_eq!(h.digest(b"x", &Layout::default(), &[]).unwrap_err().errno(), Some(-126));
+    for i in 0..N {
+        let key = bytes(&mut rng, 16);
+        h.setkey(&key).unwrap();
+        let n = if i % 50 == 0 { 0 } else if rng.gen_bool(0.1) { rng.gen_range(0..9000) } else { rng.gen_range(0..600) };
+        let data = bytes(&mut rng, n);
+        let l = rand_layout(&mut rng, n);
+        let parts: Vec<usize> = if rng.gen_bool(0.5) { Vec::new() } else { (0..rng.gen_range(1..4)).map(|_| rng.gen_range(0..=n)).collect() };
+        let mut g = ghash::GHash::new(ghash::Key::from_slice(&key));
+        g.update_padded(&data);
+        let got = h.digest(&data, &l, &parts).unwrap_or_else(|e| panic!("{n} bytes {l:?} {parts:?}: {e}"));
+        assert_eq!(got, g.finalize().to_vec(), "{n} bytes {l:?} {parts:?}");
+    }
+}

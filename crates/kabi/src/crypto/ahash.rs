@@ -142,6 +142,41 @@ fn ahash_finup(req: u64, desc: u64) -> i32 {
 }
 
 crate::kfn! {
+    /// `shash_ahash_update(req, desc)`: the request's data into an shash
+    /// descriptor (cryptd's hash worker).
+    fn shash_ahash_update(req: u64, desc: u64) -> i32 {
+        ahash_update(req, desc)
+    }
+}
+
+crate::kfn! {
+    /// `shash_ahash_finup(req, desc)`.
+    fn shash_ahash_finup(req: u64, desc: u64) -> i32 {
+        ahash_finup(req, desc)
+    }
+}
+
+/// `shash_ahash_digest(req, desc)`: one digest call when the data is one
+/// piece, else init and finup (`desc->tfm` set by the caller).
+fn digest_into(req: u64, desc: u64) -> i32 {
+    let c = chunks(req);
+    if c.len() == 1 {
+        return super::shash::digest(desc, c[0].0, c[0].1, rd64(req + ar::result));
+    }
+    match super::shash::init(desc) {
+        0 => ahash_finup(req, desc),
+        e => e,
+    }
+}
+
+crate::kfn! {
+    /// `shash_ahash_digest(req, desc)`.
+    fn shash_ahash_digest(req: u64, desc: u64) -> i32 {
+        digest_into(req, desc)
+    }
+}
+
+crate::kfn! {
     /// shash.c's `shash_async_init(req)`.
     fn shash_async_init(req: u64) -> i32 {
         let desc = desc_of(req);
@@ -177,14 +212,7 @@ crate::kfn! {
     fn shash_async_digest(req: u64) -> i32 {
         let desc = desc_of(req);
         wr64(desc + sd::tfm, shash_of(reqtfm(req)));
-        let c = chunks(req);
-        if c.len() == 1 {
-            return super::shash::digest(desc, c[0].0, c[0].1, rd64(req + ar::result));
-        }
-        match super::shash::init(desc) {
-            0 => ahash_finup(req, desc),
-            e => e,
-        }
+        digest_into(req, desc)
     }
 }
 
@@ -268,11 +296,204 @@ fn init_shash_ops_async(tfm: u64) -> i32 {
     0
 }
 
-/// `crypto_ahash_init_tfm(tfm)` for an shash algorithm (the native
-/// ahash algorithms are not set up by the host yet: see `host_answers`).
+/// `crypto_ahash_init_tfm(tfm)`: an shash algorithm through the
+/// shash_async_* operations; a native ahash algorithm's own operations
+/// (its `finup`, or `ahash_def_finup` = update then final), its setkey
+/// (NEED_KEY unless the key is optional), `crypto_ahash_exit_tfm` when it
+/// has an `exit_tfm`, then its `init_tfm`.
 fn init_tfm(tfm: u64) -> i32 {
-    wr64(tfm - ch::base + ch::setkey, stub("ahash_nosetkey"));
-    init_shash_ops_async(tfm)
+    let hash = tfm - ch::base;
+    wr64(hash + ch::setkey, stub("ahash_nosetkey"));
+    let base = rd64(tfm + t::__crt_alg);
+    if is_shash(base) {
+        return init_shash_ops_async(tfm);
+    }
+    let alg = base - s::base;
+    for (from, to) in [
+        (s::init, ch::init),
+        (s::update, ch::update),
+        (s::r#final, ch::r#final),
+        (s::digest, ch::digest),
+        (s::export, ch::export),
+        (s::import, ch::import),
+    ] {
+        wr64(hash + to, rd64(alg + from));
+    }
+    let finup = rd64(alg + s::finup);
+    wr64(hash + ch::finup, if finup != 0 { finup } else { stub("ahash_def_finup") });
+    let setkey = rd64(alg + s::setkey);
+    if setkey != 0 {
+        wr64(hash + ch::setkey, setkey);
+        if flags(base) & CRYPTO_ALG_OPTIONAL_KEY == 0 {
+            set_tfm_flags(tfm, tfm_flags(tfm) | CRYPTO_TFM_NEED_KEY);
+        }
+    }
+    if rd64(alg + s::exit_tfm) != 0 {
+        wr64(tfm + t::exit, stub("crypto_ahash_exit_tfm"));
+    }
+    match rd64(alg + s::init_tfm) {
+        0 => 0,
+        f => call(f, [hash, 0, 0, 0, 0, 0]),
+    }
+}
+
+crate::kfn! {
+    /// ahash.c's `crypto_ahash_exit_tfm(tfm)`: the algorithm's exit_tfm.
+    fn crypto_ahash_exit_tfm(tfm: u64) {
+        let alg = rd64(tfm + t::__crt_alg) - s::base;
+        call(rd64(alg + s::exit_tfm), [tfm - ch::base, 0, 0, 0, 0, 0]);
+    }
+}
+
+// ---- ahash_def_finup: update, then final, through the request's callback -----
+
+const EINPROGRESS: i32 = -115;
+const EBUSY: i32 = -16;
+const CRYPTO_TFM_REQ_MAY_SLEEP: u32 = 0x200;
+
+/// What `ahash_save_req` keeps of a request while `ahash_def_finup` runs
+/// it through its own callbacks (Linux: `struct ahash_request_priv`,
+/// kmalloc'd and hung on `req->priv`; the host keeps it beside, keyed by
+/// the request): the caller's callback and data, and the caller's result
+/// buffer when the request writes into an aligned bounce buffer instead.
+struct SavedReq {
+    complete: u64,
+    data: u64,
+    result: u64,
+    bounce: u64,
+}
+
+fn saved() -> std::sync::MutexGuard<'static, std::collections::HashMap<u64, SavedReq>> {
+    static M: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<u64, SavedReq>>> = std::sync::OnceLock::new();
+    M.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn digestsize(hash: u64) -> u64 {
+    let halg = rd64(hash + ch::base + t::__crt_alg) - crate::layout::hash_alg_common::base;
+    rd32(halg + crate::layout::hash_alg_common::digestsize) as u64
+}
+
+/// `ahash_save_req(req, cplt)`: the caller's callback saved, `cplt`
+/// installed with the request as its data; a result buffer the
+/// algorithm's alignment mask does not allow is replaced by an aligned
+/// bounce buffer (-ENOMEM when there is no memory for one).
+fn save_req(req: u64, cplt: &str) -> i32 {
+    let hash = reqtfm(req);
+    let mask = rd32(rd64(hash + ch::base + t::__crt_alg) + ca::cra_alignmask) as u64;
+    let result = rd64(req + ar::result);
+    let mut bounce = 0;
+    if result & mask != 0 {
+        bounce = crate::drivers::base::kzalloc(digestsize(hash) + mask + 1);
+        if bounce == 0 {
+            return ENOMEM;
+        }
+        wr64(req + ar::result, (bounce + mask) & !mask);
+    }
+    let b = req + ar::base;
+    saved().insert(req, SavedReq { complete: rd64(b + creq::complete), data: rd64(b + creq::data), result, bounce });
+    wr64(req + ar::r#priv, req);
+    wr64(b + creq::complete, stub(cplt));
+    wr64(b + creq::data, req);
+    0
+}
+
+/// `ahash_restore_req(req, err)`: the caller's callback back; a bounced
+/// result copied to the caller's buffer (on success) and freed.
+fn restore_req(req: u64, err: i32) {
+    let Some(p) = saved().remove(&req) else { return };
+    let b = req + ar::base;
+    wr64(b + creq::complete, p.complete);
+    wr64(b + creq::data, p.data);
+    wr64(req + ar::r#priv, 0);
+    if p.bounce != 0 {
+        if err == 0 {
+            let n = digestsize(reqtfm(req)) as usize;
+            let from = super::host::bytes(rd64(req + ar::result), n).to_vec();
+            super::host::put(p.result, &from);
+        }
+        wr64(req + ar::result, p.result);
+        crate::drivers::base::kfree(p.bounce);
+    }
+}
+
+/// `ahash_notify_einprogress(req)`: the caller's callback told, with its
+/// own data, that a backlogged request is now in progress.
+fn notify_einprogress(req: u64) {
+    let (complete, data) = match saved().get(&req) {
+        Some(p) => (p.complete, p.data),
+        None => return,
+    };
+    let oreq = crate::drivers::base::kzalloc(creq::SIZE);
+    if oreq == 0 {
+        return;
+    }
+    wr64(oreq + creq::data, data);
+    call(complete, [oreq, EINPROGRESS as i64 as u64, 0, 0, 0, 0]);
+    crate::drivers::base::kfree(oreq);
+}
+
+/// `ahash_def_finup_finish1(req, err)`: after the update, the final
+/// (through `ahash_def_finup_done2` if it goes asynchronous).
+fn def_finup_finish1(req: u64, err: i32) -> i32 {
+    let mut err = err;
+    if err == 0 {
+        wr64(req + ar::base + creq::complete, stub("ahash_def_finup_done2"));
+        err = call(rd64(reqtfm(req) + ch::r#final), [req, 0, 0, 0, 0, 0]);
+        if err == EINPROGRESS || err == EBUSY {
+            return err;
+        }
+    }
+    restore_req(req, err);
+    err
+}
+
+crate::kfn! {
+    /// ahash.c's `ahash_def_finup(req)`: the finup of an algorithm that
+    /// has none — update, then final.
+    fn ahash_def_finup(req: u64) -> i32 {
+        let err = save_req(req, "ahash_def_finup_done1");
+        if err != 0 {
+            return err;
+        }
+        let err = call(rd64(reqtfm(req) + ch::update), [req, 0, 0, 0, 0, 0]);
+        if err == EINPROGRESS || err == EBUSY {
+            return err;
+        }
+        def_finup_finish1(req, err)
+    }
+}
+
+crate::kfn! {
+    /// ahash.c's `ahash_def_finup_done1(areq, err)`: the update completed
+    /// asynchronously; the final follows (no longer allowed to sleep).
+    fn ahash_def_finup_done1(areq: u64, err: i32) {
+        let req = rd64(areq + creq::data);
+        if err == EINPROGRESS {
+            notify_einprogress(req);
+            return;
+        }
+        let b = req + ar::base;
+        wr32(b + creq::flags, rd32(b + creq::flags) & !CRYPTO_TFM_REQ_MAY_SLEEP);
+        let err = def_finup_finish1(req, err);
+        if err == EINPROGRESS || err == EBUSY {
+            return;
+        }
+        call(rd64(b + creq::complete), [b, err as i64 as u64, 0, 0, 0, 0]);
+    }
+}
+
+crate::kfn! {
+    /// ahash.c's `ahash_def_finup_done2(areq, err)`: the final completed
+    /// asynchronously; the caller's callback gets the result.
+    fn ahash_def_finup_done2(areq: u64, err: i32) {
+        if err == EINPROGRESS {
+            return;
+        }
+        let req = rd64(areq + creq::data);
+        restore_req(req, err);
+        let b = req + ar::base;
+        call(rd64(b + creq::complete), [b, err as i64 as u64, 0, 0, 0, 0]);
+    }
 }
 
 /// `crypto_ahash_type` as tfm allocation uses it.
@@ -284,7 +505,7 @@ pub(crate) fn frontend() -> Frontend {
         tfmsize: ch::base,
         extsize,
         init_tfm,
-        host_answers: is_shash,
+        host_answers: |_| true,
     }
 }
 
@@ -352,5 +573,39 @@ crate::kfn! {
     /// `crypto_ahash_finup(req)`.
     fn crypto_ahash_finup(req: u64) -> i32 {
         call(rd64(reqtfm(req) + ch::finup), [req, 0, 0, 0, 0, 0])
+    }
+}
+
+/// Runs the request's operation at `op` of `struct crypto_ahash`
+/// (`crypto_ahash_init`/`_update`/`_final`/`_digest` as the inlines and
+/// exports call it): -ENOKEY for init and digest without a needed key.
+pub(crate) fn request_op(req: u64, op: u64) -> i32 {
+    let hash = reqtfm(req);
+    if (op == ch::init || op == ch::digest) && tfm_flags(hash + ch::base) & CRYPTO_TFM_NEED_KEY != 0 {
+        return ENOKEY;
+    }
+    call(rd64(hash + op), [req, 0, 0, 0, 0, 0])
+}
+
+/// `struct ahash_instance { void (*free)(struct ahash_instance *); union {
+/// struct { char head[offsetof(struct ahash_alg, halg.base)]; struct
+/// crypto_instance base; } s; struct ahash_alg alg; }; }`: the algorithm
+/// after `free`.
+pub(crate) const INSTANCE_ALG: u64 = 8;
+
+crate::kfn! {
+    /// `ahash_register_instance(tmpl, inst)`: -EINVAL (and a WARN) without
+    /// a `free`; ahash_prepare_alg, then crypto_register_instance.
+    fn ahash_register_instance(tmpl: u64, inst: u64) -> i32 {
+        if rd64(inst) == 0 {
+            // (the WARN_ON of v6.1's ahash.c; line number approximate)
+            super::algapi::warn("crypto/ahash.c", 655, "ahash_register_instance", "");
+            return EINVAL;
+        }
+        let err = prepare(inst + INSTANCE_ALG);
+        if err != 0 {
+            return err;
+        }
+        super::algapi::register_instance(tmpl, inst + INSTANCE_ALG + s::base)
     }
 }

@@ -475,6 +475,10 @@ fn free_instance(inst: u64) {
             let i = inst - crate::layout::shash_alg::base - super::shash::INSTANCE_ALG;
             Some((rd64(i), i))
         }
+        Some(Type::Ahash) => {
+            let i = inst - crate::layout::ahash_alg::base - super::ahash::INSTANCE_ALG;
+            Some((rd64(i), i))
+        }
         _ => None,
     };
     match f {

@@ -71,11 +71,11 @@ const CRYPTO_TFM_REQ_MAY_SLEEP: u32 = 0x200;
 /// HZ = 250): 60 s.
 const WAIT_JIFFIES: u64 = 60 * 250;
 
+#[allow(dead_code)] // TODO(lead): remove once the helper branches are merged
 impl Wait {
     fn new() -> Result<Wait> {
-        use crate::layout::{completion as cmp, swait_queue_head as sqh};
-        let w = Kbuf::new(cmp::SIZE as usize + 8)?;
-        super::api::list_init(w.addr + cmp::wait + sqh::task_list);
+        let w = Kbuf::new(WAIT_SIZE)?;
+        init_wait(w.addr);
         Ok(Wait { w })
     }
 
@@ -83,9 +83,7 @@ impl Wait {
     /// `*_request_set_callback(req, MAY_BACKLOG | MAY_SLEEP,
     /// crypto_req_done, &wait)`).
     fn arm(&self, base: u64) {
-        wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
-        wr64(base + creq::complete, super::skcipher::stub("crypto_req_done"));
-        wr64(base + creq::data, self.w.addr);
+        arm_at(base, self.w.addr);
     }
 
     /// `crypto_wait_req(err, wait)`: an operation in progress (or
@@ -94,19 +92,56 @@ impl Wait {
     /// abandoned: its memory (and the buffers `keep` holds) is leaked, as
     /// the algorithm may still write to it.
     fn wait<T>(self, op: &'static str, r: i32, keep: T) -> Result<T> {
-        if r != EINPROGRESS && r != EBUSY {
-            return check(op, r).map(|()| keep);
+        match wait_at(self.w.addr, op, r) {
+            Ok(()) => Ok(keep),
+            Err(Abandon::No(e)) => Err(e),
+            Err(Abandon::Yes(e)) => {
+                std::mem::forget(self);
+                std::mem::forget(keep);
+                Err(e)
+            }
         }
-        let left = crate::kernel::sched::wait_for_completion_timeout(self.w.addr, WAIT_JIFFIES);
-        if left == 0 {
-            crate::log::kernel_msg(3, &format!("crypto: {op} did not complete in 60 s; abandoned"));
-            std::mem::forget(self);
-            std::mem::forget(keep);
-            return Err(CryptoError::Async { op, errno: r });
-        }
-        let err = crate::drivers::base::rd32(self.w.addr + crate::layout::completion::SIZE) as i32;
-        check(op, err).map(|()| keep)
     }
+}
+
+/// Bytes of a `struct crypto_wait` (a completion and the error).
+const WAIT_SIZE: usize = crate::layout::completion::SIZE as usize + 8;
+
+/// `crypto_init_wait` on the `struct crypto_wait` at `w`.
+fn init_wait(w: u64) {
+    use crate::layout::{completion as cmp, swait_queue_head as sqh};
+    // SAFETY: WAIT_SIZE bytes of request memory the caller owns.
+    unsafe { std::ptr::write_bytes(w as *mut u8, 0, WAIT_SIZE) };
+    super::api::list_init(w + cmp::wait + sqh::task_list);
+}
+
+/// `*_request_set_callback(req, MAY_BACKLOG | MAY_SLEEP, crypto_req_done,
+/// w)` on the request whose `crypto_async_request` is at `base`.
+fn arm_at(base: u64, w: u64) {
+    wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
+    wr64(base + creq::complete, super::skcipher::stub("crypto_req_done"));
+    wr64(base + creq::data, w);
+}
+
+/// How a wait failed: whether the request was abandoned (its memory must
+/// be left to the algorithm).
+enum Abandon {
+    No(CryptoError),
+    Yes(CryptoError),
+}
+
+/// `crypto_wait_req(r, w)` with the 60 s limit.
+fn wait_at(w: u64, op: &'static str, r: i32) -> std::result::Result<(), Abandon> {
+    if r != EINPROGRESS && r != EBUSY {
+        return check(op, r).map_err(Abandon::No);
+    }
+    let left = crate::kernel::sched::wait_for_completion_timeout(w, WAIT_JIFFIES);
+    if left == 0 {
+        crate::log::kernel_msg(3, &format!("crypto: {op} did not complete in 60 s; abandoned"));
+        return Err(Abandon::Yes(CryptoError::Async { op, errno: r }));
+    }
+    let err = crate::drivers::base::rd32(w + crate::layout::completion::SIZE) as i32;
+    check(op, err).map_err(Abandon::No)
 }
 
 fn check(op: &'static str, r: i32) -> Result<()> {
@@ -142,6 +177,7 @@ impl Kbuf {
         // one byte allocated).
         unsafe { std::slice::from_raw_parts_mut(self.addr as *mut u8, self.len) }
     }
+    #[allow(dead_code)]
     fn bytes(&self) -> Vec<u8> {
         self.bytes_mut().to_vec()
     }
@@ -156,24 +192,161 @@ impl Drop for Kbuf {
 
 /// A scatterlist over a buffer, split into entries at `splits` (offsets
 /// into the buffer; empty: one entry).
+#[allow(dead_code)]
 struct Sg {
     table: Kbuf,
 }
 
+#[allow(dead_code)]
 impl Sg {
     fn new(base: u64, len: usize, splits: &[usize]) -> Result<Sg> {
-        let mut cuts: Vec<usize> = splits.iter().copied().filter(|&c| c > 0 && c < len).collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        let n = cuts.len() + 1;
-        let table = Kbuf::new(n * sl::SIZE as usize)?;
-        sg_init_table(table.addr, n as u64);
-        let mut start = 0;
-        for (i, end) in cuts.into_iter().chain(std::iter::once(len)).enumerate() {
-            sg_set_buf(table.addr + i as u64 * sl::SIZE, base + start as u64, (end - start) as u32);
-            start = end;
-        }
+        let table = Kbuf::new((splits.len() + 1) * sl::SIZE as usize)?;
+        sg_build(table.addr, base, len, splits);
         Ok(Sg { table })
+    }
+}
+
+/// Builds at `table` (room for `splits.len() + 1` entries) a scatterlist
+/// over `len` bytes at `base`, split into entries at `splits` (offsets
+/// into the buffer; empty: one entry).
+fn sg_build(table: u64, base: u64, len: usize, splits: &[usize]) {
+    let mut cuts: Vec<usize> = splits.iter().copied().filter(|&c| c > 0 && c < len).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    sg_init_table(table, cuts.len() as u64 + 1);
+    let mut start = 0;
+    for (i, end) in cuts.into_iter().chain(std::iter::once(len)).enumerate() {
+        sg_set_buf(table + i as u64 * sl::SIZE, base + start as u64, (end - start) as u32);
+        start = end;
+    }
+}
+
+/// The request memory a transform object keeps between requests, as a
+/// kernel user keeps its request, scatterlists and bounce buffers (dm-crypt
+/// allocates them once per CPU, not per sector): numbered slots of direct-
+/// map memory that grow on demand and are reused; zeroed and freed with
+/// the object (`kfree_sensitive`), or left to an algorithm that did not
+/// complete a request.
+#[derive(Default)]
+struct Pool {
+    slots: std::sync::Mutex<Vec<Option<Kbuf>>>,
+}
+
+/// The slots of a request: the request itself, its IV, the completion,
+/// the source and destination scatterlists and bounce buffers, a hash's
+/// descriptor and output.
+const REQ: usize = 0;
+const IV: usize = 1;
+const WAITS: usize = 2;
+const SG_SRC: usize = 3;
+const SG_DST: usize = 4;
+const SRC: usize = 5;
+const DST: usize = 6;
+const OUT: usize = 7;
+
+struct Slots<'a>(std::sync::MutexGuard<'a, Vec<Option<Kbuf>>>);
+
+impl Pool {
+    fn lock(&self) -> Slots<'_> {
+        Slots(self.slots.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Slots<'_> {
+    /// Slot `i` with room for `len` bytes; its contents are what the last
+    /// request left.
+    fn get(&mut self, i: usize, len: usize) -> Result<u64> {
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        match &self.0[i] {
+            Some(b) if b.len >= len => Ok(b.addr),
+            _ => {
+                self.0[i] = None;
+                let b = Kbuf::new(len.max(64).next_power_of_two())?;
+                let a = b.addr;
+                self.0[i] = Some(b);
+                Ok(a)
+            }
+        }
+    }
+    /// Slot `i` with `len` zeroed bytes (a request's fixed part and the
+    /// driver's context, as `*_request_alloc` plus the setters leave no
+    /// stale fields).
+    fn zeroed(&mut self, i: usize, len: usize) -> Result<u64> {
+        let a = self.get(i, len)?;
+        // SAFETY: `len` bytes of slot `i`.
+        unsafe { std::ptr::write_bytes(a as *mut u8, 0, len) };
+        Ok(a)
+    }
+    /// A scatterlist in slot `i` over `len` bytes at `base`.
+    fn sg(&mut self, i: usize, base: u64, len: usize, splits: &[usize]) -> Result<u64> {
+        let t = self.get(i, (splits.len() + 1) * sl::SIZE as usize)?;
+        sg_build(t, base, len, splits);
+        Ok(t)
+    }
+    /// `crypto_wait_req` for the request just issued; an abandoned request
+    /// keeps every slot (the algorithm may still write to them).
+    fn wait(&mut self, w: u64, op: &'static str, r: i32) -> Result<()> {
+        match wait_at(w, op, r) {
+            Ok(()) => Ok(()),
+            Err(Abandon::No(e)) => Err(e),
+            Err(Abandon::Yes(e)) => {
+                for b in self.0.drain(..) {
+                    std::mem::forget(b);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Copies `n` bytes at kernel address `a` out.
+fn read(a: u64, n: usize) -> Vec<u8> {
+    if n == 0 {
+        return Vec::new();
+    }
+    // SAFETY: `n` bytes of a slot or kernel buffer the caller owns.
+    unsafe { std::slice::from_raw_parts(a as *const u8, n) }.to_vec()
+}
+
+/// Copies `b` to kernel address `a`.
+fn write(a: u64, b: &[u8]) {
+    // SAFETY: room for `b` in a slot or kernel buffer the caller owns.
+    unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), a as *mut u8, b.len()) };
+}
+
+/// Data in kernel memory (kmalloc'd: the direct map), as a kernel user
+/// holds it — a page-cache page, a bio's buffer. Requests over it go to
+/// the algorithm in place, without the copies in and out of the `&[u8]`
+/// methods; zeroed when dropped.
+pub struct KernelBuf {
+    b: Kbuf,
+    len: usize,
+}
+
+impl KernelBuf {
+    /// `len` zeroed bytes.
+    pub fn new(len: usize) -> Result<KernelBuf> {
+        Ok(KernelBuf { b: Kbuf::new(len)?, len })
+    }
+    pub fn from_slice(data: &[u8]) -> Result<KernelBuf> {
+        Ok(KernelBuf { b: Kbuf::from(data, 0)?, len: data.len() })
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn as_slice(&self) -> &[u8] {
+        &self.b.bytes_mut()[..self.len]
+    }
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.b.bytes_mut()[..self.len]
+    }
+    fn addr(&self) -> u64 {
+        self.b.addr
     }
 }
 
@@ -238,6 +411,7 @@ pub const CRYPTO_ALG_ASYNC: u32 = super::api::CRYPTO_ALG_ASYNC;
 /// A symmetric key cipher (`struct crypto_skcipher`).
 pub struct Skcipher {
     t: Tfm,
+    pool: Pool,
 }
 
 /// How a request's data is laid out: entries of the scatterlists split at
@@ -257,7 +431,7 @@ impl Skcipher {
     }
     pub fn with_flags(name: &str, f: Flags) -> Result<Skcipher> {
         let r = super::skcipher::alloc(name.as_bytes(), f.ty, f.mask);
-        Ok(Skcipher { t: Tfm::alloc(name, r, cs::base)? })
+        Ok(Skcipher { t: Tfm::alloc(name, r, cs::base)?, pool: Pool::default() })
     }
     fn sk(&self) -> u64 {
         self.t.mem
@@ -296,36 +470,53 @@ impl Skcipher {
     /// One request over `data` laid out as `l`: the output and the IV the
     /// request leaves behind.
     pub fn crypt(&self, enc: bool, iv: &[u8], data: &[u8], l: &Layout) -> Result<(Vec<u8>, Vec<u8>)> {
+        let mut s = self.pool.lock();
+        let (n, off) = (data.len(), l.offset as u64);
+        let src = s.get(SRC, l.offset + n)?;
+        write(src + off, data);
+        let dst = if l.in_place { src } else { s.get(DST, l.offset + n)? };
+        let mut iv = iv.to_vec();
+        self.request(&mut s, enc, &mut iv, (src + off, dst + off), n, l)?;
+        Ok((read(dst + off, n), iv))
+    }
+
+    /// Encrypts (or decrypts) data already in kernel memory, in place, as
+    /// dm-crypt or fscrypt do; `iv` is updated as the algorithm leaves it.
+    pub fn crypt_in_place(&self, enc: bool, iv: &mut [u8], buf: &mut KernelBuf) -> Result<()> {
+        let mut s = self.pool.lock();
+        let l = Layout { in_place: true, ..Layout::default() };
+        self.request(&mut s, enc, iv, (buf.addr(), buf.addr()), buf.len(), &l)
+    }
+
+    /// `skcipher_request_set_crypt(req, src, dst, n, iv)`, the callback,
+    /// `crypto_skcipher_{en,de}crypt` and `crypto_wait_req`.
+    fn request(&self, s: &mut Slots, enc: bool, iv: &mut [u8], (src, dst): (u64, u64), n: usize, l: &Layout) -> Result<()> {
         let reqsize = rd32(self.sk() + cs::reqsize) as usize;
-        let req = Kbuf::new(sr::SIZE as usize + reqsize)?;
-        let ivb = Kbuf::from(iv, 0)?;
-        let src = Kbuf::new(l.offset + data.len())?;
-        src.bytes_mut()[l.offset..].copy_from_slice(data);
-        let dst = Kbuf::new(l.offset + data.len())?;
-        let off = l.offset as u64;
-        let src_sg = Sg::new(src.addr + off, data.len(), &l.src_splits)?;
-        let dst_sg = if l.in_place { None } else { Some(Sg::new(dst.addr + off, data.len(), &l.dst_splits)?) };
-        let r = req.addr;
+        let r = s.zeroed(REQ, sr::SIZE as usize + reqsize)?;
+        let ivb = s.get(IV, iv.len())?;
+        write(ivb, iv);
+        let w = s.get(WAITS, WAIT_SIZE)?;
+        init_wait(w);
+        let src_sg = s.sg(SG_SRC, src, n, &l.src_splits)?;
+        let dst_sg = if l.in_place { src_sg } else { s.sg(SG_DST, dst, n, &l.dst_splits)? };
         wr64(r + sr::base + creq::tfm, self.t.tfm);
-        let wait = Wait::new()?;
-        wait.arm(r + sr::base);
-        wr32(r + sr::cryptlen, data.len() as u32);
-        wr64(r + sr::iv, if iv.is_empty() { 0 } else { ivb.addr });
-        wr64(r + sr::src, src_sg.table.addr);
-        wr64(r + sr::dst, dst_sg.as_ref().map_or(src_sg.table.addr, |d| d.table.addr));
+        arm_at(r + sr::base, w);
+        wr32(r + sr::cryptlen, n as u32);
+        wr64(r + sr::iv, if iv.is_empty() { 0 } else { ivb });
+        wr64(r + sr::src, src_sg);
+        wr64(r + sr::dst, dst_sg);
         let op = if enc { "encrypt" } else { "decrypt" };
         let rc = super::skcipher::crypt(r, enc);
-        let (req, ivb, src, dst, src_sg, dst_sg) = wait.wait(op, rc, (req, ivb, src, dst, src_sg, dst_sg))?;
-        drop((req, src_sg, dst_sg));
-        let out = if l.in_place { &src } else { &dst };
-        let bytes = out.bytes()[l.offset..].to_vec();
-        Ok((bytes, ivb.bytes()[..iv.len()].to_vec()))
+        s.wait(w, op, rc)?;
+        iv.copy_from_slice(&read(ivb, iv.len()));
+        Ok(())
     }
 }
 
 /// An AEAD (`struct crypto_aead`).
 pub struct Aead {
     t: Tfm,
+    pool: Pool,
 }
 
 impl Aead {
@@ -334,7 +525,7 @@ impl Aead {
     }
     pub fn with_flags(name: &str, f: Flags) -> Result<Aead> {
         let r = super::aead::alloc(name.as_bytes(), f.ty, f.mask);
-        Ok(Aead { t: Tfm::alloc(name, r, cae::base)? })
+        Ok(Aead { t: Tfm::alloc(name, r, cae::base)?, pool: Pool::default() })
     }
     fn a(&self) -> u64 {
         self.t.mem
@@ -377,36 +568,64 @@ impl Aead {
         let tag = self.authsize();
         let out_len = if enc { data.len() + tag } else { data.len().saturating_sub(tag) };
         let total_in = aad.len() + data.len();
-        let total_out = aad.len() + out_len.max(data.len());
-        let reqsize = rd32(self.a() + cae::reqsize) as usize;
-        let req = Kbuf::new(ar::SIZE as usize + reqsize)?;
-        let ivb = Kbuf::from(iv, 0)?;
-        let room = total_in.max(total_out);
-        let src = Kbuf::new(l.offset + room)?;
-        src.bytes_mut()[l.offset..l.offset + aad.len()].copy_from_slice(aad);
-        src.bytes_mut()[l.offset + aad.len()..l.offset + total_in].copy_from_slice(data);
-        let dst = Kbuf::new(l.offset + room)?;
-        dst.bytes_mut()[l.offset..l.offset + aad.len()].copy_from_slice(aad);
+        let room = total_in.max(aad.len() + out_len);
+        let mut s = self.pool.lock();
         let off = l.offset as u64;
+        let src = s.get(SRC, l.offset + room)?;
+        write(src + off, aad);
+        write(src + off + aad.len() as u64, data);
+        let dst = if l.in_place { src } else { s.get(DST, l.offset + room)? };
+        if !l.in_place {
+            write(dst + off, aad);
+        }
         let src_len = if l.in_place { room } else { total_in };
-        let src_sg = Sg::new(src.addr + off, src_len, &l.src_splits)?;
-        let dst_sg = if l.in_place { None } else { Some(Sg::new(dst.addr + off, aad.len() + out_len, &l.dst_splits)?) };
-        let r = req.addr;
+        let lens = (aad.len(), data.len(), src_len, aad.len() + out_len);
+        self.request(&mut s, enc, iv, (src + off, dst + off), lens, l)?;
+        Ok(read(dst + off + aad.len() as u64, out_len))
+    }
+
+    /// Encrypts (or decrypts) in place data already in kernel memory, as
+    /// IPsec or kTLS do: `buf` holds the associated data (`assoclen`
+    /// bytes), then `cryptlen` bytes of plaintext (and room for the tag)
+    /// or of ciphertext and tag. Returns the output's length after the
+    /// associated data (a wrong tag: -EBADMSG).
+    pub fn crypt_in_place(&self, enc: bool, iv: &[u8], assoclen: usize, cryptlen: usize, buf: &mut KernelBuf) -> Result<usize> {
+        let tag = self.authsize();
+        let out_len = if enc { cryptlen + tag } else { cryptlen.checked_sub(tag).ok_or(CryptoError::Errno { op: "decrypt", errno: super::api::EINVAL })? };
+        let room = assoclen + cryptlen.max(out_len);
+        if buf.len() < room {
+            return Err(CryptoError::Errno { op: if enc { "encrypt" } else { "decrypt" }, errno: super::api::EINVAL });
+        }
+        let mut s = self.pool.lock();
+        let l = Layout { in_place: true, ..Layout::default() };
+        self.request(&mut s, enc, iv, (buf.addr(), buf.addr()), (assoclen, cryptlen, room, assoclen + out_len), &l)?;
+        Ok(out_len)
+    }
+
+    /// `aead_request_set_ad`, `aead_request_set_crypt(req, src, dst,
+    /// cryptlen, iv)`, the callback, `crypto_aead_{en,de}crypt` and
+    /// `crypto_wait_req`; `lens` = (assoclen, cryptlen, source bytes,
+    /// destination bytes).
+    fn request(&self, s: &mut Slots, enc: bool, iv: &[u8], (src, dst): (u64, u64), lens: (usize, usize, usize, usize), l: &Layout) -> Result<()> {
+        let (assoclen, cryptlen, src_len, dst_len) = lens;
+        let reqsize = rd32(self.a() + cae::reqsize) as usize;
+        let r = s.zeroed(REQ, ar::SIZE as usize + reqsize)?;
+        let ivb = s.get(IV, iv.len())?;
+        write(ivb, iv);
+        let w = s.get(WAITS, WAIT_SIZE)?;
+        init_wait(w);
+        let src_sg = s.sg(SG_SRC, src, src_len, &l.src_splits)?;
+        let dst_sg = if l.in_place { src_sg } else { s.sg(SG_DST, dst, dst_len, &l.dst_splits)? };
         wr64(r + ar::base + creq::tfm, self.t.tfm);
-        let wait = Wait::new()?;
-        wait.arm(r + ar::base);
-        wr32(r + ar::assoclen, aad.len() as u32);
-        wr32(r + ar::cryptlen, data.len() as u32);
-        wr64(r + ar::iv, ivb.addr);
-        wr64(r + ar::src, src_sg.table.addr);
-        wr64(r + ar::dst, dst_sg.as_ref().map_or(src_sg.table.addr, |d| d.table.addr));
+        arm_at(r + ar::base, w);
+        wr32(r + ar::assoclen, assoclen as u32);
+        wr32(r + ar::cryptlen, cryptlen as u32);
+        wr64(r + ar::iv, ivb);
+        wr64(r + ar::src, src_sg);
+        wr64(r + ar::dst, dst_sg);
         let op = if enc { "encrypt" } else { "decrypt" };
         let rc = super::aead::crypt(r, enc);
-        let (req, ivb, src, dst, src_sg, dst_sg) = wait.wait(op, rc, (req, ivb, src, dst, src_sg, dst_sg))?;
-        drop((req, ivb, src_sg, dst_sg));
-        let out = if l.in_place { &src } else { &dst };
-        let o = l.offset + aad.len();
-        Ok(out.bytes()[o..o + out_len].to_vec())
+        s.wait(w, op, rc)
     }
 }
 
@@ -460,6 +679,7 @@ impl Cipher {
 /// A synchronous hash (`struct crypto_shash`).
 pub struct Hash {
     t: Tfm,
+    pool: Pool,
 }
 
 impl Hash {
@@ -468,7 +688,7 @@ impl Hash {
     }
     pub fn with_flags(name: &str, f: Flags) -> Result<Hash> {
         let r = super::api::alloc_tfm(name.as_bytes(), &super::shash::frontend(), f.ty, f.mask, -1);
-        Ok(Hash { t: Tfm::alloc(name, r, csh::base)? })
+        Ok(Hash { t: Tfm::alloc(name, r, csh::base)?, pool: Pool::default() })
     }
     pub fn driver(&self) -> String {
         self.t.driver()
@@ -486,27 +706,116 @@ impl Hash {
     /// `crypto_shash_digest` of `data` (split into updates at `splits`
     /// when given: init, update..., final).
     pub fn digest(&self, data: &[u8], splits: &[usize]) -> Result<Vec<u8>> {
+        let mut s = self.pool.lock();
+        let d = s.get(SRC, data.len())?;
+        write(d, data);
+        self.digest_at(&mut s, d, data.len(), splits)
+    }
+
+    /// `crypto_shash_digest` of data already in kernel memory.
+    pub fn digest_kernel(&self, buf: &KernelBuf) -> Result<Vec<u8>> {
+        let mut s = self.pool.lock();
+        self.digest_at(&mut s, buf.addr(), buf.len(), &[])
+    }
+
+    fn digest_at(&self, s: &mut Slots, d: u64, len: usize, splits: &[usize]) -> Result<Vec<u8>> {
         let descsize = rd32(self.t.mem + csh::descsize) as usize;
-        let desc = Kbuf::new(sd::SIZE as usize + descsize)?;
-        wr64(desc.addr + sd::tfm, self.t.mem);
-        let d = Kbuf::from(data, 0)?;
-        let out = Kbuf::new(self.digestsize().max(1))?;
+        let desc = s.zeroed(REQ, sd::SIZE as usize + descsize)?;
+        wr64(desc + sd::tfm, self.t.mem);
+        let ds = self.digestsize();
+        let out = s.get(OUT, ds.max(1))?;
         if splits.is_empty() {
-            check("digest", super::shash::digest(desc.addr, d.addr, data.len() as u32, out.addr))?;
+            check("digest", super::shash::digest(desc, d, len as u32, out))?;
         } else {
-            check("init", super::shash::init(desc.addr))?;
+            check("init", super::shash::init(desc))?;
             let mut start = 0;
-            let mut cuts: Vec<usize> = splits.iter().copied().filter(|&c| c <= data.len()).collect();
+            let mut cuts: Vec<usize> = splits.iter().copied().filter(|&c| c <= len).collect();
             cuts.sort_unstable();
-            for end in cuts.into_iter().chain(std::iter::once(data.len())) {
+            for end in cuts.into_iter().chain(std::iter::once(len)) {
                 if end < start {
                     continue;
                 }
-                check("update", super::shash::update(desc.addr, d.addr + start as u64, (end - start) as u32))?;
+                check("update", super::shash::update(desc, d + start as u64, (end - start) as u32))?;
                 start = end;
             }
-            check("final", super::shash::final_(desc.addr, out.addr))?;
+            check("final", super::shash::final_(desc, out))?;
         }
-        Ok(out.bytes()[..self.digestsize()].to_vec())
+        Ok(read(out, ds))
+    }
+}
+
+/// An asynchronous hash (`struct crypto_ahash`): requests over
+/// scatterlists, waited for as a kernel user waits (an shash algorithm is
+/// driven through the shash_async_* operations, as on Linux).
+pub struct Ahash {
+    t: Tfm,
+    pool: Pool,
+}
+
+impl Ahash {
+    pub fn new(name: &str) -> Result<Ahash> {
+        Ahash::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Ahash> {
+        let r = super::api::alloc_tfm(name.as_bytes(), &super::ahash::frontend(), f.ty, f.mask, -1);
+        Ok(Ahash { t: Tfm::alloc(name, r, crate::layout::crypto_ahash::base)?, pool: Pool::default() })
+    }
+    fn hash(&self) -> u64 {
+        self.t.mem
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    pub fn digestsize(&self) -> usize {
+        use crate::layout::hash_alg_common as h;
+        rd32(self.t.alg() - h::base + h::digestsize) as usize
+    }
+    pub fn setkey(&self, key: &[u8]) -> Result<()> {
+        let k = Kbuf::from(key, 0)?;
+        check("setkey", super::ahash::setkey(self.hash(), k.addr, key.len() as u32))
+    }
+    /// `crypto_ahash_digest` over `data` in a scatterlist split at
+    /// `l.src_splits`, `l.offset` bytes into its buffer; with `parts`,
+    /// init, an update per part (the data cut at those offsets), final.
+    pub fn digest(&self, data: &[u8], l: &Layout, parts: &[usize]) -> Result<Vec<u8>> {
+        use crate::layout::{ahash_request as ar, crypto_ahash as ch};
+        let mut s = self.pool.lock();
+        let off = l.offset as u64;
+        let d = s.get(SRC, l.offset + data.len())?;
+        write(d + off, data);
+        let reqsize = rd32(self.hash() + ch::reqsize) as usize;
+        let ds = self.digestsize();
+        let out = s.get(OUT, ds.max(1))?;
+        let r = s.zeroed(REQ, ar::SIZE as usize + reqsize)?;
+        let w = s.get(WAITS, WAIT_SIZE)?;
+        wr64(r + ar::base + creq::tfm, self.t.tfm);
+        wr64(r + ar::result, out);
+        let run = |s: &mut Slots, op: u64, name: &'static str, from: usize, to: usize| -> Result<()> {
+            init_wait(w);
+            arm_at(r + ar::base, w);
+            let splits: Vec<usize> = l.src_splits.iter().filter(|&&c| c > from && c < to).map(|c| c - from).collect();
+            let sg = s.sg(SG_SRC, d + off + from as u64, to - from, &splits)?;
+            wr32(r + ar::nbytes, (to - from) as u32);
+            wr64(r + ar::src, sg);
+            let rc = super::ahash::request_op(r, op);
+            s.wait(w, name, rc)
+        };
+        if parts.is_empty() {
+            run(&mut s, ch::digest, "digest", 0, data.len())?;
+        } else {
+            run(&mut s, ch::init, "init", 0, 0)?;
+            let mut cuts: Vec<usize> = parts.iter().copied().filter(|&c| c <= data.len()).collect();
+            cuts.sort_unstable();
+            let mut start = 0;
+            for end in cuts.into_iter().chain(std::iter::once(data.len())) {
+                run(&mut s, ch::update, "update", start, end)?;
+                start = end;
+            }
+            run(&mut s, ch::r#final, "final", 0, 0)?;
+        }
+        Ok(read(out, ds))
     }
 }

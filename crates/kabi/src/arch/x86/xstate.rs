@@ -49,8 +49,16 @@ fn init_names(addr: u64, _b: &crate::vmlinux::Builder) {
     }
 }
 
-/// XCR0 (0 when the OS did not enable XSAVE).
+/// XCR0 (0 when the OS did not enable XSAVE). Read once: the OS sets it
+/// at boot and it is the same on every CPU for the life of the process
+/// (CPUID traps to the hypervisor in a VM — microseconds — and this is on
+/// every kernel FPU section's path).
 pub fn xcr0() -> u64 {
+    static XCR0: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *XCR0.get_or_init(read_xcr0)
+}
+
+fn read_xcr0() -> u64 {
     let l1 = core::arch::x86_64::__cpuid_count(1, 0);
     if l1.ecx & (1 << 27) == 0 {
         return 0;
