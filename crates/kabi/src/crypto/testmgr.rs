@@ -9,8 +9,12 @@
 //! for crc32c also keyed digests and testmgr's final-only check) on inputs
 //! of many lengths, and every result is compared with the host's own
 //! implementation of the definition (bitwise CRCs; [`super::refhash`] for
-//! the SHA families). Other algorithms have
-//! no host test yet ([`alg_test`] answers None): they stay untested.
+//! the SHA families). The rngs: ansi_cprng against ANSI X9.31 and each
+//! drbg variant against SP 800-90A ([`super::refrng`]), driven through
+//! their `set_ent`/`seed`/`generate` as testmgr's drbg test drives them;
+//! jitterentropy_rng and fips(ansi_cprng) are alg_test_null. Other
+//! algorithms have no host test yet ([`alg_test`] answers None): they
+//! stay untested.
 
 use crate::drivers::base::{kfree, kzalloc, rd32, wr32, wr64};
 use crate::layout::{crypto_shash as cs, shash_alg as sa, shash_desc as sd};
