@@ -8,13 +8,19 @@
 //! modhost crypto digest ALG [FILE] [--key HEX]
 //! modhost crypto encrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
 //! modhost crypto decrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
+//! modhost crypto rng ALG N [--hex]
 //! ```
 //!
 //! `digest` prints the digest in lowercase hex and a newline (of FILE, or
 //! of standard input). `encrypt`/`decrypt` read standard input and write
 //! the raw result to standard output: for an AEAD the ciphertext followed
 //! by the tag (and a decryption takes the same); a message whose tag does
-//! not verify fails with EBADMSG and writes nothing.
+//! not verify fails with EBADMSG and writes nothing. `rng` writes N bytes
+//! of the random number generator ALG raw to standard output (as
+//! libkcapi's `kcapi-rng -b N`; `--hex`: lowercase hex and a newline),
+//! seeded as a kernel user seeds it (`crypto_rng_reset(tfm, NULL,
+//! seedsize)`); `stdrng` is the kernel's default rng
+//! (`crypto_get_default_rng`).
 
 use std::io::{self, Read, Write};
 
@@ -26,12 +32,19 @@ const USAGE: &str = "Usage: modhost crypto list
        modhost crypto digest ALG [FILE] [--key HEX]
        modhost crypto encrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
        modhost crypto decrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
+       modhost crypto rng ALG N [--hex]
 The host kernel's crypto API: ALG is an algorithm or driver name as the
 kernel's crypto_alloc_* takes it (sha256, hmac(sha256), gcm(aes),
-cbc(aes-generic)); its modules are loaded on demand. digest prints lowercase
-hex; encrypt and decrypt go from standard input to standard output (an AEAD's
-output is the ciphertext and then the tag).
+cbc(aes-generic), drbg_nopr_hmac_sha256, jitterentropy_rng); its modules are
+loaded on demand. digest prints lowercase hex; encrypt and decrypt go from
+standard input to standard output (an AEAD's output is the ciphertext and then
+the tag). rng writes N random bytes of ALG to standard output, raw (--hex:
+lowercase hex and a newline), the generator seeded as the kernel seeds it;
+stdrng is the kernel's default rng.
 ";
+
+/// The most `rng` writes in one run.
+const RNG_MAX: u64 = 64 << 20;
 
 fn hex(s: &str, what: &str) -> Result<Vec<u8>, String> {
     let s = s.trim();
@@ -49,12 +62,14 @@ struct Args {
     iv: Option<Vec<u8>>,
     aad: Option<Vec<u8>>,
     taglen: Option<u32>,
+    len: Option<u64>,
+    hex_out: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
     let mut it = args.iter();
     let op = it.next().ok_or("no operation")?.clone();
-    let mut a = Args { op, alg: String::new(), file: None, key: None, iv: None, aad: None, taglen: None };
+    let mut a = Args { op, alg: String::new(), file: None, key: None, iv: None, aad: None, taglen: None, len: None, hex_out: false };
     let mut positional = Vec::new();
     while let Some(w) = it.next() {
         let (flag, inline) = match w.split_once('=') {
@@ -72,6 +87,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 let v = value("--taglen")?;
                 a.taglen = Some(v.parse().map_err(|_| format!("--taglen: not a number: '{v}'"))?);
             }
+            "--hex" if a.op == "rng" && inline.is_none() => a.hex_out = true,
             f if f.starts_with("--") => return Err(format!("unknown option '{f}'")),
             _ => positional.push(w.clone()),
         }
@@ -80,6 +96,17 @@ fn parse(args: &[String]) -> Result<Args, String> {
     a.alg = p.next().ok_or("no algorithm")?;
     if a.op == "digest" {
         a.file = p.next();
+    }
+    if a.op == "rng" {
+        let n = p.next().ok_or("rng: how many bytes (N)?")?;
+        let n: u64 = n.parse().map_err(|_| format!("rng: N is not a number: '{n}'"))?;
+        if n == 0 || n > RNG_MAX {
+            return Err(format!("rng: N must be 1 to {RNG_MAX} bytes"));
+        }
+        a.len = Some(n);
+        if a.key.is_some() || a.iv.is_some() || a.aad.is_some() || a.taglen.is_some() {
+            return Err("rng takes no --key, --iv, --aad or --taglen".into());
+        }
     }
     if let Some(extra) = p.next() {
         return Err(format!("unexpected argument '{extra}'"));
@@ -108,16 +135,18 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         "digest" => CryptoOp::Digest,
         "encrypt" => CryptoOp::Encrypt,
         "decrypt" => CryptoOp::Decrypt,
+        "rng" => CryptoOp::Rng,
         other => {
             eprintln!("{}: unknown operation '{other}'\n{USAGE}", tool.name);
             return Ok(1);
         }
     };
-    if op != CryptoOp::Digest && a.key.is_none() {
+    if op != CryptoOp::Digest && op != CryptoOp::Rng && a.key.is_none() {
         eprintln!("{}: {} needs --key", tool.name, a.op);
         return Ok(1);
     }
     let input = match &a.file {
+        None if op == CryptoOp::Rng => Vec::new(),
         Some(f) => match std::fs::read(f) {
             Ok(b) => b,
             Err(e) => {
@@ -131,12 +160,12 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
             b
         }
     };
-    let req = CryptoRequest { operation: op, alg: a.alg, key: a.key, iv: a.iv, aad: a.aad, taglen: a.taglen };
+    let req = CryptoRequest { operation: op, alg: a.alg, key: a.key, iv: a.iv, aad: a.aad, taglen: a.taglen, len: a.len };
     let mut c = Client::connect()?;
     match c.call(&Request::Crypto(req), &input)? {
         (Reply::Ok, out) => {
             let mut o = io::stdout().lock();
-            if op == CryptoOp::Digest {
+            if op == CryptoOp::Digest || (op == CryptoOp::Rng && a.hex_out) {
                 let h: String = out.iter().map(|b| format!("{b:02x}")).collect();
                 writeln!(o, "{h}")?;
             } else {
@@ -195,5 +224,11 @@ mod tests {
         assert!(super::parse(&["digest", "sha256", "--key", "abc"].map(String::from)).is_err());
         assert!(super::parse(&["encrypt", "x", "--bogus"].map(String::from)).is_err());
         assert!(super::parse(&["encrypt", "x", "y"].map(String::from)).is_err());
+        let r = super::parse(&["rng", "stdrng", "32", "--hex"].map(String::from)).unwrap();
+        assert_eq!((r.alg.as_str(), r.len, r.hex_out), ("stdrng", Some(32), true));
+        assert!(super::parse(&["rng", "stdrng"].map(String::from)).is_err());
+        assert!(super::parse(&["rng", "stdrng", "0"].map(String::from)).is_err());
+        assert!(super::parse(&["rng", "stdrng", "x"].map(String::from)).is_err());
+        assert!(super::parse(&["digest", "sha256", "--hex"].map(String::from)).is_err());
     }
 }

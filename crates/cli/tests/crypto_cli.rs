@@ -3,7 +3,9 @@
 //! MODHOST_MODULES) and computes with them — a SHA3-256 digest equals
 //! Python's hashlib, HMAC-SHA256 equals Python's hmac, AES-GCM equals
 //! Python's `cryptography` (and a tampered message fails with EBADMSG),
-//! AES-CBC (vmlinux's template over aes-generic or AES-NI) equals OpenSSL.
+//! AES-CBC (vmlinux's template over aes-generic or AES-NI) equals OpenSSL;
+//! `rng` gives N bytes of drbg, ansi_cprng, jitterentropy_rng or the
+//! default stdrng, different on every run.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,8 +53,13 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn host() -> Option<Host> {
+    host_named("cli")
+}
+
+/// A daemon of its own (runtime directory) per test.
+fn host_named(tag: &str) -> Option<Host> {
     let (root, _rel) = testkit::fixtures().and_then(|f| f.tree("amd64"))?;
-    let runtime = std::env::temp_dir().join(format!("modhost-crypto-cli-{}", std::process::id()));
+    let runtime = std::env::temp_dir().join(format!("modhost-crypto-{tag}-{}", std::process::id()));
     Some(Host { runtime, root: Path::new(&root).to_path_buf() })
 }
 
@@ -144,4 +151,32 @@ fn digests_and_ciphers_agree_with_independent_tools() {
     let l = text(&o.stdout);
     assert!(l.starts_with("DRIVER") && l.contains("\nsha3-256-generic ") && l.contains("md5-generic"), "{l}");
     let _ = std::fs::remove_file(&file);
+}
+
+/// `modhost crypto rng ALG N`: N raw bytes (or 2N hex digits and a
+/// newline with --hex) from drbg.ko, ansi_cprng.ko, jitterentropy_rng.ko
+/// (loaded on demand) or the default stdrng; two runs differ.
+#[test]
+fn rng_gives_n_bytes() {
+    let Some(h) = host_named("rng") else {
+        testkit::skip::<()>("fixtures missing");
+        return;
+    };
+    for (alg, n) in [("drbg_nopr_hmac_sha256", 1000), ("drbg_pr_ctr_aes128", 77), ("ansi_cprng", 100), ("jitterentropy_rng", 64), ("stdrng", 70_000)] {
+        let a = h.run(&["crypto", "rng", alg, &n.to_string()], b"");
+        assert!(a.status.success(), "{alg}: {}", text(&a.stderr));
+        let b = h.run(&["crypto", "rng", alg, &n.to_string()], b"");
+        assert!(b.status.success(), "{alg}: {}", text(&b.stderr));
+        assert_eq!((a.stdout.len(), b.stdout.len()), (n, n), "{alg}");
+        assert_ne!(a.stdout, b.stdout, "{alg}: two runs gave the same bytes");
+        assert!(a.stdout.iter().any(|&x| x != a.stdout[0]), "{alg}: constant output");
+    }
+    let o = h.run(&["crypto", "rng", "stdrng", "33", "--hex"], b"");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let t = text(&o.stdout);
+    assert!(t.ends_with('\n') && t.trim_end().len() == 66 && t.trim_end().bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{t}");
+    let o = h.run(&["crypto", "rng", "no_such_rng", "8"], b"");
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("no_such_rng"), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
 }

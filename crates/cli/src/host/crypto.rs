@@ -5,7 +5,7 @@
 //! template instantiated on demand — and only algorithms that passed
 //! their self-test qualify.
 
-use kabi::crypto::user::{Aead, Cipher, CryptoError, Hash, Layout, Skcipher};
+use kabi::crypto::user::{Aead, Cipher, CryptoError, Hash, Layout, Rng, Skcipher};
 
 use super::proto::{CryptoOp, CryptoRequest};
 
@@ -33,7 +33,40 @@ pub fn run(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {
         CryptoOp::Digest => digest(r, input),
         CryptoOp::Encrypt => crypt(r, input, true),
         CryptoOp::Decrypt => crypt(r, input, false),
+        CryptoOp::Rng => rng(r),
     }
+}
+
+/// The most one request to a generator asks for (drbg's own limit per
+/// generate, which it also splits longer requests into).
+const RNG_CHUNK: usize = 1 << 16;
+
+/// `len` bytes of the rng `alg`: "stdrng" from the default rng
+/// (`crypto_get_default_rng`, `crypto_rng_get_bytes(crypto_default_rng,
+/// ...)`, `crypto_put_default_rng`); any other name from a transform of
+/// its own, seeded as kernel users seed one (`crypto_rng_reset(tfm, NULL,
+/// crypto_rng_seedsize(tfm))`). Requests of at most 64 KiB each.
+fn rng(r: &CryptoRequest) -> Result<Vec<u8>, Failure> {
+    let len = r.len.unwrap_or(0) as usize;
+    if len == 0 {
+        return Err((EINVAL, format!("{}: no length", r.alg)));
+    }
+    let mut out = Vec::with_capacity(len);
+    if r.alg == "stdrng" {
+        while out.len() < len {
+            let n = (len - out.len()).min(RNG_CHUNK);
+            let (_, b) = kabi::crypto::user::default_rng_bytes(n).map_err(|e| fail(&r.alg, e))?;
+            out.extend_from_slice(&b);
+        }
+        return Ok(out);
+    }
+    let t = Rng::new(&r.alg).map_err(|e| fail(&r.alg, e))?;
+    t.reset(None).map_err(|e| fail(&r.alg, e))?;
+    while out.len() < len {
+        let n = (len - out.len()).min(RNG_CHUNK);
+        out.extend_from_slice(&t.generate(n).map_err(|e| fail(&r.alg, e))?);
+    }
+    Ok(out)
 }
 
 fn digest(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {

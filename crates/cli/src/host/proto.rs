@@ -37,6 +37,9 @@ pub struct CryptoRequest {
     pub aad: Option<Vec<u8>>,
     /// The AEAD tag length (default: the algorithm's largest).
     pub taglen: Option<u32>,
+    /// `rng`: how many random bytes.
+    #[serde(default)]
+    pub len: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub enum CryptoOp {
     Digest,
     Encrypt,
     Decrypt,
+    /// `len` random bytes from an rng (`stdrng`: the default rng).
+    Rng,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -109,7 +114,7 @@ mod tests {
     #[test]
     fn crypto_request_roundtrip() {
         // the request's own fields must not clash with the enum's "op" tag
-        let r = Request::Crypto(CryptoRequest { operation: CryptoOp::Encrypt, alg: "gcm(aes)".into(), key: Some(vec![1, 2]), iv: None, aad: Some(vec![]), taglen: Some(12) });
+        let r = Request::Crypto(CryptoRequest { operation: CryptoOp::Encrypt, alg: "gcm(aes)".into(), key: Some(vec![1, 2]), iv: None, aad: Some(vec![]), taglen: Some(12), len: None });
         let mut buf = Vec::new();
         send(&mut buf, &r, b"data").unwrap();
         let (back, p): (Request, Vec<u8>) = recv(&mut &buf[..]).unwrap();

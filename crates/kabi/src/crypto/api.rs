@@ -427,7 +427,10 @@ pub(crate) fn alg_mod_lookup(name: &[u8], ty: u32, mut mask: u32) -> Found {
             }
         }
     }
-    if MODULAR_ONLY.iter().any(|n| n.as_bytes() == name) {
+    if MODULAR_ONLY.iter().any(|n| n.as_bytes() == name)
+        || name.starts_with(b"drbg_pr_")
+        || name.starts_with(b"drbg_nopr_")
+    {
         // Neither vmlinux nor cryptomgr (no template in a plain name) has
         // one: Linux's larval gets no answer and the lookup is -ENOENT.
         return Found::Err(ENOENT);
@@ -450,7 +453,7 @@ pub(crate) fn alg_mod_lookup(name: &[u8], ty: u32, mut mask: u32) -> Found {
 
 /// The type of an algorithm vmlinux registers in Debian's build, by
 /// algorithm or driver name (CONFIG_CRYPTO_AES, _MD5, _SHA1, _SHA256,
-/// _RSA, _DH, _DEFLATE, _LZO, _DRBG_*, _NULL2 are =y).
+/// _RSA, _DH, _DEFLATE, _LZO, _NULL2 are =y; _DRBG is =m).
 fn vmlinux_alg_type(name: &[u8]) -> Option<&'static [u32]> {
     let n = std::str::from_utf8(name).ok()?;
     let t: &[u32] = match n {
@@ -464,8 +467,6 @@ fn vmlinux_alg_type(name: &[u8]) -> Option<&'static [u32]> {
         "deflate" | "lzo" => &[CRYPTO_ALG_TYPE_COMPRESS, CRYPTO_ALG_TYPE_SCOMPRESS],
         "deflate-generic" | "lzo-generic" | "compress_null" | "compress_null-generic" => &[CRYPTO_ALG_TYPE_COMPRESS],
         "deflate-scomp" | "lzo-scomp" => &[CRYPTO_ALG_TYPE_SCOMPRESS],
-        "stdrng" => &[CRYPTO_ALG_TYPE_RNG],
-        n if n.starts_with("drbg_pr_") || n.starts_with("drbg_nopr_") => &[CRYPTO_ALG_TYPE_RNG],
         _ => return None,
     };
     Some(t)
@@ -478,7 +479,8 @@ const VMLINUX_TEMPLATES: &[&[u8]] = &[b"pkcs1pad"];
 
 /// Algorithm and driver names that only modules provide in Debian's
 /// build (CONFIG_CRYPTO_CRC32C, _CRC32C_INTEL, _CRC32, _CRC32_PCLMUL,
-/// _CRCT10DIF, _CRCT10DIF_PCLMUL, _CRC64_ROCKSOFT and _SHA3 are all =m):
+/// _CRCT10DIF, _CRCT10DIF_PCLMUL, _CRC64_ROCKSOFT, _SHA3, the rngs of
+/// _DRBG (stdrng, drbg_*), _JITTERENTROPY and _ANSI_CPRNG are all =m):
 /// when none is registered after the module requests, Linux answers
 /// -ENOENT.
 const MODULAR_ONLY: &[&str] = &[
@@ -501,6 +503,11 @@ const MODULAR_ONLY: &[&str] = &[
     "sha3-256-generic",
     "sha3-384-generic",
     "sha3-512-generic",
+    "stdrng",
+    "jitterentropy_rng",
+    "ansi_cprng",
+    "fips_ansi_cprng",
+    "fips(ansi_cprng)",
 ];
 
 /// `request_module(name)` (waiting), as `__request_module` does it.

@@ -7,7 +7,7 @@
 //! Not provided yet, and said so when asked for (the lookup ends as the
 //! unimplemented `crypto_alg_mod_lookup`): rsa-generic and pkcs1pad,
 //! dh-generic, the deflate and lzo/lzo-rle compressors (the compression
-//! and scomp frontends), drbg.
+//! and scomp frontends). (drbg is a module in Debian's build.)
 
 /// Registers vmlinux's algorithms once per process (the vmlinux image is
 /// the process's); failures are logged as a failing initcall is.

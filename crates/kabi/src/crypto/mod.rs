@@ -25,6 +25,7 @@ mod memneq;
 pub mod proc;
 pub mod refcipher;
 pub mod refhash;
+pub mod refrng;
 pub mod rng;
 pub mod scatterwalk;
 pub mod scompress;

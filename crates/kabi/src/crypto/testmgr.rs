@@ -9,8 +9,12 @@
 //! for crc32c also keyed digests and testmgr's final-only check) on inputs
 //! of many lengths, and every result is compared with the host's own
 //! implementation of the definition (bitwise CRCs; [`super::refhash`] for
-//! the SHA families). Other algorithms have
-//! no host test yet ([`alg_test`] answers None): they stay untested.
+//! the SHA families). The rngs: ansi_cprng against ANSI X9.31 and each
+//! drbg variant against SP 800-90A ([`super::refrng`]), driven through
+//! their `set_ent`/`seed`/`generate` as testmgr's drbg test drives them;
+//! jitterentropy_rng and fips(ansi_cprng) are alg_test_null. Other
+//! algorithms have no host test yet ([`alg_test`] answers None): they
+//! stay untested.
 
 use crate::drivers::base::{kfree, kzalloc, rd32, wr32, wr64};
 use crate::layout::{crypto_shash as cs, shash_alg as sa, shash_desc as sd};
@@ -393,6 +397,9 @@ pub(crate) fn alg_test(alg: u64) -> Option<i32> {
             _ => &n[..],
         };
         return (public == b"ghash").then(|| test_ghash(alg));
+    }
+    if Type::of(cra_type(alg)) == Some(Type::Rng) {
+        return rng_alg_test(alg);
     }
     if Type::of(cra_type(alg)) != Some(Type::Shash) {
         return cipher_alg_test(alg);
@@ -935,4 +942,184 @@ fn test_ghash(alg: u64) -> i32 {
         }
     }
     0
+}
+
+// ---- random number generators ------------------------------------------------
+
+/// testmgr's rng entries: `ansi_cprng` (alg_test_cprng) and the drbg
+/// variants (alg_test_drbg, or alg_test_null for those Linux covers by a
+/// sibling — the host tests each one all the same: a passed test is
+/// what Linux's /proc/crypto shows for them) against the host's
+/// independent implementations ([`super::refrng`]); `jitterentropy_rng`
+/// and `fips(ansi_cprng)` are alg_test_null. None: no test.
+fn rng_alg_test(alg: u64) -> Option<i32> {
+    let n = name(alg);
+    if n == b"jitterentropy_rng" || n == b"fips(ansi_cprng)" {
+        return Some(0);
+    }
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let mut rng = Rng::new(driver.as_bytes());
+    let rc = if driver == "ansi_cprng" {
+        test_cprng(&driver, fl, &mut rng)
+    } else if let Some((mech, pr)) = super::refrng::Mech::of_driver(&driver) {
+        test_drbg(&driver, fl, mech, pr, &mut rng)
+    } else {
+        return None;
+    };
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&n).into_owned();
+        super::algapi::warn(
+            "crypto/testmgr.c",
+            5835,
+            "alg_test",
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+    }
+    Some(rc)
+}
+
+/// One drbg test case as testmgr's `drbg_cavs_test` drives it: test
+/// entropy (`set_ent`) and a personalization string for the
+/// instantiation (`crypto_drbg_reset_test`), then two generate requests
+/// with additional inputs (`crypto_drbg_get_bytes_addtl[_test]`: for
+/// prediction resistance each with fresh test entropy, which the DRBG
+/// reseeds with together with the additional input). Returns the two
+/// outputs of the module and of the reference.
+pub(crate) struct DrbgCase {
+    pub ent: Vec<u8>,
+    pub pers: Vec<u8>,
+    /// Per request: the additional input, the entropy for a prediction
+    /// resistance reseed, the output length.
+    pub reqs: Vec<(Vec<u8>, Vec<u8>, usize)>,
+}
+
+impl DrbgCase {
+    /// A case with random inputs: entropy of 16..80 bytes (it includes
+    /// the nonce), personalization and additional inputs of 0..64 bytes,
+    /// 1..max_out output bytes (odd lengths included).
+    pub(crate) fn random(next: &mut dyn FnMut(usize) -> usize, bytes: &mut dyn FnMut(usize) -> Vec<u8>, max_out: usize, reqs: usize) -> DrbgCase {
+        let ent = { let n = 16 + next(65); bytes(n) };
+        let pers = { let n = if next(3) == 0 { 0 } else { next(65) }; bytes(n) };
+        let reqs = (0..reqs)
+            .map(|_| {
+                let a = { let n = if next(3) == 0 { 0 } else { next(65) }; bytes(n) };
+                let e = { let n = 16 + next(49); bytes(n) };
+                (a, e, 1 + next(max_out))
+            })
+            .collect();
+        DrbgCase { ent, pers, reqs }
+    }
+
+    /// The reference's outputs.
+    pub(crate) fn reference(&self, mech: super::refrng::Mech, pr: bool) -> Vec<Vec<u8>> {
+        let mut d = super::refrng::Drbg::instantiate(mech, &[&self.ent[..], &self.pers].concat());
+        self.reqs
+            .iter()
+            .map(|(a, e, n)| {
+                if pr {
+                    d.reseed(e, a);
+                    d.generate(*n, &[])
+                } else {
+                    d.generate(*n, a)
+                }
+            })
+            .collect()
+    }
+
+    /// The module's outputs through a transform.
+    pub(crate) fn run(&self, t: &mut super::user::Rng, pr: bool) -> super::user::Result<Vec<Vec<u8>>> {
+        t.set_ent(&self.ent)?;
+        t.reset(Some(&self.pers))?;
+        self.reqs
+            .iter()
+            .map(|(a, e, n)| {
+                if pr {
+                    t.set_ent(e)?;
+                }
+                t.generate_addtl(a, *n)
+            })
+            .collect()
+    }
+}
+
+/// Test cases per drbg variant at registration.
+const DRBG_CASES: usize = 4;
+
+fn test_drbg(driver: &str, fl: super::user::Flags, mech: super::refrng::Mech, pr: bool, rng: &mut Rng) -> i32 {
+    for i in 0..DRBG_CASES {
+        let mut t = match super::user::Rng::with_flags(driver, fl) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::log::kernel_msg(3, &format!("alg: drbg: could not allocate DRNG handle for {driver}"));
+                return e.errno().unwrap_or(EINVAL);
+            }
+        };
+        let case = {
+            let cell = std::cell::RefCell::new(&mut *rng);
+            DrbgCase::random(&mut |n| cell.borrow_mut().below(n), &mut |n| cell.borrow_mut().bytes(n), 256, 2)
+        };
+        let want = case.reference(mech, pr);
+        match case.run(&mut t, pr) {
+            Ok(got) if got == want => {}
+            Ok(_) => {
+                crate::log::kernel_msg(3, &format!("alg: drbg: Test {i} failed for {driver}"));
+                return EINVAL;
+            }
+            Err(e) => {
+                crate::log::kernel_msg(3, &format!("alg: drbg: Test {i} failed for {driver}: {e}"));
+                return e.errno().unwrap_or(EINVAL);
+            }
+        }
+    }
+    0
+}
+
+/// alg_test_cprng's way: reset with V || key || DT, then requests of
+/// random lengths compared with ANSI X9.31 ([`super::refrng::X931`]);
+/// also a seed without DT (DT starts at zero) and one too short
+/// (-EINVAL). (A request of 0 bytes is not made: ansi_cprng writes past
+/// the buffer then.)
+fn test_cprng(driver: &str, fl: super::user::Flags, rng: &mut Rng) -> i32 {
+    let t = match super::user::Rng::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => {
+            crate::log::kernel_msg(3, &format!("alg: cprng: Failed to load transform for {driver}: {e}"));
+            return e.errno().unwrap_or(EINVAL);
+        }
+    };
+    if t.seedsize() != 48 {
+        return fail("cprng", driver, &format!("seedsize is {} but should be 48", t.seedsize()));
+    }
+    for i in 0..6 {
+        let with_dt = i % 3 != 2;
+        let seed = rng.bytes(if with_dt { 48 } else { 32 });
+        if let Err(e) = t.reset(Some(&seed)) {
+            crate::log::kernel_msg(3, &format!("alg: cprng: Failed to reset rng for {driver}: {e}"));
+            return e.errno().unwrap_or(EINVAL);
+        }
+        let dt = if with_dt { seed[32..48].to_vec() } else { vec![0; 16] };
+        let mut x = super::refrng::X931::new(&seed[..16], &seed[16..32], &dt);
+        for _ in 0..4 {
+            let n = 1 + rng.below(80);
+            match t.generate(n) {
+                Ok(got) if got == x.bytes(n) => {}
+                Ok(_) => {
+                    crate::log::kernel_msg(3, &format!("alg: cprng: Test {i} failed for {driver}"));
+                    return EINVAL;
+                }
+                Err(e) => {
+                    crate::log::kernel_msg(
+                        3,
+                        &format!("alg: cprng: Failed to obtain the correct amount of random data for {driver} (requested {n}): {e}"),
+                    );
+                    return e.errno().unwrap_or(EINVAL);
+                }
+            }
+        }
+    }
+    match t.reset(Some(&[0; 31])) {
+        Err(e) if e.errno() == Some(EINVAL) => 0,
+        r => fail("cprng", driver, &format!("reset with a 31-byte seed gave {r:?}, not -EINVAL")),
+    }
 }

@@ -819,3 +819,117 @@ impl Ahash {
         Ok(read(out, ds))
     }
 }
+
+/// A random number generator (`struct crypto_rng`).
+pub struct Rng {
+    t: Tfm,
+    /// The entropy last given with [`Rng::set_ent`]: the algorithm keeps
+    /// a pointer to it, so it lives as long as the transform (dropped
+    /// after it).
+    ent: Option<Kbuf>,
+}
+
+impl Rng {
+    /// `crypto_alloc_rng(name, 0, 0)`.
+    pub fn new(name: &str) -> Result<Rng> {
+        Rng::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Rng> {
+        let r = super::rng::alloc(name.as_bytes(), f.ty, f.mask);
+        Ok(Rng { t: Tfm::alloc(name, r, 0)?, ent: None })
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    /// `crypto_rng_seedsize(tfm)`.
+    pub fn seedsize(&self) -> usize {
+        super::rng::seedsize(self.t.tfm) as usize
+    }
+    /// `crypto_rng_reset(tfm, seed, len)`; None: `crypto_rng_reset(tfm,
+    /// NULL, seedsize)` (seeded from get_random_bytes, as kernel users
+    /// seed).
+    pub fn reset(&self, seed: Option<&[u8]>) -> Result<()> {
+        match seed {
+            None => check("reset", super::rng::reset(self.t.tfm, 0, self.seedsize() as u32)),
+            Some(s) => {
+                let b = Kbuf::from(s, 0)?;
+                check("reset", super::rng::reset(self.t.tfm, b.addr, s.len() as u32))
+            }
+        }
+    }
+    /// `crypto_rng_get_bytes(tfm, buf, n)`.
+    pub fn generate(&self, n: usize) -> Result<Vec<u8>> {
+        self.generate_addtl(&[], n)
+    }
+    /// `crypto_rng_generate(tfm, addtl, len, buf, n)`: with an additional
+    /// input (drbg's; empty: none).
+    pub fn generate_addtl(&self, addtl: &[u8], n: usize) -> Result<Vec<u8>> {
+        let a = Kbuf::from(addtl, 0)?;
+        let out = Kbuf::new(n)?;
+        let src = if addtl.is_empty() { 0 } else { a.addr };
+        check("generate", super::rng::generate(self.t.tfm, src, addtl.len() as u32, out.addr, n as u32))?;
+        Ok(out.bytes()[..n].to_vec())
+    }
+    /// The algorithm's `set_ent` (drbg's test interface, as
+    /// `crypto_drbg_reset_test` uses it): the entropy its next seeding
+    /// takes instead of get_random_bytes and the Jitter RNG. -ENOSYS
+    /// for an algorithm without one.
+    pub fn set_ent(&mut self, ent: &[u8]) -> Result<()> {
+        let b = Kbuf::from(ent, 0)?;
+        if !super::rng::set_ent(self.t.tfm, b.addr, ent.len() as u32) {
+            return Err(CryptoError::Errno { op: "set_ent", errno: super::api::ENOSYS });
+        }
+        self.ent = Some(b);
+        Ok(())
+    }
+}
+
+/// `crypto_get_default_rng()`, then `crypto_rng_get_bytes(
+/// crypto_default_rng, buf, n)` and `crypto_put_default_rng()`: n bytes
+/// of the default "stdrng" (allocated and seeded on first use) and its
+/// driver name.
+pub fn default_rng_bytes(n: usize) -> Result<(String, Vec<u8>)> {
+    match super::rng::get_default_rng() {
+        Ok(()) => {}
+        Err(None) => return Err(CryptoError::NotFound("stdrng".into())),
+        Err(Some(e)) => return Err(CryptoError::Errno { op: "crypto_get_default_rng", errno: e }),
+    }
+    let rng = super::rng::default_rng();
+    let r = (|| {
+        let out = Kbuf::new(n)?;
+        check("generate", super::rng::generate(rng, 0, 0, out.addr, n as u32))?;
+        let driver = String::from_utf8_lossy(&super::api::driver_name(rd64(rng + t::__crt_alg))).into_owned();
+        Ok((driver, out.bytes()[..n].to_vec()))
+    })();
+    super::rng::crypto_put_default_rng();
+    r
+}
+
+/// The default rng's reference count (`crypto_default_rng_refcnt`) and
+/// whether one is allocated.
+pub fn default_rng_state() -> (i32, bool) {
+    (super::rng::default_rng_refcnt(), super::rng::default_rng() != 0)
+}
+
+/// `crypto_del_default_rng()`: 0, or -EBUSY while referenced.
+pub fn del_default_rng() -> i32 {
+    super::rng::crypto_del_default_rng()
+}
+
+/// `crypto_get_default_rng()` (a reference the caller drops with
+/// [`put_default_rng`]).
+pub fn get_default_rng() -> Result<()> {
+    match super::rng::get_default_rng() {
+        Ok(()) => Ok(()),
+        Err(None) => Err(CryptoError::NotFound("stdrng".into())),
+        Err(Some(e)) => Err(CryptoError::Errno { op: "crypto_get_default_rng", errno: e }),
+    }
+}
+
+/// `crypto_put_default_rng()`.
+pub fn put_default_rng() {
+    super::rng::crypto_put_default_rng()
+}

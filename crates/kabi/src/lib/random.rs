@@ -56,3 +56,12 @@ crate::kfn! {
         u64::from_le_bytes(word())
     }
 }
+
+crate::kfn! {
+    /// `bool rng_is_initialized(void)`: whether the CRNG is seeded — the
+    /// host's source is this machine's CRNG, which getrandom(2) only
+    /// answers from once it is ready: true.
+    fn rng_is_initialized() -> bool {
+        true
+    }
+}
