@@ -4,7 +4,9 @@
 //! templates, request queues and `/proc/crypto` (proc.c); the
 //! algorithms and templates Debian's vmlinux registers at boot
 //! ([`boot`]: crypto_null.c, md5.c, sha1/sha256_generic.c,
-//! aes_generic.c, cbc.c, hmac.c), self-tests at registration (testmgr.c).
+//! aes_generic.c, cbc.c, hmac.c, deflate.c, lzo.c, lzo-rle.c), the
+//! compression frontends (compress.c, scompress.c, acompress.c),
+//! self-tests at registration (testmgr.c).
 
 pub mod acompress;
 pub mod aead;
