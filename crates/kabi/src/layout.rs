@@ -10,6 +10,23 @@
 pub mod acomp_alg {
     pub const SIZE: u64 = 0x1b0;
     pub const base: u64 = 0x30;
+    pub const compress: u64 = 0x0;
+    pub const decompress: u64 = 0x8;
+    pub const dst_free: u64 = 0x10;
+    pub const exit: u64 = 0x20;
+    pub const init: u64 = 0x18;
+    pub const reqsize: u64 = 0x28;
+}
+
+pub mod acomp_req {
+    pub const SIZE: u64 = 0x50;
+    pub const __ctx: u64 = 0x50;
+    pub const base: u64 = 0x0;
+    pub const dlen: u64 = 0x44;
+    pub const dst: u64 = 0x38;
+    pub const flags: u64 = 0x48;
+    pub const slen: u64 = 0x40;
+    pub const src: u64 = 0x30;
 }
 
 pub mod acpi_buffer {
@@ -372,6 +389,15 @@ pub mod cpumask {
     pub const SIZE: u64 = 0x400;
 }
 
+pub mod crypto_acomp {
+    pub const SIZE: u64 = 0x40;
+    pub const base: u64 = 0x20;
+    pub const compress: u64 = 0x0;
+    pub const decompress: u64 = 0x8;
+    pub const dst_free: u64 = 0x10;
+    pub const reqsize: u64 = 0x18;
+}
+
 pub mod crypto_aead {
     pub const SIZE: u64 = 0x28;
     pub const authsize: u64 = 0x0;
@@ -415,6 +441,8 @@ pub mod crypto_alg {
     pub const cia_max_keysize: u64 = 0x144;
     pub const cia_min_keysize: u64 = 0x140;
     pub const cia_setkey: u64 = 0x148;
+    pub const coa_compress: u64 = 0x140;
+    pub const coa_decompress: u64 = 0x148;
     pub const cra_alignmask: u64 = 0x2c;
     pub const cra_blocksize: u64 = 0x24;
     pub const cra_ctxsize: u64 = 0x28;
@@ -462,6 +490,7 @@ pub mod crypto_cipher_spawn {
 }
 
 pub mod crypto_consts {
+    pub const CRYPTO_ACOMP_ALLOC_OUTPUT: u64 = 0x1;
     pub const CRYPTO_MAX_ALG_NAME: u64 = 0x80;
     pub const CRYPTO_TFM_CTX_ALIGNMENT: u64 = 0x8;
     pub const HASH_MAX_DESCSIZE: u64 = 0x170;
@@ -471,6 +500,7 @@ pub mod crypto_consts {
     pub const MAX_ALGAPI_BLOCKSIZE: u64 = 0xa0;
     pub const MAX_CIPHER_ALIGNMASK: u64 = 0xf;
     pub const MAX_CIPHER_BLOCKSIZE: u64 = 0x10;
+    pub const SCOMP_SCRATCH_SIZE: u64 = 0x20000;
 }
 
 pub mod crypto_instance {
@@ -487,6 +517,11 @@ pub mod crypto_queue {
     pub const list: u64 = 0x0;
     pub const max_qlen: u64 = 0x1c;
     pub const qlen: u64 = 0x18;
+}
+
+pub mod crypto_scomp {
+    pub const SIZE: u64 = 0x20;
+    pub const base: u64 = 0x0;
 }
 
 pub mod crypto_shash {
@@ -1494,7 +1529,11 @@ pub mod scatterlist {
 
 pub mod scomp_alg {
     pub const SIZE: u64 = 0x1a0;
+    pub const alloc_ctx: u64 = 0x0;
     pub const base: u64 = 0x20;
+    pub const compress: u64 = 0x10;
+    pub const decompress: u64 = 0x18;
+    pub const free_ctx: u64 = 0x8;
 }
 
 pub mod seq_file {

@@ -4,8 +4,11 @@
 //! templates, request queues and `/proc/crypto` (proc.c); the
 //! algorithms and templates Debian's vmlinux registers at boot
 //! ([`boot`]: crypto_null.c, md5.c, sha1/sha256_generic.c,
-//! aes_generic.c, cbc.c, hmac.c), self-tests at registration (testmgr.c).
+//! aes_generic.c, cbc.c, hmac.c, deflate.c, lzo.c, lzo-rle.c), the
+//! compression frontends (compress.c, scompress.c, acompress.c),
+//! self-tests at registration (testmgr.c).
 
+pub mod acompress;
 pub mod aead;
 pub mod aes_generic;
 pub mod ahash;
@@ -15,7 +18,10 @@ pub mod api;
 pub mod boot;
 pub mod cbc;
 pub mod cipher;
+pub mod compress;
 pub mod crypto_null;
+pub mod deflate;
+pub mod lzo;
 pub mod fips;
 pub mod hmac;
 pub(crate) mod host;

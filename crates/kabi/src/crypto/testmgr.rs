@@ -387,6 +387,9 @@ pub(crate) fn alg_test(alg: u64) -> Option<i32> {
     if matches!(&name(alg)[..], b"cipher_null" | b"compress_null" | b"digest_null" | b"ecb(cipher_null)") {
         return Some(0);
     }
+    if let Some(rc) = comp_alg_test(alg) {
+        return Some(rc);
+    }
     if Type::of(cra_type(alg)) == Some(Type::Ahash) {
         // a native ahash (ghash-clmulni's asynchronous ghash): through
         // ahash requests
@@ -1122,4 +1125,178 @@ fn test_cprng(driver: &str, fl: super::user::Flags, rng: &mut Rng) -> i32 {
         Err(e) if e.errno() == Some(EINVAL) => 0,
         r => fail("cprng", driver, &format!("reset with a 31-byte seed gave {r:?}, not -EINVAL")),
     }
+}
+
+// ---- compression -------------------------------------------------------------
+
+/// The compression formats the host can check independently.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CompKind {
+    /// Raw deflate (RFC 1951).
+    Deflate,
+    /// The zlib format (RFC 1950).
+    ZlibDeflate,
+    /// LZO1X.
+    Lzo,
+    /// LZO1X with the zero-run extension (bitstream version 1).
+    LzoRle,
+    /// An LZ4 block (lz4 and lz4hc).
+    Lz4,
+    /// A zstd frame.
+    Zstd,
+}
+
+impl CompKind {
+    pub(crate) fn of(name: &[u8]) -> Option<CompKind> {
+        Some(match name {
+            b"deflate" => CompKind::Deflate,
+            b"zlib-deflate" => CompKind::ZlibDeflate,
+            b"lzo" => CompKind::Lzo,
+            b"lzo-rle" => CompKind::LzoRle,
+            b"lz4" | b"lz4hc" => CompKind::Lz4,
+            b"zstd" => CompKind::Zstd,
+            _ => return None,
+        })
+    }
+
+    /// An independent decoder's result (None: the format has no decoder
+    /// independent of the host's own — lzo-rle).
+    pub(crate) fn decode(self, c: &[u8], len: usize) -> Option<Result<Vec<u8>, String>> {
+        Some(match self {
+            CompKind::Deflate => miniz_oxide::inflate::decompress_to_vec(c).map_err(|e| format!("{e:?}")),
+            CompKind::ZlibDeflate => miniz_oxide::inflate::decompress_to_vec_zlib(c).map_err(|e| format!("{e:?}")),
+            CompKind::Lzo => lzokay_native::decompress_all(c, Some(len)).map_err(|e| e.to_string()),
+            CompKind::LzoRle => return None,
+            CompKind::Lz4 => lz4_flex::block::decompress(c, len).map_err(|e| e.to_string()),
+            CompKind::Zstd => zstd::bulk::decompress(c, len.max(1)).map_err(|e| e.to_string()),
+        })
+    }
+
+    /// An independent encoder's result, in the form the algorithm takes.
+    pub(crate) fn encode(self, d: &[u8]) -> Option<Vec<u8>> {
+        Some(match self {
+            CompKind::Deflate => miniz_oxide::deflate::compress_to_vec(d, 6),
+            CompKind::ZlibDeflate => miniz_oxide::deflate::compress_to_vec_zlib(d, 3),
+            CompKind::Lzo => lzokay_native::compress(d).ok()?,
+            CompKind::LzoRle => return None,
+            CompKind::Lz4 => lz4_flex::block::compress(d),
+            CompKind::Zstd => zstd::bulk::compress(d, 3).ok()?,
+        })
+    }
+
+    /// Whether the independent encoder's output suits Linux's decoder of
+    /// the algorithm: raw deflate from miniz uses a 32 KiB window, more
+    /// than the 2 KiB Linux's inflate accepts, so only inputs that fit
+    /// the window are given to it.
+    pub(crate) fn encodable(self, len: usize) -> bool {
+        !matches!(self, CompKind::Deflate) || len <= 2048
+    }
+}
+
+/// A test input: compressible (repeats, runs, few symbols) or random.
+pub(crate) fn comp_input(rng_: &mut impl FnMut() -> u64, len: usize) -> Vec<u8> {
+    let kind = rng_() % 4;
+    let mut v: Vec<u8> = Vec::with_capacity(len);
+    while v.len() < len {
+        match kind {
+            0 => v.push(rng_() as u8),
+            1 => v.push(b"ACGT"[(rng_() % 4) as usize]),
+            2 => {
+                let n = (rng_() % 200) as usize;
+                let b = if rng_() % 2 == 0 { 0 } else { rng_() as u8 };
+                v.extend(std::iter::repeat(b).take(n));
+            }
+            _ => {
+                if v.len() > 8 && rng_() % 2 == 0 {
+                    let s = (rng_() as usize) % v.len();
+                    let l = ((rng_() % 64) as usize).min(v.len() - s);
+                    let c = v[s..s + l].to_vec();
+                    v.extend(c);
+                } else {
+                    v.push(rng_() as u8);
+                }
+            }
+        }
+    }
+    v.truncate(len);
+    v
+}
+
+/// Room for any compressed form of `len` bytes of these formats.
+fn comp_room(len: usize) -> usize {
+    len + len / 8 + 1024
+}
+
+/// testmgr's compression tests (`alg_test_comp`): the legacy type through
+/// `crypto_alloc_comp`, scomp and acomp algorithms through
+/// `crypto_alloc_acomp`; random inputs (compressible and not, 1 byte to
+/// three pages) are compressed and decompressed by the algorithm, its
+/// compressed form is decoded by an independent implementation and an
+/// independent encoder's output is decompressed by the algorithm. None
+/// when the algorithm is not a compressor the host can check.
+pub(crate) fn comp_alg_test(alg: u64) -> Option<i32> {
+    let f = flags(alg);
+    let legacy = match Type::of(cra_type(alg)) {
+        None if f & CRYPTO_ALG_TYPE_MASK == CRYPTO_ALG_TYPE_COMPRESS => true,
+        Some(Type::Scomp) | Some(Type::Acomp) => false,
+        _ => return None,
+    };
+    let kind = CompKind::of(&name(alg))?;
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let mut rng = Rng::new(driver.as_bytes());
+    let what = if legacy { "comp" } else { "acomp" };
+    let rc = (|| -> Result<(), String> {
+        let comp = if legacy { Some(super::user::Comp::with_flags(&driver, fl).map_err(|e| e.to_string())?) } else { None };
+        let acomp = if legacy { None } else { Some(super::user::Acomp::with_flags(&driver, fl).map_err(|e| e.to_string())?) };
+        let l = super::user::CompLayout::default();
+        for i in 0..16 {
+            let len = match i % 4 {
+                0 => 1 + rng.below(64),
+                1 => 1 + rng.below(600),
+                _ => 1 + rng.below(3 * 4096),
+            };
+            let mut next = || rng.next();
+            let data = comp_input(&mut next, len);
+            let room = comp_room(len);
+            let run = |c: bool, d: &[u8], room: usize| match (&comp, &acomp) {
+                (Some(t), _) => if c { t.compress(d, room, 0) } else { t.decompress(d, room, 0) },
+                (_, Some(t)) => if c { t.compress(d, room, &l) } else { t.decompress(d, room, &l) },
+                _ => unreachable!(),
+            };
+            let c = run(true, &data, room).map_err(|e| format!("compression failed on test {i}: {e}"))?;
+            let back = run(false, &c, len).map_err(|e| format!("decompression failed on test {i}: {e}"))?;
+            if back != data {
+                return Err(format!("decompression of its own output differs on test {i}"));
+            }
+            if let Some(r) = kind.decode(&c, len) {
+                if r.as_deref() != Ok(&data[..]) {
+                    return Err(format!("its output on test {i} is not what an independent decoder reads"));
+                }
+            }
+            if kind.encodable(len) {
+                if let Some(e) = kind.encode(&data) {
+                    let back = run(false, &e, len).map_err(|e| format!("decompression of an independent encoder's output failed on test {i}: {e}"))?;
+                    if back != data {
+                        return Err(format!("decompression of an independent encoder's output differs on test {i}"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    let rc = match rc {
+        Ok(()) => 0,
+        Err(m) => fail(what, &driver, &m),
+    };
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&name(alg)).into_owned();
+        super::algapi::warn(
+            "crypto/testmgr.c",
+            5835,
+            "alg_test",
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+    }
+    Some(rc)
 }

@@ -933,3 +933,150 @@ pub fn get_default_rng() -> Result<()> {
 pub fn put_default_rng() {
     super::rng::crypto_put_default_rng()
 }
+
+/// A compressor of the legacy type (`struct crypto_comp`,
+/// `crypto_alloc_comp`).
+pub struct Comp {
+    t: Tfm,
+}
+
+impl Comp {
+    pub fn new(name: &str) -> Result<Comp> {
+        Comp::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Comp> {
+        let r = super::compress::alloc(name.as_bytes(), f.ty, f.mask);
+        Ok(Comp { t: Tfm::alloc(name, r, 0)? })
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    /// `crypto_comp_compress` of `data` (placed `offset` bytes into its
+    /// buffer) into an output buffer of `room` bytes.
+    pub fn compress(&self, data: &[u8], room: usize, offset: usize) -> Result<Vec<u8>> {
+        self.run(true, data, room, offset)
+    }
+    /// `crypto_comp_decompress`.
+    pub fn decompress(&self, data: &[u8], room: usize, offset: usize) -> Result<Vec<u8>> {
+        self.run(false, data, room, offset)
+    }
+    fn run(&self, comp: bool, data: &[u8], room: usize, offset: usize) -> Result<Vec<u8>> {
+        let src = Kbuf::new(offset + data.len())?;
+        src.bytes_mut()[offset..].copy_from_slice(data);
+        let dst = Kbuf::new(offset + room)?;
+        let dlen = Kbuf::new(4)?;
+        wr32(dlen.addr, room as u32);
+        let off = offset as u64;
+        let (s, d, n) = (src.addr + off, dst.addr + off, data.len() as u32);
+        let rc = if comp {
+            super::compress::crypto_comp_compress(self.t.tfm, s, n, d, dlen.addr)
+        } else {
+            super::compress::crypto_comp_decompress(self.t.tfm, s, n, d, dlen.addr)
+        };
+        check(if comp { "compress" } else { "decompress" }, rc)?;
+        let got = (rd32(dlen.addr) as usize).min(room);
+        Ok(dst.bytes()[offset..offset + got].to_vec())
+    }
+}
+
+/// How an acomp request's data is laid out: scatterlists split at these
+/// offsets, buffers starting `offset` bytes into their allocations; no
+/// destination at all (`alloc_dst`: the request's output is allocated by
+/// the transform, CRYPTO_ACOMP_ALLOC_OUTPUT) or one of `room` bytes.
+#[derive(Clone, Debug, Default)]
+pub struct CompLayout {
+    pub src_splits: Vec<usize>,
+    pub dst_splits: Vec<usize>,
+    pub offset: usize,
+    pub alloc_dst: bool,
+}
+
+/// An asynchronous compressor (`struct crypto_acomp`), over an acomp or
+/// an scomp algorithm.
+pub struct Acomp {
+    t: Tfm,
+}
+
+impl Acomp {
+    pub fn new(name: &str) -> Result<Acomp> {
+        Acomp::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Acomp> {
+        let r = super::acompress::alloc(name.as_bytes(), f.ty, f.mask, -1);
+        Ok(Acomp { t: Tfm::alloc(name, r, crate::layout::crypto_acomp::base)? })
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    /// `crypto_acomp_compress` of `data` into at most `room` bytes (with
+    /// `l.alloc_dst`, `room` is the request's `dlen`, 0 for the default).
+    pub fn compress(&self, data: &[u8], room: usize, l: &CompLayout) -> Result<Vec<u8>> {
+        self.run(true, data, room, l)
+    }
+    /// `crypto_acomp_decompress`.
+    pub fn decompress(&self, data: &[u8], room: usize, l: &CompLayout) -> Result<Vec<u8>> {
+        self.run(false, data, room, l)
+    }
+    fn run(&self, comp: bool, data: &[u8], room: usize, l: &CompLayout) -> Result<Vec<u8>> {
+        use crate::layout::{acomp_req as ar_, crypto_acomp as cac};
+        let acomp = self.t.mem;
+        let req = super::acompress::request_alloc(acomp);
+        if req == 0 {
+            return Err(CryptoError::NoMem);
+        }
+        let free = |req: u64| super::acompress::request_free(req);
+        let off = l.offset as u64;
+        let src = Kbuf::new(l.offset + data.len())?;
+        src.bytes_mut()[l.offset..].copy_from_slice(data);
+        let src_sg = Sg::new(src.addr + off, data.len(), &l.src_splits)?;
+        let dst = Kbuf::new(l.offset + room)?;
+        let dst_sg = if l.alloc_dst { None } else { Some(Sg::new(dst.addr + off, room, &l.dst_splits)?) };
+        wr64(req + ar_::src, if data.is_empty() { 0 } else { src_sg.table.addr });
+        wr32(req + ar_::slen, data.len() as u32);
+        wr64(req + ar_::dst, dst_sg.as_ref().map_or(0, |d| d.table.addr));
+        wr32(req + ar_::dlen, room as u32);
+        if l.alloc_dst {
+            let f = crate::layout::crypto_consts::CRYPTO_ACOMP_ALLOC_OUTPUT as u32;
+            wr32(req + ar_::flags, f);
+        }
+        let wait = match Wait::new() {
+            Ok(w) => w,
+            Err(e) => {
+                free(req);
+                return Err(e);
+            }
+        };
+        wait.arm(req + ar_::base);
+        let f = rd64(acomp + if comp { cac::compress } else { cac::decompress });
+        let op = if comp { "compress" } else { "decompress" };
+        let rc = super::skcipher::call(f, [req, 0, 0, 0, 0, 0]);
+        match wait.wait(op, rc, (src, src_sg, dst, dst_sg)) {
+            Err(e @ CryptoError::Async { .. }) => Err(e),
+            Err(e) => {
+                free(req);
+                Err(e)
+            }
+            Ok((_src, _src_sg, dst, _dst_sg)) => {
+                let n = rd32(req + ar_::dlen) as usize;
+                let out = if l.alloc_dst {
+                    let mut v = vec![0u8; n];
+                    let d = rd64(req + ar_::dst);
+                    if n > 0 && d != 0 {
+                        super::scatterwalk::map_and_copy(v.as_mut_ptr() as u64, d, 0, n as u32, 0);
+                    }
+                    v
+                } else {
+                    dst.bytes()[l.offset..l.offset + n.min(room)].to_vec()
+                };
+                free(req);
+                Ok(out)
+            }
+        }
+    }
+}

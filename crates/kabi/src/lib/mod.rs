@@ -28,4 +28,6 @@ pub(crate) mod random;
 mod rbtree;
 mod uuid;
 mod xxhash;
+pub mod lzo;
+pub(crate) mod lz4;
 mod zstd;

@@ -267,3 +267,96 @@ crate::kfn! {
         miter_stop(m);
     }
 }
+
+/// `sgl_alloc_order(length, order, chainable, gfp, nent_p)`: a table of
+/// entries over freshly allocated blocks of 2^order pages covering
+/// `length` bytes (one more, unused entry when chainable); NULL without
+/// memory. For a length of 0 the (empty) table is ZERO_SIZE_PTR, with no
+/// entry to mark (Linux marks the entry before it).
+pub(crate) fn alloc_order(length: u64, order: u32, chainable: bool, gfp: u32, nent_p: u64) -> u64 {
+    let chunk = 4096u64 << order;
+    let nent = length.div_ceil(chunk);
+    let nalloc = nent + chainable as u64;
+    if nalloc == 0 {
+        if nent_p != 0 {
+            wr32(nent_p, 0);
+        }
+        return 16;
+    }
+    let sgl = crate::mm::slab::kmalloc_bytes((nalloc * sl::SIZE) as usize, gfp & !0x1);
+    if sgl <= 16 {
+        return 0;
+    }
+    sg_init_table(sgl, nalloc as u32);
+    let mut sg = sgl;
+    let mut left = length;
+    while left > 0 {
+        let n = left.min(chunk);
+        let page = crate::mm::page_alloc::alloc_pages(gfp, order);
+        if page == 0 {
+            free_n_order(sgl, i32::MAX, order);
+            return 0;
+        }
+        crate::crypto::scatterwalk::sg_set_page(sg, page, n as u32, 0);
+        left -= n;
+        sg = next(sg);
+    }
+    if nent_p != 0 {
+        wr32(nent_p, nent as u32);
+    }
+    sgl
+}
+
+crate::kfn! {
+    /// `struct scatterlist *sgl_alloc_order(length, order, chainable, gfp, nent_p)`.
+    fn sgl_alloc_order(length: u64, order: u32, chainable: bool, gfp: u32, nent_p: u64) -> u64 {
+        alloc_order(length, order, chainable, gfp, nent_p)
+    }
+}
+
+crate::kfn! {
+    /// `struct scatterlist *sgl_alloc(length, gfp, nent_p)`.
+    fn sgl_alloc(length: u64, gfp: u32, nent_p: u64) -> u64 {
+        alloc_order(length, 0, false, gfp, nent_p)
+    }
+}
+
+/// `sgl_free_n_order(sgl, nents, order)`: the pages of up to `nents`
+/// entries, then the table.
+pub(crate) fn free_n_order(sgl: u64, nents: i32, order: u32) {
+    if sgl <= 16 {
+        return;
+    }
+    let mut sg = sgl;
+    let mut i = 0;
+    while i < nents && sg != 0 {
+        let page = crate::crypto::scatterwalk::sg_page(sg);
+        if page != 0 {
+            crate::mm::page_alloc::__free_pages(page, order);
+        }
+        sg = next(sg);
+        i += 1;
+    }
+    crate::mm::slab::kfree_addr(sgl);
+}
+
+crate::kfn! {
+    /// `void sgl_free_n_order(sgl, nents, order)`.
+    fn sgl_free_n_order(sgl: u64, nents: i32, order: u32) {
+        free_n_order(sgl, nents, order)
+    }
+}
+
+crate::kfn! {
+    /// `void sgl_free_order(sgl, order)`.
+    fn sgl_free_order(sgl: u64, order: u32) {
+        free_n_order(sgl, i32::MAX, order)
+    }
+}
+
+crate::kfn! {
+    /// `void sgl_free(sgl)`.
+    fn sgl_free(sgl: u64) {
+        free_n_order(sgl, i32::MAX, 0)
+    }
+}

@@ -397,6 +397,10 @@ extern "C" fn kmalloc_large_node(size: usize, flags: u32, _node: i32) -> u64 {
 extern "C" fn kfree(p: u64) {
     kfree_addr(p)
 }
+/// `kfree_sensitive(p)` for the host's own callers.
+pub(crate) fn kfree_sensitive_addr(p: u64) {
+    kfree_sensitive(p)
+}
 extern "C" fn kfree_sensitive(p: u64) {
     let n = ksize_addr(p);
     if n > 0 {
