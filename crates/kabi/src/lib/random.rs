@@ -56,3 +56,11 @@ crate::kfn! {
         u64::from_le_bytes(word())
     }
 }
+
+crate::kfn! {
+    /// `int wait_for_random_bytes(void)`: 0 once the CRNG is ready — which
+    /// the host's source (getrandom(2) on a booted machine) always is.
+    fn wait_for_random_bytes() -> i32 {
+        0
+    }
+}
