@@ -240,3 +240,159 @@ fn curve25519() {
     let blk = pc.split("\n\n").find(|b| b.contains("driver       : curve25519-generic\n")).expect("listed");
     assert!(blk.contains("selftest     : passed") && blk.contains("type         : kpp"), "{blk}");
 }
+
+// ---- DH (vmlinux's dh-generic, the host's) ---------------------------------------------
+
+use kabi::crypto::dh_helper::{encode as dh_encode, DhParams};
+use num_bigint::BigUint;
+
+/// `mpi_get_size`: the value's bytes in whole 64-bit limbs.
+fn limbs(v: &BigUint) -> usize {
+    (v.bits() as usize).div_ceil(64) * 8
+}
+
+fn be_padded(v: &BigUint, len: usize) -> Vec<u8> {
+    let mut o = vec![0u8; len];
+    if v.bits() > 0 {
+        let b = v.to_bytes_be();
+        o[len - b.len()..].copy_from_slice(&b);
+    }
+    o
+}
+
+const EOVERFLOW: i32 = -75;
+
+#[test]
+fn dh_generic() {
+    let Some((k, _g)) = kernel() else { return };
+    let mut rng = StdRng::seed_from_u64(2631);
+    let tfm = Kpp::new("dh").unwrap();
+    assert_eq!(tfm.driver(), "dh-generic");
+    assert_eq!(tfm.module(), None);
+    for i in 0..N {
+        // p: 1536 to 4096 bits, sometimes with leading zero bytes (still
+        // at least 1536 bits of buffer, which is what Linux checks).
+        // (mostly 1536 to 2048 bits: the references' modpow is slow)
+        let plen = if i % 20 == 0 { rng.gen_range(257..=512) } else { rng.gen_range(192..=256) };
+        let mut p = bytes(&mut rng, plen);
+        let lz = if rng.gen_bool(0.2) { rng.gen_range(1..9) } else { 0 };
+        p[..lz].fill(0);
+        if p.iter().all(|&b| b == 0) {
+            p[plen - 1] = 1;
+        }
+        let key = { let n = rng.gen_range(0..=plen); bytes(&mut rng, n) };
+        let g = { let n = rng.gen_range(1..=plen.min(8)); bytes(&mut rng, n) };
+        tfm.set_secret(&dh_encode(&DhParams { key: key.clone(), p: p.clone(), g: g.clone() }))
+            .unwrap_or_else(|e| panic!("#{i}: set_secret {e}"));
+        let (pn, kn, gn) = (BigUint::from_bytes_be(&p), BigUint::from_bytes_be(&key), BigUint::from_bytes_be(&g));
+        let ms = tfm.max_size().unwrap();
+        assert_eq!(ms, limbs(&pn), "#{i}: max_size");
+        // The public key: g^key mod p, in a buffer of max_size or more
+        // bytes (zero-padded on the left), random layouts.
+        let want = gn.modpow(&kn, &pn);
+        let out_len = ms + if rng.gen_bool(0.3) { rng.gen_range(1..40) } else { 0 };
+        let got = tfm.request(None, out_len, &layout(&mut rng, out_len)).unwrap();
+        assert_eq!(got, be_padded(&want, out_len), "#{i}: public key");
+        // The shared secret with a peer value 2 <= y < p.
+        let y = BigUint::from_bytes_be(&bytes(&mut rng, plen)) % (&pn - 2u32) + 2u32;
+        let ylen = limbs(&y).max(1) + rng.gen_range(0..4);
+        let yb = be_padded(&y, ylen);
+        let got = tfm.request(Some(&yb), ms, &layout(&mut rng, ms)).unwrap();
+        assert_eq!(got, be_padded(&y.modpow(&kn, &pn), ms), "#{i}: shared secret");
+        // Out of range peer values: -EINVAL; a buffer smaller than the
+        // value's limbs: -EOVERFLOW.
+        let bad = [BigUint::from(0u32), BigUint::from(1u32), pn.clone(), &pn + 1u32];
+        let b = &bad[rng.gen_range(0..bad.len())];
+        assert_eq!(tfm.shared_secret(&be_padded(b, plen + 1), ms).err().and_then(|e| e.errno()), Some(EINVAL), "#{i}: {b}");
+        if i % 10 == 0 && limbs(&want) > 0 {
+            assert_eq!(tfm.request(None, limbs(&want) - 1, &Layout::default()).err().and_then(|e| e.errno()), Some(EOVERFLOW));
+        }
+    }
+    // Parameters refused with -EINVAL: p under 1536 bits, key or g longer
+    // than p, p zero, a secret of the wrong type or length.
+    let good = DhParams { key: vec![5; 10], p: vec![0xc3; 192], g: vec![2] };
+    let cases = [
+        DhParams { p: vec![0xff; 191], ..good.clone() },
+        DhParams { key: vec![1; 193], ..good.clone() },
+        DhParams { g: vec![1; 193], ..good.clone() },
+        DhParams { p: vec![0; 192], ..good.clone() },
+    ];
+    for c in &cases {
+        assert_eq!(tfm.set_secret(&dh_encode(c)).err().and_then(|e| e.errno()), Some(EINVAL));
+    }
+    let mut wrong = dh_encode(&good);
+    wrong[0] = 2;
+    assert_eq!(tfm.set_secret(&wrong).err().and_then(|e| e.errno()), Some(EINVAL));
+    let short = dh_encode(&good);
+    assert_eq!(tfm.set_secret(&short[..short.len() - 1]).err().and_then(|e| e.errno()), Some(EINVAL));
+    // After a failed set_secret the context is cleared: no key, -EINVAL.
+    assert_eq!(tfm.public_key().err().and_then(|e| e.errno()), Some(EINVAL));
+    // Two parties agree (RFC 3526's 1536-bit MODP group, g = 2).
+    let modp1536 = BigUint::parse_bytes(
+        b"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF",
+        16,
+    )
+    .unwrap();
+    let b = Kpp::new("dh-generic").unwrap();
+    for _ in 0..20 {
+        let (ka, kb) = (bytes(&mut rng, 32), bytes(&mut rng, 32));
+        let pb = modp1536.to_bytes_be();
+        tfm.set_secret(&dh_encode(&DhParams { key: ka, p: pb.clone(), g: vec![2] })).unwrap();
+        b.set_secret(&dh_encode(&DhParams { key: kb, p: pb, g: vec![2] })).unwrap();
+        let (ya, yb) = (tfm.public_key().unwrap(), b.public_key().unwrap());
+        assert_eq!(tfm.shared_secret(&yb, 192).unwrap(), b.shared_secret(&ya, 192).unwrap());
+    }
+    // Listed as vmlinux's, self-tested.
+    let pc = String::from_utf8(k.read_view("/proc/crypto").unwrap()).unwrap();
+    let blk = pc.split("\n\n").find(|b| b.contains("driver       : dh-generic\n")).expect("listed");
+    assert_eq!(
+        blk.trim_end(),
+        "name         : dh\ndriver       : dh-generic\nmodule       : kernel\npriority     : 100\nrefcnt       : 3\nselftest     : passed\ninternal     : no\ntype         : kpp"
+    );
+}
+
+/// The dh_helper exports module code calls (intel_qat decodes keys):
+/// `crypto_dh_encode_key` packs a `struct dh` byte for byte as the
+/// host's encoder, `crypto_dh_decode_key` points into the buffer.
+#[test]
+fn dh_helper_exports() {
+    use kabi::crypto::dh_helper::{crypto_dh_decode_key, crypto_dh_encode_key, crypto_dh_key_len};
+    let mut rng = StdRng::seed_from_u64(7919);
+    for _ in 0..N {
+        let p = { let n = rng.gen_range(1..300); bytes(&mut rng, n) };
+        let params = DhParams { key: { let n = rng.gen_range(0..=p.len()); bytes(&mut rng, n) }, g: { let n = rng.gen_range(0..=p.len()); bytes(&mut rng, n) }, p };
+        // struct dh { const void *key, *p, *g; unsigned int key_size, p_size, g_size; }
+        let mut d = [0u64; 5];
+        d[0] = params.key.as_ptr() as u64;
+        d[1] = params.p.as_ptr() as u64;
+        d[2] = params.g.as_ptr() as u64;
+        d[3] = params.key.len() as u64 | (params.p.len() as u64) << 32;
+        d[4] = params.g.len() as u64;
+        let want = dh_encode(&params);
+        let len = crypto_dh_key_len(d.as_ptr() as u64);
+        assert_eq!(len as usize, want.len());
+        let mut buf = vec![0u8; want.len()];
+        assert_eq!(crypto_dh_encode_key(buf.as_mut_ptr() as u64, len, d.as_ptr() as u64), 0);
+        assert_eq!(buf, want);
+        let mut big = vec![0u8; want.len() + 1];
+        assert_eq!(crypto_dh_encode_key(big.as_mut_ptr() as u64, len + 1, d.as_ptr() as u64), EINVAL);
+        assert_eq!(crypto_dh_encode_key(big.as_mut_ptr() as u64, 0, d.as_ptr() as u64), EINVAL);
+        let mut out = [0u64; 5];
+        let rc = crypto_dh_decode_key(buf.as_ptr() as u64, len, out.as_mut_ptr() as u64);
+        if params.p.iter().all(|&b| b == 0) {
+            assert_eq!(rc, EINVAL);
+            continue;
+        }
+        assert_eq!(rc, 0);
+        let base = buf.as_ptr() as u64 + 16;
+        assert_eq!(out[0], base);
+        assert_eq!(out[1], base + params.key.len() as u64);
+        assert_eq!(out[2], base + (params.key.len() + params.p.len()) as u64);
+        assert_eq!(out[3], d[3]);
+        assert_eq!(out[4] as u32, params.g.len() as u32);
+        let mut bad = buf.clone();
+        bad[0] = 2;
+        assert_eq!(crypto_dh_decode_key(bad.as_ptr() as u64, len, out.as_mut_ptr() as u64), EINVAL);
+        assert_eq!(crypto_dh_decode_key(buf.as_ptr() as u64, 15, out.as_mut_ptr() as u64), EINVAL);
+    }
+}

@@ -1,12 +1,13 @@
 //! What Debian's vmlinux registers with the crypto API at boot, in its
 //! initcall order (so `/proc/crypto`, newest first, lists them as Linux
-//! does): crypto_null, md5, sha1_generic, sha256_generic (sha256, sha224),
+//! does): dh_generic (crypto/Makefile links kpp.o and dh_generic.o
+//! before cryptomgr and the algorithms), crypto_null, md5, sha1_generic, sha256_generic (sha256, sha224),
 //! aes_generic, then the cbc and hmac templates. Each is self-tested at
 //! registration like any algorithm.
 //!
 //! Not provided yet, and said so when asked for (the lookup ends as the
 //! unimplemented `crypto_alg_mod_lookup`): rsa-generic and pkcs1pad,
-//! dh-generic, the deflate and lzo/lzo-rle compressors (the compression
+//! the deflate and lzo/lzo-rle compressors (the compression
 //! and scomp frontends), drbg.
 
 /// Registers vmlinux's algorithms once per process (the vmlinux image is
@@ -14,7 +15,8 @@
 pub fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let steps: [(&str, fn() -> i32); 7] = [
+        let steps: [(&str, fn() -> i32); 8] = [
+            ("dh_init", super::dh::init),
             ("crypto_null_mod_init", super::crypto_null::init),
             ("md5_mod_init", super::md5::init),
             ("sha1_generic_mod_init", super::sha_generic::init_sha1),

@@ -15,6 +15,7 @@ pub mod api;
 pub mod boot;
 pub mod cbc;
 pub mod cipher;
+pub mod dh;
 pub mod dh_helper;
 pub mod crypto_null;
 pub mod fips;

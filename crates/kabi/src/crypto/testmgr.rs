@@ -918,6 +918,10 @@ fn kpp_alg_test(alg: u64) -> Option<i32> {
     use super::refkpp::Curve;
     let n = name(alg);
     let curve = Curve::of(&n);
+    if &n[..] == b"dh" {
+        let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+        return Some(test_dh(&driver));
+    }
     if curve.is_none() && &n[..] != b"curve25519" {
         return None;
     }
@@ -1007,4 +1011,73 @@ fn test_x25519(tfm: &super::user::Kpp, driver: &str, rng: &mut Rng) -> i32 {
         }
     }
     0
+}
+
+/// `base^e mod m` by left-to-right square-and-multiply on `num-bigint-dig`'s
+/// multiplication and remainder: the reference dh-generic (which uses the
+/// crate's `modpow`) is checked against.
+fn ref_modpow(base: &num_bigint_dig::BigUint, e: &num_bigint_dig::BigUint, m: &num_bigint_dig::BigUint) -> num_bigint_dig::BigUint {
+    use num_bigint_dig::BigUint;
+    let mut r = BigUint::from(1u32) % m;
+    let b = base % m;
+    for i in (0..e.bits()).rev() {
+        r = &r * &r % m;
+        if (e >> i) & BigUint::from(1u32) == BigUint::from(1u32) {
+            r = &r * &b % m;
+        }
+    }
+    r
+}
+
+/// dh: random (not necessarily prime) moduli of 1536 to 3072 bits and
+/// random keys: the public key and the shared secret with a random peer
+/// value against [`ref_modpow`], zero-padded to the buffer; out-of-range
+/// peer values -EINVAL; a modulus under 1536 bits refused.
+fn test_dh(driver: &str) -> i32 {
+    use num_bigint_dig::BigUint;
+    let mut rng = Rng::new(driver.as_bytes());
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let tfm = match super::user::Kpp::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("kpp", driver, &format!("cannot allocate: {e}")),
+    };
+    for &pl in &[192usize, 256, 384] {
+        let mut p = rng.bytes(pl);
+        p[0] |= 0x80;
+        let kl = 1 + rng.below(pl);
+        let key = rng.bytes(kl);
+        let g = vec![2u8];
+        let secret = super::dh_helper::encode(&super::dh_helper::DhParams { key: key.clone(), p: p.clone(), g: g.clone() });
+        if let Err(e) = tfm.set_secret(&secret) {
+            return fail("kpp", driver, &format!("set_secret failed: {e}"));
+        }
+        let (pn, kn) = (BigUint::from_bytes_be(&p), BigUint::from_bytes_be(&key));
+        let pad = |v: BigUint| {
+            let b = v.to_bytes_be();
+            let mut o = vec![0u8; pl - b.len()];
+            o.extend_from_slice(&b);
+            if v == BigUint::default() { vec![0u8; pl] } else { o }
+        };
+        match tfm.public_key() {
+            Ok(got) if got == pad(ref_modpow(&BigUint::from(2u32), &kn, &pn)) => {}
+            r => return fail("kpp", driver, &format!("generate public key test failed: {r:?}")),
+        }
+        let y = BigUint::from_bytes_be(&rng.bytes(pl - 1)) + 2u32;
+        let yb = pad(y.clone());
+        match tfm.shared_secret(&yb, pl) {
+            Ok(got) if got == pad(ref_modpow(&y, &kn, &pn)) => {}
+            r => return fail("kpp", driver, &format!("compute shared secret test failed: {r:?}")),
+        }
+        for bad in [vec![1u8], p.clone()] {
+            match tfm.shared_secret(&bad, pl) {
+                Err(e) if e.errno() == Some(EINVAL) => {}
+                r => return fail("kpp", driver, &format!("an out-of-range public key gave {r:?}")),
+            }
+        }
+    }
+    let small = super::dh_helper::encode(&super::dh_helper::DhParams { key: vec![3], p: vec![0xff; 191], g: vec![2] });
+    match tfm.set_secret(&small) {
+        Err(e) if e.errno() == Some(EINVAL) => 0,
+        r => fail("kpp", driver, &format!("a 1528-bit modulus gave {r:?}")),
+    }
 }
