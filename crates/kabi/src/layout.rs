@@ -118,9 +118,30 @@ pub mod akcipher_alg {
     pub const base: u64 = 0x50;
     pub const decrypt: u64 = 0x18;
     pub const encrypt: u64 = 0x10;
+    pub const exit: u64 = 0x40;
+    pub const init: u64 = 0x38;
+    pub const max_size: u64 = 0x30;
+    pub const reqsize: u64 = 0x48;
     pub const set_priv_key: u64 = 0x28;
+    pub const set_pub_key: u64 = 0x20;
     pub const sign: u64 = 0x0;
     pub const verify: u64 = 0x8;
+}
+
+pub mod akcipher_instance {
+    pub const SIZE: u64 = 0x210;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
+}
+
+pub mod akcipher_request {
+    pub const SIZE: u64 = 0x48;
+    pub const __ctx: u64 = 0x48;
+    pub const base: u64 = 0x0;
+    pub const dst: u64 = 0x38;
+    pub const dst_len: u64 = 0x44;
+    pub const src: u64 = 0x30;
+    pub const src_len: u64 = 0x40;
 }
 
 pub mod anon_transport_class {
@@ -434,6 +455,15 @@ pub mod crypto_ahash_spawn {
     pub const SIZE: u64 = 0x30;
 }
 
+pub mod crypto_akcipher {
+    pub const SIZE: u64 = 0x20;
+    pub const base: u64 = 0x0;
+}
+
+pub mod crypto_akcipher_spawn {
+    pub const SIZE: u64 = 0x30;
+}
+
 pub mod crypto_alg {
     pub const SIZE: u64 = 0x180;
     pub const cia_decrypt: u64 = 0x158;
@@ -509,6 +539,15 @@ pub mod crypto_instance {
     pub const list: u64 = 0x188;
     pub const spawns: u64 = 0x188;
     pub const tmpl: u64 = 0x180;
+}
+
+pub mod crypto_kpp {
+    pub const SIZE: u64 = 0x20;
+    pub const base: u64 = 0x0;
+}
+
+pub mod crypto_kpp_spawn {
+    pub const SIZE: u64 = 0x30;
 }
 
 pub mod crypto_queue {
@@ -696,6 +735,16 @@ pub mod device_type {
     pub const uevent: u64 = 0x10;
 }
 
+pub mod dh {
+    pub const SIZE: u64 = 0x28;
+    pub const g: u64 = 0x10;
+    pub const g_size: u64 = 0x20;
+    pub const key: u64 = 0x0;
+    pub const key_size: u64 = 0x18;
+    pub const p: u64 = 0x8;
+    pub const p_size: u64 = 0x1c;
+}
+
 pub mod dmi_device {
     pub const SIZE: u64 = 0x28;
     pub const list: u64 = 0x0;
@@ -719,6 +768,12 @@ pub mod dmi_system_id {
 pub mod driver_attribute {
     pub const show: u64 = 0x10;
     pub const store: u64 = 0x18;
+}
+
+pub mod ecdh {
+    pub const SIZE: u64 = 0x10;
+    pub const key: u64 = 0x0;
+    pub const key_size: u64 = 0x8;
 }
 
 pub mod efi {
@@ -978,6 +1033,35 @@ pub mod kobject {
 pub mod kpp_alg {
     pub const SIZE: u64 = 0x1b8;
     pub const base: u64 = 0x38;
+    pub const compute_shared_secret: u64 = 0x10;
+    pub const exit: u64 = 0x28;
+    pub const generate_public_key: u64 = 0x8;
+    pub const init: u64 = 0x20;
+    pub const max_size: u64 = 0x18;
+    pub const reqsize: u64 = 0x30;
+    pub const set_secret: u64 = 0x0;
+}
+
+pub mod kpp_instance {
+    pub const SIZE: u64 = 0x1f8;
+    pub const alg: u64 = 0x8;
+    pub const free: u64 = 0x0;
+}
+
+pub mod kpp_request {
+    pub const SIZE: u64 = 0x48;
+    pub const __ctx: u64 = 0x48;
+    pub const base: u64 = 0x0;
+    pub const dst: u64 = 0x38;
+    pub const dst_len: u64 = 0x44;
+    pub const src: u64 = 0x30;
+    pub const src_len: u64 = 0x40;
+}
+
+pub mod kpp_secret {
+    pub const SIZE: u64 = 0x4;
+    pub const len: u64 = 0x2;
+    pub const r#type: u64 = 0x0;
 }
 
 pub mod kref {
@@ -1481,6 +1565,26 @@ pub mod rng_alg {
     pub const SIZE: u64 = 0x1a0;
     pub const base: u64 = 0x20;
     pub const seedsize: u64 = 0x18;
+}
+
+pub mod rsa_key {
+    pub const SIZE: u64 = 0x80;
+    pub const d: u64 = 0x10;
+    pub const d_sz: u64 = 0x50;
+    pub const dp: u64 = 0x28;
+    pub const dp_sz: u64 = 0x68;
+    pub const dq: u64 = 0x30;
+    pub const dq_sz: u64 = 0x70;
+    pub const e: u64 = 0x8;
+    pub const e_sz: u64 = 0x48;
+    pub const n: u64 = 0x0;
+    pub const n_sz: u64 = 0x40;
+    pub const p: u64 = 0x18;
+    pub const p_sz: u64 = 0x58;
+    pub const q: u64 = 0x20;
+    pub const q_sz: u64 = 0x60;
+    pub const qinv: u64 = 0x38;
+    pub const qinv_sz: u64 = 0x78;
 }
 
 pub mod rtattr {

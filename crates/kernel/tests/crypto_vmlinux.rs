@@ -36,6 +36,9 @@ const LINUX: &[(&str, &str)] = &[
     ("digest_null-generic", "name         : digest_null\ndriver       : digest_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : shash\nblocksize    : 1\ndigestsize   : 0\n"),
     ("compress_null-generic", "name         : compress_null\ndriver       : compress_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : compression\n"),
     ("cipher_null-generic", "name         : cipher_null\ndriver       : cipher_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : cipher\nblocksize    : 1\nmin keysize  : 0\nmax keysize  : 0\n"),
+    // crypto/Makefile links dh_generic.o before cryptomgr and the
+    // algorithms above (all subsys_initcall): registered first.
+    ("dh-generic", "name         : dh\ndriver       : dh-generic\nmodule       : kernel\npriority     : 100\nselftest     : passed\ninternal     : no\ntype         : kpp\n"),
 ];
 
 /// The blocks of vmlinux's algorithms, in /proc/crypto's order (newest

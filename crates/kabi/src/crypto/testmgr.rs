@@ -713,6 +713,7 @@ pub(crate) fn cipher_alg_test(alg: u64) -> Option<i32> {
         None if f & CRYPTO_ALG_TYPE_MASK == CRYPTO_ALG_TYPE_CIPHER => CRYPTO_ALG_TYPE_CIPHER,
         Some(Type::Skcipher) => CRYPTO_ALG_TYPE_SKCIPHER,
         Some(Type::Aead) => CRYPTO_ALG_TYPE_AEAD,
+        Some(Type::Kpp) => return kpp_alg_test(alg),
         _ => return None,
     };
     // An internal algorithm (aesni's `__gcm(aes)`, which only the SIMD
@@ -1299,4 +1300,182 @@ pub(crate) fn comp_alg_test(alg: u64) -> Option<i32> {
         );
     }
     Some(rc)
+}
+
+// ---- key agreement -------------------------------------------------------------
+
+/// Secrets per kpp algorithm.
+const KPP_ROUNDS: usize = 8;
+
+/// testmgr's kpp test for ecdh-nist-p192/p256/p384 and curve25519, against
+/// [`super::refkpp`]: random private keys set as the packed secret; the
+/// public key the algorithm generates and the secret it shares with a
+/// random peer compared; a peer point off the curve (ECDH) or too short
+/// (X25519) refused with -EINVAL. None for other names.
+fn kpp_alg_test(alg: u64) -> Option<i32> {
+    use super::refkpp::Curve;
+    let n = name(alg);
+    let curve = Curve::of(&n);
+    if &n[..] == b"dh" {
+        let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+        return Some(test_dh(&driver));
+    }
+    if curve.is_none() && &n[..] != b"curve25519" {
+        return None;
+    }
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let mut rng = Rng::new(driver.as_bytes());
+    let tfm = match super::user::Kpp::with_flags(&driver, fl) {
+        Ok(t) => t,
+        Err(e) => return Some(fail("kpp", &driver, &format!("cannot allocate: {e}"))),
+    };
+    let rc = match curve {
+        Some(c) => test_ecdh(&tfm, &driver, c, &mut rng),
+        None => test_x25519(&tfm, &driver, &mut rng),
+    };
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&n).into_owned();
+        super::algapi::warn(
+            "crypto/testmgr.c",
+            5835,
+            "alg_test",
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+    }
+    Some(rc)
+}
+
+fn test_ecdh(tfm: &super::user::Kpp, driver: &str, c: super::refkpp::Curve, rng: &mut Rng) -> i32 {
+    let nb = c.nbytes();
+    for _ in 0..KPP_ROUNDS {
+        let (d, peer_d) = (rng.bytes(nb), rng.bytes(nb));
+        let (Some(want_pub), Some(peer)) = (c.public(&d), c.public(&peer_d)) else {
+            continue; // out of [1, n-1]: vanishingly rare
+        };
+        if let Err(e) = tfm.set_secret(&super::user::ecdh_secret(&d)) {
+            return fail("kpp", driver, &format!("set_secret failed: {e}"));
+        }
+        match tfm.public_key() {
+            Ok(p) if p == want_pub => {}
+            Ok(_) => return fail("kpp", driver, "generate public key test failed (wrong result)"),
+            Err(e) => return fail("kpp", driver, &format!("generate public key test failed: {e}")),
+        }
+        match tfm.shared_secret(&peer, nb) {
+            Ok(s) if Some(&s) == c.shared(&d, &peer).as_ref() => {}
+            Ok(_) => return fail("kpp", driver, "compute shared secret test failed (wrong result)"),
+            Err(e) => return fail("kpp", driver, &format!("compute shared secret test failed: {e}")),
+        }
+        let mut bad = peer.clone();
+        bad[nb] ^= 1; // y changed: off the curve
+        match tfm.shared_secret(&bad, nb) {
+            Err(e) if e.errno() == Some(EINVAL) => {}
+            r => return fail("kpp", driver, &format!("a point off the curve gave {r:?}")),
+        }
+    }
+    0
+}
+
+fn test_x25519(tfm: &super::user::Kpp, driver: &str, rng: &mut Rng) -> i32 {
+    use super::refkpp::x25519;
+    for _ in 0..KPP_ROUNDS {
+        let mut k = [0u8; 32];
+        let mut u = [0u8; 32];
+        k.copy_from_slice(&rng.bytes(32));
+        u.copy_from_slice(&rng.bytes(32));
+        if let Err(e) = tfm.set_secret(&k) {
+            return fail("kpp", driver, &format!("set_secret failed: {e}"));
+        }
+        match tfm.public_key() {
+            Ok(p) if p[..] == x25519(&k, None) => {}
+            Ok(_) => return fail("kpp", driver, "generate public key test failed (wrong result)"),
+            Err(e) => return fail("kpp", driver, &format!("generate public key test failed: {e}")),
+        }
+        match tfm.shared_secret(&u, 32) {
+            Ok(s) if s[..] == x25519(&k, Some(&u)) => {}
+            Ok(_) => return fail("kpp", driver, "compute shared secret test failed (wrong result)"),
+            Err(e) => return fail("kpp", driver, &format!("compute shared secret test failed: {e}")),
+        }
+        // u = 0 (order 1): the null point, which 6.1's kpp algorithms
+        // return as computed (no contributory check); a short input:
+        // -EINVAL.
+        match tfm.shared_secret(&[0u8; 32], 32) {
+            Ok(s) if s == [0u8; 32] => {}
+            r => return fail("kpp", driver, &format!("a low-order point gave {r:?}")),
+        }
+        match tfm.shared_secret(&u[..31], 32) {
+            Err(e) if e.errno() == Some(EINVAL) => {}
+            r => return fail("kpp", driver, &format!("a 31-byte public key gave {r:?}")),
+        }
+    }
+    0
+}
+
+/// `base^e mod m` by left-to-right square-and-multiply on `num-bigint-dig`'s
+/// multiplication and remainder: the reference dh-generic (which uses the
+/// crate's `modpow`) is checked against.
+fn ref_modpow(base: &num_bigint_dig::BigUint, e: &num_bigint_dig::BigUint, m: &num_bigint_dig::BigUint) -> num_bigint_dig::BigUint {
+    use num_bigint_dig::BigUint;
+    let mut r = BigUint::from(1u32) % m;
+    let b = base % m;
+    for i in (0..e.bits()).rev() {
+        r = &r * &r % m;
+        if (e >> i) & BigUint::from(1u32) == BigUint::from(1u32) {
+            r = &r * &b % m;
+        }
+    }
+    r
+}
+
+/// dh: random (not necessarily prime) moduli of 1536 to 3072 bits and
+/// random keys: the public key and the shared secret with a random peer
+/// value against [`ref_modpow`], zero-padded to the buffer; out-of-range
+/// peer values -EINVAL; a modulus under 1536 bits refused.
+fn test_dh(driver: &str) -> i32 {
+    use num_bigint_dig::BigUint;
+    let mut rng = Rng::new(driver.as_bytes());
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let tfm = match super::user::Kpp::with_flags(driver, fl) {
+        Ok(t) => t,
+        Err(e) => return fail("kpp", driver, &format!("cannot allocate: {e}")),
+    };
+    for &pl in &[192usize, 256, 384] {
+        let mut p = rng.bytes(pl);
+        p[0] |= 0x80;
+        let kl = 1 + rng.below(pl);
+        let key = rng.bytes(kl);
+        let g = vec![2u8];
+        let secret = super::dh_helper::encode(&super::dh_helper::DhParams { key: key.clone(), p: p.clone(), g: g.clone() });
+        if let Err(e) = tfm.set_secret(&secret) {
+            return fail("kpp", driver, &format!("set_secret failed: {e}"));
+        }
+        let (pn, kn) = (BigUint::from_bytes_be(&p), BigUint::from_bytes_be(&key));
+        let pad = |v: BigUint| {
+            let b = v.to_bytes_be();
+            let mut o = vec![0u8; pl - b.len()];
+            o.extend_from_slice(&b);
+            if v == BigUint::default() { vec![0u8; pl] } else { o }
+        };
+        match tfm.public_key() {
+            Ok(got) if got == pad(ref_modpow(&BigUint::from(2u32), &kn, &pn)) => {}
+            r => return fail("kpp", driver, &format!("generate public key test failed: {r:?}")),
+        }
+        let y = BigUint::from_bytes_be(&rng.bytes(pl - 1)) + 2u32;
+        let yb = pad(y.clone());
+        match tfm.shared_secret(&yb, pl) {
+            Ok(got) if got == pad(ref_modpow(&y, &kn, &pn)) => {}
+            r => return fail("kpp", driver, &format!("compute shared secret test failed: {r:?}")),
+        }
+        for bad in [vec![1u8], p.clone()] {
+            match tfm.shared_secret(&bad, pl) {
+                Err(e) if e.errno() == Some(EINVAL) => {}
+                r => return fail("kpp", driver, &format!("an out-of-range public key gave {r:?}")),
+            }
+        }
+    }
+    let small = super::dh_helper::encode(&super::dh_helper::DhParams { key: vec![3], p: vec![0xff; 191], g: vec![2] });
+    match tfm.set_secret(&small) {
+        Err(e) if e.errno() == Some(EINVAL) => 0,
+        r => fail("kpp", driver, &format!("a 1528-bit modulus gave {r:?}")),
+    }
 }

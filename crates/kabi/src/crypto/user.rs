@@ -1080,3 +1080,99 @@ impl Acomp {
         }
     }
 }
+
+/// A key-agreement transform (`struct crypto_kpp`): the packed secret of
+/// the algorithm's kind (`crypto_ecdh_encode_key`/`crypto_dh_encode_key`
+/// format, see [`ecdh_secret`] and [`super::dh_helper::encode`]; for
+/// curve25519 the raw 32 bytes), then requests whose input and output
+/// travel in scatterlists.
+pub struct Kpp {
+    t: Tfm,
+}
+
+/// `crypto_ecdh_encode_key`'s packing of an ECDH private key (`struct
+/// kpp_secret` {CRYPTO_KPP_SECRET_TYPE_ECDH, len}, u16 key_size, key):
+/// ecdh_generic's own helper, done by the host for its callers.
+pub fn ecdh_secret(key: &[u8]) -> Vec<u8> {
+    let len = 4 + 2 + key.len();
+    let mut v = Vec::with_capacity(len);
+    v.extend_from_slice(&2u16.to_ne_bytes());
+    v.extend_from_slice(&(len as u16).to_ne_bytes());
+    v.extend_from_slice(&(key.len() as u16).to_ne_bytes());
+    v.extend_from_slice(key);
+    v
+}
+
+impl Kpp {
+    pub fn new(name: &str) -> Result<Kpp> {
+        Kpp::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Kpp> {
+        let r = super::kpp::alloc(name.as_bytes(), f.ty, f.mask);
+        Ok(Kpp { t: Tfm::alloc(name, r, crate::layout::crypto_kpp::base)? })
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    /// `crypto_kpp_set_secret(tfm, secret, len)`.
+    pub fn set_secret(&self, secret: &[u8]) -> Result<()> {
+        let k = Kbuf::from(secret, 0)?;
+        check("set_secret", super::kpp::set_secret(self.t.mem, if secret.is_empty() { 0 } else { k.addr }, secret.len() as u32))
+    }
+    /// `crypto_kpp_maxsize(tfm)`: the size of a public key or shared
+    /// secret (valid once a secret is set).
+    pub fn max_size(&self) -> Result<usize> {
+        super::kpp::max_size(self.t.mem).map(|n| n as usize).ok_or(CryptoError::Failed("max_size"))
+    }
+    /// `crypto_kpp_generate_public_key` into a buffer of `max_size` bytes.
+    pub fn public_key(&self) -> Result<Vec<u8>> {
+        let n = self.max_size()?;
+        self.request(None, n, &Layout::default())
+    }
+    /// `crypto_kpp_compute_shared_secret` with the peer's public key into
+    /// a buffer of `len` bytes (the secret's size: ECDH's is half its
+    /// `max_size`, a coordinate; DH's and X25519's all of it).
+    pub fn shared_secret(&self, peer: &[u8], len: usize) -> Result<Vec<u8>> {
+        self.request(Some(peer), len, &Layout::default())
+    }
+    /// One request: no input generates the public key, an input computes
+    /// the shared secret with it; the output scatterlist has `out_len`
+    /// bytes; returns the output up to the request's `dst_len` after the
+    /// operation. Source and destination are split at `l`'s offsets and
+    /// start `l.offset` bytes into their buffers (`in_place` is ignored).
+    pub fn request(&self, input: Option<&[u8]>, out_len: usize, l: &Layout) -> Result<Vec<u8>> {
+        use crate::layout::kpp_request as kr;
+        let reqsize = super::kpp::reqsize(self.t.mem) as usize;
+        let req = Kbuf::new(kr::SIZE as usize + reqsize)?;
+        let off = l.offset as u64;
+        let inp = input.unwrap_or(&[]);
+        let src = Kbuf::new(l.offset + inp.len())?;
+        src.bytes_mut()[l.offset..].copy_from_slice(inp);
+        let dst = Kbuf::new(l.offset + out_len)?;
+        let src_sg = match input {
+            Some(i) => Some(Sg::new(src.addr + off, i.len(), &l.src_splits)?),
+            None => None,
+        };
+        let dst_sg = Sg::new(dst.addr + off, out_len, &l.dst_splits)?;
+        let r = req.addr;
+        wr64(r + kr::base + creq::tfm, self.t.tfm);
+        let wait = Wait::new()?;
+        wait.arm(r + kr::base);
+        wr64(r + kr::src, src_sg.as_ref().map_or(0, |s| s.table.addr));
+        wr32(r + kr::src_len, inp.len() as u32);
+        wr64(r + kr::dst, dst_sg.table.addr);
+        wr32(r + kr::dst_len, out_len as u32);
+        let (op, rc) = if input.is_some() {
+            ("compute_shared_secret", super::kpp::compute_shared_secret(r))
+        } else {
+            ("generate_public_key", super::kpp::generate_public_key(r))
+        };
+        let (req, src, dst, src_sg, dst_sg) = wait.wait(op, rc, (req, src, dst, src_sg, dst_sg))?;
+        let n = (rd32(req.addr + kr::dst_len) as usize).min(out_len);
+        drop((req, src, src_sg, dst_sg));
+        Ok(dst.bytes()[l.offset..l.offset + n].to_vec())
+    }
+}

@@ -65,3 +65,11 @@ crate::kfn! {
         true
     }
 }
+
+crate::kfn! {
+    /// `int wait_for_random_bytes(void)`: 0 once the CRNG is ready — which
+    /// the host's source (getrandom(2) on a booted machine) always is.
+    fn wait_for_random_bytes() -> i32 {
+        0
+    }
+}

@@ -360,3 +360,71 @@ crate::kfn! {
         free_n_order(sgl, i32::MAX, 0)
     }
 }
+
+/// `sg_copy_buffer(sgl, nents, buf, buflen, skip, to_buffer)`: copies
+/// between a linear buffer and the list (from the list into `buf` when
+/// `to_buffer`), starting `skip` bytes into the list, at most `buflen`
+/// bytes; returns how many were copied (0 when the list is shorter than
+/// `skip`).
+pub(crate) fn copy_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64, skip: u64, to_buffer: bool) -> u64 {
+    let mut m = [0u8; mi::SIZE as usize];
+    let mp = m.as_mut_ptr() as u64;
+    let dir = if to_buffer { c::SG_MITER_FROM_SG } else { c::SG_MITER_TO_SG };
+    sg_miter_start(mp, sgl, nents, (c::SG_MITER_ATOMIC | dir) as u32);
+    if !sg_miter_skip(mp, skip as i64) {
+        return 0;
+    }
+    let mut done = 0u64;
+    while done < buflen && sg_miter_next(mp) {
+        let len = rd64(mp + mi::length).min(buflen - done);
+        let addr = rd64(mp + mi::addr);
+        // SAFETY: `addr` maps `len` bytes of the list's page; `buf` is the
+        // caller's buffer of `buflen` bytes.
+        unsafe {
+            if to_buffer {
+                std::ptr::copy(addr as *const u8, (buf + done) as *mut u8, len as usize);
+            } else {
+                std::ptr::copy((buf + done) as *const u8, addr as *mut u8, len as usize);
+            }
+        }
+        wr64(mp + mi::consumed, len);
+        done += len;
+    }
+    miter_stop(mp);
+    done
+}
+
+crate::kfn! {
+    /// `size_t sg_copy_buffer(sgl, nents, buf, buflen, skip, to_buffer)`.
+    fn sg_copy_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64, skip: u64, to_buffer: bool) -> u64 {
+        copy_buffer(sgl, nents, buf, buflen, skip, to_buffer)
+    }
+}
+
+crate::kfn! {
+    /// `size_t sg_copy_from_buffer(sgl, nents, buf, buflen)`: into the list.
+    fn sg_copy_from_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64) -> u64 {
+        copy_buffer(sgl, nents, buf, buflen, 0, false)
+    }
+}
+
+crate::kfn! {
+    /// `size_t sg_copy_to_buffer(sgl, nents, buf, buflen)`: out of the list.
+    fn sg_copy_to_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64) -> u64 {
+        copy_buffer(sgl, nents, buf, buflen, 0, true)
+    }
+}
+
+crate::kfn! {
+    /// `size_t sg_pcopy_from_buffer(sgl, nents, buf, buflen, skip)`.
+    fn sg_pcopy_from_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64, skip: u64) -> u64 {
+        copy_buffer(sgl, nents, buf, buflen, skip, false)
+    }
+}
+
+crate::kfn! {
+    /// `size_t sg_pcopy_to_buffer(sgl, nents, buf, buflen, skip)`.
+    fn sg_pcopy_to_buffer(sgl: u64, nents: u32, buf: u64, buflen: u64, skip: u64) -> u64 {
+        copy_buffer(sgl, nents, buf, buflen, skip, true)
+    }
+}
