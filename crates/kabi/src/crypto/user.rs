@@ -71,7 +71,6 @@ const CRYPTO_TFM_REQ_MAY_SLEEP: u32 = 0x200;
 /// HZ = 250): 60 s.
 const WAIT_JIFFIES: u64 = 60 * 250;
 
-#[allow(dead_code)] // TODO(lead): remove once the helper branches are merged
 impl Wait {
     fn new() -> Result<Wait> {
         let w = Kbuf::new(WAIT_SIZE)?;
@@ -177,7 +176,6 @@ impl Kbuf {
         // one byte allocated).
         unsafe { std::slice::from_raw_parts_mut(self.addr as *mut u8, self.len) }
     }
-    #[allow(dead_code)]
     fn bytes(&self) -> Vec<u8> {
         self.bytes_mut().to_vec()
     }
@@ -192,12 +190,10 @@ impl Drop for Kbuf {
 
 /// A scatterlist over a buffer, split into entries at `splits` (offsets
 /// into the buffer; empty: one entry).
-#[allow(dead_code)]
 struct Sg {
     table: Kbuf,
 }
 
-#[allow(dead_code)]
 impl Sg {
     fn new(base: u64, len: usize, splits: &[usize]) -> Result<Sg> {
         let table = Kbuf::new((splits.len() + 1) * sl::SIZE as usize)?;
