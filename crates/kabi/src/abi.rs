@@ -77,6 +77,13 @@ pub fn va_trampoline() -> usize {
 /// Sets the calling thread's GS base (its per-CPU block).
 pub fn set_gs_base(base: u64) -> std::io::Result<()> {
     const ARCH_SET_GS: libc::c_int = 0x1001;
+    // The base this thread last set (a thread starts with 0): a thread that
+    // gets the same CPU again, the common case, writes nothing.
+    thread_local!(static GS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    if GS.try_with(|g| g.get() == base).unwrap_or(false) {
+        return Ok(());
+    }
+    let _ = GS.try_with(|g| g.set(base));
     if fsgsbase() {
         // SAFETY: WRGSBASE (enabled for user space: HWCAP2_FSGSBASE) only
         // changes this thread's GS base, which neither glibc nor Rust's
@@ -88,7 +95,9 @@ pub fn set_gs_base(base: u64) -> std::io::Result<()> {
     // which neither glibc nor Rust's runtime use on x86_64.
     let r = unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_SET_GS, base) };
     if r != 0 {
-        return Err(std::io::Error::last_os_error());
+        let e = std::io::Error::last_os_error();
+        let _ = GS.try_with(|g| g.set(u64::MAX));
+        return Err(e);
     }
     Ok(())
 }

@@ -117,6 +117,8 @@ pub fn set_trap_hook(hook: TrapHook) {
 
 thread_local! {
     static CURRENT: Cell<*mut Guard> = const { Cell::new(std::ptr::null_mut()) };
+    /// Guards of this thread's finished calls, for the next ones.
+    static GUARDS: std::cell::RefCell<Vec<Box<Guard>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 std::arch::global_asm!(
@@ -396,18 +398,28 @@ pub fn guarded_call(target: u64, a0: u64, a1: u64) -> Result<u64, Fault> {
 pub fn guarded_call_args(target: u64, args: [u64; 6]) -> Result<u64, Fault> {
     install_handlers();
     ensure_altstack();
-    let mut g = Box::new(Guard {
-        rsp: 0,
-        resume: 0,
-        faulted: 0,
-        saved: [0; 6],
-        ret: 0,
-        kind: FaultKind::Panic,
-        regs: Regs::default(),
-        stack: [0; STACK_WORDS],
-        nstack: 0,
-        trap: Regs::default(),
+    // Guards are reused per thread (a call into module code is the host's
+    // hot path: a 1 KiB hash is a few hundred nanoseconds); a nested call
+    // takes another one. Only the fields read after a call are reset: the
+    // stack words are read up to `nstack`, `trap` is written before use.
+    let mut g = GUARDS.try_with(|p| p.borrow_mut().pop()).ok().flatten().unwrap_or_else(|| {
+        Box::new(Guard {
+            rsp: 0,
+            resume: 0,
+            faulted: 0,
+            saved: [0; 6],
+            ret: 0,
+            kind: FaultKind::Panic,
+            regs: Regs::default(),
+            stack: [0; STACK_WORDS],
+            nstack: 0,
+            trap: Regs::default(),
+        })
     });
+    g.faulted = 0;
+    g.kind = FaultKind::Panic;
+    g.regs = Regs::default();
+    g.nstack = 0;
     let prev = CURRENT.with(|c| c.replace(&mut *g));
     let held = crate::kernel::locking::held::depth();
     // SAFETY: `target` is module code of a loaded module (the caller's
@@ -421,8 +433,11 @@ pub fn guarded_call_args(target: u64, args: [u64; 6]) -> Result<u64, Fault> {
     if g.faulted != 0 {
         let who = crate::symbolize(target).map_or_else(|| format!("{target:#x}"), |s| s.0);
         crate::kernel::locking::held::release_since(held, &format!("the abandoned call of {who}"));
-        return Err(Fault { kind: g.kind, regs: g.regs, stack: g.stack[..g.nstack].to_vec() });
+        let f = Fault { kind: g.kind, regs: g.regs, stack: g.stack[..g.nstack].to_vec() };
+        let _ = GUARDS.try_with(|p| p.borrow_mut().push(g));
+        return Err(f);
     }
+    let _ = GUARDS.try_with(|p| p.borrow_mut().push(g));
     Ok(rax)
 }
 

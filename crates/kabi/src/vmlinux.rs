@@ -406,13 +406,21 @@ impl Vmlinux {
         if let Some(id) = Self::current_cpu() {
             return Ok(id);
         }
-        let me = std::thread::current().id();
+        thread_local! {
+            static ME: std::thread::ThreadId = std::thread::current().id();
+            /// The CPU this thread had last: taken again when free (its
+            /// GS base is still set, its caches warm).
+            static LAST: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+        }
+        let me = ME.try_with(|m| *m).unwrap_or_else(|_| std::thread::current().id());
+        let last = LAST.try_with(|l| l.get()).unwrap_or(usize::MAX);
         let task = crate::kernel::fork::current_task();
-        let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
         let bound = crate::kernel::fork::bound_cpu(task);
+        let mut owners = self.cpu_owner.lock().unwrap_or_else(|e| e.into_inner());
         let id = loop {
             let free = match bound {
                 Some(b) => owners.get(b).filter(|o| o.is_none()).map(|_| b),
+                None if owners.get(last).is_some_and(Option::is_none) => Some(last),
                 None => owners.iter().position(Option::is_none),
             };
             if let Some(id) = free {
@@ -424,6 +432,7 @@ impl Vmlinux {
         };
         owners[id] = Some(me);
         drop(owners);
+        let _ = LAST.try_with(|l| l.set(id));
         if let Err(e) = crate::abi::set_gs_base(self.cpus[id].base()) {
             self.give_back(id);
             return Err(CpuError::Os(e));

@@ -11,7 +11,7 @@
 //! copies in and out of host memory that `modhost crypto` makes (like
 //! AF_ALG's). The ratio is kernel / crate.
 //!
-//! cargo run --release -p kernel --example bench_crypto [FILTER]
+//! cargo run --release -p kernel --example bench_crypto [FILTER [SIZE...]]
 
 use std::time::{Duration, Instant};
 
@@ -19,15 +19,28 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use cipher::{KeyIvInit, StreamCipher};
 use kabi::crypto::user::{Aead, Flags, Hash, KernelBuf, Layout, Skcipher, CRYPTO_ALG_INTERNAL};
 
+/// [`rate`] of one of the host's columns, or NaN when `BENCH_COLUMNS`
+/// (e.g. `kernel` to profile that path alone) leaves it out.
+fn rate_of(column: &str, bytes: usize, f: impl FnMut()) -> f64 {
+    match std::env::var("BENCH_COLUMNS") {
+        Ok(c) if !c.split(',').any(|w| w == column) => f64::NAN,
+        _ => rate(bytes, f),
+    }
+}
+
 /// MB/s of `f` over `bytes` per call: median of 7 runs.
 fn rate(bytes: usize, mut f: impl FnMut()) -> f64 {
     let mut runs = Vec::new();
     for _ in 0..7 {
         let t = Instant::now();
         let mut n = 0usize;
+        // The clock is read every 16 calls: a read costs about as much as
+        // a small crate call, and would count against both sides.
         while t.elapsed() < Duration::from_millis(200) {
-            f();
-            n += 1;
+            for _ in 0..16 {
+                f();
+            }
+            n += 16;
         }
         runs.push((n * bytes) as f64 / t.elapsed().as_secs_f64() / 1e6);
     }
@@ -78,7 +91,12 @@ fn main() {
         "{:<20} {:<20} {:>6} {:>10} {:>10} {:>10} {:>6}",
         "algorithm", "host driver", "size", "kernel", "copy", "crate", "ratio"
     );
-    for size in [65536usize, 1024] {
+    // Then the sizes (bytes), 64 KiB and 1 KiB when none are given.
+    let mut sizes: Vec<usize> = std::env::args().skip(2).filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![65536, 1024];
+    }
+    for size in sizes {
         let data = vec![0x5au8; size];
         let l = Layout::default();
         let row = |alg: &str, driver: String, (kernel, copy): (f64, f64), theirs: f64| {
@@ -90,10 +108,10 @@ fn main() {
             gcm.setkey(&key16).unwrap();
             let mut kb = KernelBuf::new(size + 16).unwrap();
             kb.as_mut_slice()[..size].copy_from_slice(&data);
-            let kernel = rate(size, || {
+            let kernel = rate_of("kernel", size, || {
                 gcm.crypt_in_place(true, &iv12, 0, size, &mut kb).unwrap();
             });
-            let copy = rate(size, || {
+            let copy = rate_of("copy", size, || {
                 gcm.encrypt(&iv12, &[], &data, &l).unwrap();
             });
             let rc = aes_gcm::Aes128Gcm::new_from_slice(&key16).unwrap();
@@ -107,11 +125,11 @@ fn main() {
             let ctr = Skcipher::new("ctr(aes)").or_else(|_| Skcipher::with_flags("__ctr-aes-aesni", internal)).expect("ctr(aes)");
             ctr.setkey(&key16).unwrap();
             let mut kb = KernelBuf::from_slice(&data).unwrap();
-            let kernel = rate(size, || {
+            let kernel = rate_of("kernel", size, || {
                 let mut iv = iv16;
                 ctr.crypt_in_place(true, &mut iv, &mut kb).unwrap();
             });
-            let copy = rate(size, || {
+            let copy = rate_of("copy", size, || {
                 ctr.crypt(true, &iv16, &data, &l).unwrap();
             });
             let mut buf = data.clone();
@@ -133,10 +151,10 @@ fn main() {
             ] {
                 let h = Hash::new(name).unwrap();
                 let kb = KernelBuf::from_slice(&data).unwrap();
-                let kernel = rate(size, || {
+                let kernel = rate_of("kernel", size, || {
                     h.digest_kernel(&kb).unwrap();
                 });
-                let copy = rate(size, || {
+                let copy = rate_of("copy", size, || {
                     h.digest(&data, &[]).unwrap();
                 });
                 row(&name.to_uppercase(), h.driver(), (kernel, copy), theirs);
@@ -147,11 +165,11 @@ fn main() {
             let cc = Skcipher::new("chacha20").unwrap();
             cc.setkey(&key32).unwrap();
             let mut kb = KernelBuf::from_slice(&data).unwrap();
-            let kernel = rate(size, || {
+            let kernel = rate_of("kernel", size, || {
                 let mut iv = iv16;
                 cc.crypt_in_place(true, &mut iv, &mut kb).unwrap();
             });
-            let copy = rate(size, || {
+            let copy = rate_of("copy", size, || {
                 cc.crypt(true, &iv16, &data, &l).unwrap();
             });
             let mut buf = data.clone();
@@ -168,10 +186,10 @@ fn main() {
             let mut keyed = key32.to_vec();
             keyed.extend_from_slice(&data);
             let kb = KernelBuf::from_slice(&keyed).unwrap();
-            let kernel = rate(size, || {
+            let kernel = rate_of("kernel", size, || {
                 p.digest_kernel(&kb).unwrap();
             });
-            let copy = rate(size, || {
+            let copy = rate_of("copy", size, || {
                 p.digest(&keyed, &[]).unwrap();
             });
             let theirs = rate(size, || {
@@ -183,10 +201,10 @@ fn main() {
         if want("CRC32C") {
             let c = Hash::new("crc32c").unwrap();
             let kb = KernelBuf::from_slice(&data).unwrap();
-            let kernel = rate(size, || {
+            let kernel = rate_of("kernel", size, || {
                 c.digest_kernel(&kb).unwrap();
             });
-            let copy = rate(size, || {
+            let copy = rate_of("copy", size, || {
                 c.digest(&data, &[]).unwrap();
             });
             let theirs = rate(size, || {

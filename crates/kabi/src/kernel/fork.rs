@@ -121,14 +121,21 @@ pub fn release(task: u64) {
 
 /// Tasks that may run on one CPU only (kthread_bind).
 static BOUND: Mutex<Option<std::collections::HashMap<u64, usize>>> = Mutex::new(None);
+/// Whether any task was ever bound (most hosts never bind one: every call
+/// into module code asks).
+static ANY_BOUND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Binds `task` to CPU `cpu`.
 pub fn bind(task: u64, cpu: usize) {
+    ANY_BOUND.store(true, std::sync::atomic::Ordering::SeqCst);
     BOUND.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(Default::default).insert(task, cpu);
 }
 
 /// The CPU `task` is bound to, if any.
 pub fn bound_cpu(task: u64) -> Option<usize> {
+    if !ANY_BOUND.load(std::sync::atomic::Ordering::SeqCst) {
+        return None;
+    }
     BOUND.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|m| m.get(&task).copied())
 }
 

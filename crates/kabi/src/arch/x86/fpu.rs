@@ -2,29 +2,30 @@
 //!
 //! Module code between `kernel_fpu_begin_mask` and `kernel_fpu_end` owns
 //! the FPU/SIMD registers of its host CPU; the section disables preemption
-//! (`__preempt_count`) and marks the CPU `in_kernel_fpu`. As Linux saves a
-//! user task's FPU state at the first section after it entered the kernel
-//! (`save_fpregs_to_fpstate`, TIF_NEED_FPU_LOAD) and restores it only on the
-//! way back to user space, the host saves the calling thread's whole
-//! extended state with XSAVE (every component XCR0 enables: x87, SSE, AVX,
-//! AVX-512, PKRU ...) at the first section of a call into module code and
-//! restores it with XRSTOR when that call returns to the host (the end of
-//! the outermost guarded call: [`return_to_host`]) — so a module that
-//! opens a section per page (aesni's walk, sha256's blocks) pays one
-//! save and one restore per request, not one per page. Registers, MXCSR,
-//! the x87 control and tag words (an MMX user leaves the x87 stack full)
-//! and the upper vector halves are the host thread's own again. A section
-//! outside any guarded call restores at its end. Without XSAVE (never on
-//! x86_64 Linux hosts of today) FXSAVE/FXRSTOR keep the x87/SSE part.
+//! (`__preempt_count`) and marks the CPU `in_kernel_fpu`, and loads Linux's
+//! defaults (MXCSR 0x1f80, `fninit`) as the mask asks.
 //!
-//! The image is taken inside `kernel_fpu_begin_mask`, after the host's own
-//! code of that call ran: the vector registers are caller-saved in the C
-//! ABI, so no caller has live values in them across the call, and what the
-//! restore guarantees is the thread's state as of the call's first
-//! section — MXCSR and the x87 control word (callee-saved), the empty x87
-//! stack (tag word) host code relies on after an MMX user, the component
-//! state. The image is the thread's (Linux: the task's), not the CPU's: a
-//! task that sleeps between sections may come back on another CPU.
+//! Linux saves a user task's FPU state at the first section after it
+//! entered the kernel (`save_fpregs_to_fpstate`, TIF_NEED_FPU_LOAD) and
+//! restores it on the way back to user space, because a system call
+//! preserves every user register. The host's "user" is its own code, and
+//! it enters module code through a C function call: by the x86-64 C ABI
+//! every vector register (and the mask and upper halves) is caller-saved,
+//! so no caller has live values in them across the call; what the callee
+//! must leave as it found it is MXCSR's control bits and the x87 control
+//! word, with the x87 stack empty (host code relies on that after an MMX
+//! user). So the host keeps exactly that: at the first section of a call
+//! into module code it stores the thread's MXCSR and x87 control word, and
+//! when that call returns to the host (the end of the outermost guarded
+//! call: [`return_to_host`]) it empties the x87 stack (`emms`), loads
+//! the two back where a section changed them and clears the upper vector halves (`vzeroupper`, against
+//! AVX-SSE transition penalties in host code) — one store and one load per
+//! request however many sections a module opens (aesni's walk, sha256's
+//! blocks), instead of an XSAVE/XRSTOR pair of the whole extended state,
+//! which cost a 1 KiB request about a third of its time. A section
+//! outside any guarded call puts the state back at its end. The saved
+//! values are the thread's (Linux: the task's), not the CPU's: a task that
+//! sleeps between sections may come back on another CPU.
 
 use crate::vmlinux::NR_POSSIBLE_CPUS;
 use std::cell::Cell;
@@ -44,108 +45,68 @@ fn cpu() -> usize {
         .min(NR_POSSIBLE_CPUS - 1)
 }
 
-/// Bytes XSAVE needs for the components XCR0 enables (cpuid 0xd.0:EBX), or
-/// FXSAVE's 512 without XSAVE.
-fn area_size() -> usize {
-    if super::xstate::xcr0() == 0 {
-        return 512;
-    }
-    let l = core::arch::x86_64::__cpuid_count(0xd, 0);
-    (l.ebx as usize).max(576)
-}
-
-/// A thread's saved extended state (Linux: the task's `fpstate`) and
-/// whether it holds the thread's image now (TIF_NEED_FPU_LOAD).
+/// What a thread's return to the host puts back (Linux: the task's
+/// `fpstate`), and whether a section saved it (TIF_NEED_FPU_LOAD).
 struct TaskFpu {
-    area: Cell<*mut u8>,
-    mask: Cell<u64>,
+    mxcsr: Cell<u32>,
+    fcw: Cell<u16>,
     saved: Cell<bool>,
 }
 
-impl TaskFpu {
-    fn layout() -> std::alloc::Layout {
-        std::alloc::Layout::from_size_align(area_size(), 64).expect("xsave area layout")
-    }
-    fn area(&self) -> *mut u8 {
-        if self.area.get().is_null() {
-            let layout = Self::layout();
-            // SAFETY: a non-zero size; zeroed so the XSAVE header starts clean.
-            let fresh = unsafe { std::alloc::alloc_zeroed(layout) };
-            if fresh.is_null() {
-                std::alloc::handle_alloc_error(layout);
-            }
-            self.area.set(fresh);
-        }
-        self.area.get()
-    }
-}
-
-impl Drop for TaskFpu {
-    fn drop(&mut self) {
-        let a = self.area.get();
-        if !a.is_null() {
-            // SAFETY: allocated by `area` with this layout.
-            unsafe { std::alloc::dealloc(a, Self::layout()) };
-        }
-    }
-}
-
 thread_local! {
-    static TASK: TaskFpu = const {
-        TaskFpu { area: Cell::new(std::ptr::null_mut()), mask: Cell::new(0), saved: Cell::new(false) }
-    };
+    static TASK: TaskFpu = const { TaskFpu { mxcsr: Cell::new(0), fcw: Cell::new(0), saved: Cell::new(false) } };
 }
 
-/// Whether XSAVEOPT is there (cpuid 0xd.1:EAX.0): it skips the components
-/// unchanged since the thread's last XRSTOR from the same area — most of
-/// them, as a request's sections touch the vector registers only.
-fn xsaveopt() -> bool {
-    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| core::arch::x86_64::__cpuid_count(0xd, 1).eax & 1 != 0)
+/// Whether the OS enabled AVX (XCR0's YMM state): VZEROUPPER exists then.
+fn avx() -> bool {
+    std::arch::is_x86_feature_detected!("avx")
 }
 
-/// Saves the thread's extended state into its area, unless it is there
-/// already (a later section of the same call).
+/// Keeps the thread's MXCSR and x87 control word, unless a section of the
+/// same call did already.
 fn save_once() {
     TASK.with(|t| {
         if t.saved.get() {
             return;
         }
-        let a = t.area();
-        let mask = super::xstate::xcr0();
-        // SAFETY: `a` is this thread's own 64-byte aligned area of
-        // area_size() bytes; xsave64 with XCR0's components (valid when
-        // XCR0 is non-zero), else fxsave64 (512 bytes, 16-byte aligned).
+        let (mut mxcsr, mut fcw) = (0u32, 0u16);
+        // SAFETY: stores of the two control registers into locals.
         unsafe {
-            if mask != 0 && xsaveopt() {
-                std::arch::asm!("xsaveopt64 [{}]", in(reg) a, in("eax") mask as u32, in("edx") (mask >> 32) as u32, options(nostack));
-            } else if mask != 0 {
-                std::arch::asm!("xsave64 [{}]", in(reg) a, in("eax") mask as u32, in("edx") (mask >> 32) as u32, options(nostack));
-            } else {
-                std::arch::asm!("fxsave64 [{}]", in(reg) a, options(nostack));
-            }
+            std::arch::asm!("stmxcsr [{}]", "fnstcw [{}]", in(reg) &mut mxcsr, in(reg) &mut fcw, options(nostack));
         }
-        t.mask.set(mask);
+        t.mxcsr.set(mxcsr);
+        t.fcw.set(fcw);
         t.saved.set(true);
     });
 }
 
 /// The return to the host (Linux: to user space) of a thread that called
-/// module code: its extended state, if a kernel FPU section saved it, is
-/// restored. Called at the end of the outermost guarded call.
+/// module code: if a kernel FPU section ran, the empty x87 stack and the
+/// thread's x87 control word and MXCSR come back, and the upper vector
+/// halves are clean. Called at the end of the outermost guarded call.
 pub(crate) fn return_to_host() {
     TASK.with(|t| {
         if !t.saved.replace(false) {
             return;
         }
-        let (a, mask) = (t.area.get(), t.mask.get());
-        // SAFETY: the image `save_once` wrote on this thread; every vector
-        // and x87 register is declared clobbered (they change).
+        let (mxcsr, fcw) = (t.mxcsr.get(), t.fcw.get());
+        let (mut now_mxcsr, mut now_fcw) = (0u32, 0u16);
+        // SAFETY: EMMS marks every x87 register empty (the tag word an MMX
+        // user left full); the control word and MXCSR are read, and loaded
+        // back (the values `save_once` stored on this thread) only when a
+        // section changed them — the loads are slow and the section's
+        // defaults are usually the host's; every vector and x87 register is
+        // declared clobbered.
         unsafe {
-            if mask != 0 {
-                std::arch::asm!("xrstor64 [{}]", in(reg) a, in("eax") mask as u32, in("edx") (mask >> 32) as u32, clobber_abi("C"), options(nostack));
-            } else {
-                std::arch::asm!("fxrstor64 [{}]", in(reg) a, clobber_abi("C"), options(nostack));
+            std::arch::asm!("emms", "stmxcsr [{}]", "fnstcw [{}]", in(reg) &mut now_mxcsr, in(reg) &mut now_fcw, clobber_abi("C"), options(nostack));
+            if now_fcw != fcw {
+                std::arch::asm!("fldcw [{}]", in(reg) &fcw, options(nostack, readonly));
+            }
+            if now_mxcsr != mxcsr {
+                std::arch::asm!("ldmxcsr [{}]", in(reg) &mxcsr, options(nostack, readonly));
+            }
+            if avx() {
+                std::arch::asm!("vzeroupper", clobber_abi("C"), options(nostack, nomem));
             }
         }
     });
