@@ -1418,20 +1418,14 @@ fn test_x25519(tfm: &super::user::Kpp, driver: &str, rng: &mut Rng) -> i32 {
     0
 }
 
-/// `base^e mod m` by left-to-right square-and-multiply on `num-bigint-dig`'s
-/// multiplication and remainder: the reference dh-generic (which uses the
-/// crate's `modpow`) is checked against.
+/// `base^e mod m` on `num-bigint`'s `modpow` — another crate than the
+/// `num-bigint-dig` dh-generic computes with (a square-and-multiply on
+/// plain remainders, which this was, made the self-test most of a host
+/// kernel's boot time).
 fn ref_modpow(base: &num_bigint_dig::BigUint, e: &num_bigint_dig::BigUint, m: &num_bigint_dig::BigUint) -> num_bigint_dig::BigUint {
-    use num_bigint_dig::BigUint;
-    let mut r = BigUint::from(1u32) % m;
-    let b = base % m;
-    for i in (0..e.bits()).rev() {
-        r = &r * &r % m;
-        if (e >> i) & BigUint::from(1u32) == BigUint::from(1u32) {
-            r = &r * &b % m;
-        }
-    }
-    r
+    let to = |v: &num_bigint_dig::BigUint| num_bigint::BigUint::from_bytes_be(&v.to_bytes_be());
+    let r = to(base).modpow(&to(e), &to(m));
+    num_bigint_dig::BigUint::from_bytes_be(&r.to_bytes_be())
 }
 
 /// dh: random (not necessarily prime) moduli of 1536 to 3072 bits and

@@ -118,7 +118,14 @@ fn init_wait(w: u64) {
 /// w)` on the request whose `crypto_async_request` is at `base`.
 fn arm_at(base: u64, w: u64) {
     wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
-    wr64(base + creq::complete, super::skcipher::stub("crypto_req_done"));
+    // The callback's address, looked up once (every request arms one).
+    static DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut done = DONE.load(std::sync::atomic::Ordering::Relaxed);
+    if done == 0 {
+        done = super::skcipher::stub("crypto_req_done");
+        DONE.store(done, std::sync::atomic::Ordering::Relaxed);
+    }
+    wr64(base + creq::complete, done);
     wr64(base + creq::data, w);
 }
 
