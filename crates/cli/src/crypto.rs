@@ -9,6 +9,7 @@
 //! modhost crypto encrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
 //! modhost crypto decrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
 //! modhost crypto rng ALG N [--hex]
+//! modhost crypto compress|decompress ALG [FILE] [--size N]
 //! ```
 //!
 //! `digest` prints the digest in lowercase hex and a newline (of FILE, or
@@ -33,6 +34,7 @@ const USAGE: &str = "Usage: modhost crypto list
        modhost crypto encrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
        modhost crypto decrypt ALG --key HEX [--iv HEX] [--aad HEX] [--taglen N]
        modhost crypto rng ALG N [--hex]
+       modhost crypto compress|decompress ALG [FILE] [--size N]
 The host kernel's crypto API: ALG is an algorithm or driver name as the
 kernel's crypto_alloc_* takes it (sha256, hmac(sha256), gcm(aes),
 cbc(aes-generic), drbg_nopr_hmac_sha256, jitterentropy_rng); its modules are
@@ -40,7 +42,9 @@ loaded on demand. digest prints lowercase hex; encrypt and decrypt go from
 standard input to standard output (an AEAD's output is the ciphertext and then
 the tag). rng writes N random bytes of ALG to standard output, raw (--hex:
 lowercase hex and a newline), the generator seeded as the kernel seeds it;
-stdrng is the kernel's default rng.
+stdrng is the kernel's default rng. compress and decompress run the
+compressor ALG (deflate, lz4, lzo, zstd ...) once over FILE or standard input,
+the raw result to standard output (--size N: at most N bytes of output).
 ";
 
 /// The most `rng` writes in one run.
@@ -88,14 +92,25 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 a.taglen = Some(v.parse().map_err(|_| format!("--taglen: not a number: '{v}'"))?);
             }
             "--hex" if a.op == "rng" && inline.is_none() => a.hex_out = true,
+            "--size" if a.op == "compress" || a.op == "decompress" => {
+                let v = value("--size")?;
+                let n: u64 = v.parse().map_err(|_| format!("--size: not a number: '{v}'"))?;
+                if n == 0 || n > u32::MAX as u64 {
+                    return Err(format!("--size must be 1 to {} bytes", u32::MAX));
+                }
+                a.len = Some(n);
+            }
             f if f.starts_with("--") => return Err(format!("unknown option '{f}'")),
             _ => positional.push(w.clone()),
         }
     }
     let mut p = positional.into_iter();
     a.alg = p.next().ok_or("no algorithm")?;
-    if a.op == "digest" {
+    if a.op == "digest" || a.op == "compress" || a.op == "decompress" {
         a.file = p.next();
+        if a.op != "digest" && (a.key.is_some() || a.iv.is_some() || a.aad.is_some() || a.taglen.is_some()) {
+            return Err(format!("{} takes no --key, --iv, --aad or --taglen", a.op));
+        }
     }
     if a.op == "rng" {
         let n = p.next().ok_or("rng: how many bytes (N)?")?;
@@ -136,12 +151,14 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         "encrypt" => CryptoOp::Encrypt,
         "decrypt" => CryptoOp::Decrypt,
         "rng" => CryptoOp::Rng,
+        "compress" => CryptoOp::Compress,
+        "decompress" => CryptoOp::Decompress,
         other => {
             eprintln!("{}: unknown operation '{other}'\n{USAGE}", tool.name);
             return Ok(1);
         }
     };
-    if op != CryptoOp::Digest && op != CryptoOp::Rng && a.key.is_none() {
+    if matches!(op, CryptoOp::Encrypt | CryptoOp::Decrypt) && a.key.is_none() {
         eprintln!("{}: {} needs --key", tool.name, a.op);
         return Ok(1);
     }
@@ -230,5 +247,10 @@ mod tests {
         assert!(super::parse(&["rng", "stdrng", "0"].map(String::from)).is_err());
         assert!(super::parse(&["rng", "stdrng", "x"].map(String::from)).is_err());
         assert!(super::parse(&["digest", "sha256", "--hex"].map(String::from)).is_err());
+        let c = super::parse(&["decompress", "lz4", "f", "--size", "100"].map(String::from)).unwrap();
+        assert_eq!((c.alg.as_str(), c.file.as_deref(), c.len), ("lz4", Some("f"), Some(100)));
+        assert!(super::parse(&["compress", "lz4", "--size", "0"].map(String::from)).is_err());
+        assert!(super::parse(&["compress", "lz4", "--key", "00"].map(String::from)).is_err());
+        assert!(super::parse(&["digest", "sha256", "--size", "4"].map(String::from)).is_err());
     }
 }

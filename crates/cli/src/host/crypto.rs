@@ -5,7 +5,7 @@
 //! template instantiated on demand — and only algorithms that passed
 //! their self-test qualify.
 
-use kabi::crypto::user::{Aead, Cipher, CryptoError, Hash, Layout, Rng, Skcipher};
+use kabi::crypto::user::{Acomp, Aead, Cipher, Comp, CompLayout, CryptoError, Hash, Layout, Rng, Skcipher};
 
 use super::proto::{CryptoOp, CryptoRequest};
 
@@ -34,6 +34,61 @@ pub fn run(r: &CryptoRequest, input: &[u8]) -> Result<Vec<u8>, Failure> {
         CryptoOp::Encrypt => crypt(r, input, true),
         CryptoOp::Decrypt => crypt(r, input, false),
         CryptoOp::Rng => rng(r),
+        CryptoOp::Compress => comp(r, input, true),
+        CryptoOp::Decompress => comp(r, input, false),
+    }
+}
+
+/// The largest output `compress`/`decompress` tries without `--size`.
+const COMP_MAX: usize = 256 << 20;
+
+/// `crypto_comp_compress`/`crypto_comp_decompress` of `input` in one call,
+/// as zswap or IPComp use a compressor. The caller knows the output's
+/// bound in the kernel; here `--size` gives it, or the output buffer
+/// starts at the compressors' worst case (a compression) or four times the
+/// input (a decompression) and doubles while the algorithm refuses (its
+/// errno for a full buffer is -ENOSPC, -E2BIG or, for most decompressors,
+/// the -EINVAL of corrupt input) up to 256 MiB.
+fn comp(r: &CryptoRequest, input: &[u8], enc: bool) -> Result<Vec<u8>, Failure> {
+    if input.len() > u32::MAX as usize {
+        return Err((EINVAL, format!("{}: the input is over 4 GiB", r.alg)));
+    }
+    // The legacy type (what zswap and IPComp use); an algorithm only
+    // registered as scomp/acomp (zlib-deflate) through acomp, whose scomp
+    // path takes at most 128 KiB each way (SCOMP_SCRATCH_SIZE).
+    enum C {
+        Legacy(Comp),
+        Async(Acomp),
+    }
+    let c = match Comp::new(&r.alg) {
+        Ok(c) => C::Legacy(c),
+        Err(e) if e.errno() == Some(-ENOENT) => C::Async(Acomp::new(&r.alg).map_err(|e| fail(&r.alg, e))?),
+        Err(e) => return Err(fail(&r.alg, e)),
+    };
+    let n = input.len();
+    let (mut room, max) = match r.len {
+        Some(m) => (m as usize, m as usize),
+        None if enc => (n + n / 8 + 4096, COMP_MAX.max(n + n / 8 + 4096)),
+        None => ((n.saturating_mul(4)).max(4096).min(COMP_MAX), COMP_MAX),
+    };
+    let mut last = None;
+    loop {
+        let res = match (&c, enc) {
+            (C::Legacy(c), true) => c.compress(input, room, 0),
+            (C::Legacy(c), false) => c.decompress(input, room, 0),
+            (C::Async(a), true) => a.compress(input, room, &CompLayout::default()),
+            (C::Async(a), false) => a.decompress(input, room, &CompLayout::default()),
+        };
+        match res {
+            Ok(out) => return Ok(out),
+            Err(e) if room < max && matches!(e.errno(), Some(-28) | Some(-7) | Some(-22)) => {
+                room = room.saturating_mul(2).min(max);
+                last = Some(e);
+            }
+            // no memory for a larger buffer: the algorithm's own answer
+            Err(CryptoError::NoMem) if last.is_some() => return Err(fail(&r.alg, last.take().unwrap_or(CryptoError::NoMem))),
+            Err(e) => return Err(fail(&r.alg, e)),
+        }
     }
 }
 

@@ -37,7 +37,8 @@ pub struct CryptoRequest {
     pub aad: Option<Vec<u8>>,
     /// The AEAD tag length (default: the algorithm's largest).
     pub taglen: Option<u32>,
-    /// `rng`: how many random bytes.
+    /// `rng`: how many random bytes; `compress`/`decompress`: the most
+    /// output bytes (`--size`).
     #[serde(default)]
     pub len: Option<u64>,
 }
@@ -50,6 +51,10 @@ pub enum CryptoOp {
     Decrypt,
     /// `len` random bytes from an rng (`stdrng`: the default rng).
     Rng,
+    /// `crypto_comp_compress` (the output at most `len` bytes if given).
+    Compress,
+    /// `crypto_comp_decompress` (the output at most `len` bytes if given).
+    Decompress,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
