@@ -253,10 +253,6 @@ fn pcrypt_gcm() {
     });
     assert_eq!(total, 3 * 100);
     eprintln!("padata: {} objects finished their parallel part out of order (reordered)", kabi::kernel::padata::out_of_order());
-    // Linux's name for it: the instance's cra_name is the child's, its
-    // driver name pcrypt(<child driver>).
-    let by_name = Aead::new("pcrypt(gcm(aes))").map(|t| t.driver());
-    eprintln!("pcrypt(gcm(aes)): {by_name:?}");
     // /proc/crypto: the instance has the child's name and priority + 100.
     let blk = proc_block(k, &name).expect("pcrypt instance in /proc/crypto");
     let child_blk = proc_block(k, &child_driver).expect("child in /proc/crypto");
@@ -273,6 +269,16 @@ fn pcrypt_gcm() {
     let best = Aead::new("gcm(aes)").unwrap();
     assert_eq!(best.driver(), name);
     drop(best);
+    // By the child's algorithm name the lookup has no answer, as on Linux:
+    // the instance made for "pcrypt(gcm(aes))" is named "gcm(aes)" and
+    // driver-named pcrypt(<child driver>), so it satisfies neither name of
+    // the request (-ENOENT). The child was the best gcm(aes), the pcrypt
+    // instance above: the new instance nests (pcrypt(pcrypt(..)), as Linux
+    // allows since per-instance padata queues).
+    let by_name = Aead::new("pcrypt(gcm(aes))").map(|t| t.driver());
+    assert_eq!(by_name.err().and_then(|e| e.errno()), Some(-2));
+    let nested = format!("pcrypt({name})");
+    assert!(proc_block(k, &nested).is_some(), "{nested} registered");
     drop(tfm);
     // Unload: the instance goes with the template; padata's instances
     // and sysfs directory with the module.
@@ -282,6 +288,7 @@ fn pcrypt_gcm() {
     assert!(kabi::kernel::padata::instances().is_empty());
     assert!(k.read_view("/sys/kernel/pcrypt/pencrypt/serial_cpumask").is_err());
     assert!(proc_block(k, &name).is_none());
+    assert!(proc_block(k, &nested).is_none());
     let log = log_since(seq);
     assert!(!log.iter().any(|l| l.contains("WARNING") || l.contains("BUG")), "{log:#?}");
 }
