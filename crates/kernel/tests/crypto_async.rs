@@ -319,3 +319,159 @@ fn check_in_flight_same_key(tfm: &Aead, seed: u64) -> usize {
     }
     done
 }
+
+// ---- crypto_engine ---------------------------------------------------------
+
+fn aes_ref(mode: &str, key: &[u8], iv: &[u8], data: &[u8], enc: bool) -> Vec<u8> {
+    use cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, StreamCipher};
+    let mut out = data.to_vec();
+    macro_rules! go {
+        ($aes:ty) => {
+            match (mode, enc) {
+                ("ctr", _) => ctr::Ctr128BE::<$aes>::new_from_slices(key, iv).unwrap().apply_keystream(&mut out),
+                ("cbc", true) => {
+                    let mut c = cbc::Encryptor::<$aes>::new_from_slices(key, iv).unwrap();
+                    for b in out.chunks_mut(16) {
+                        c.encrypt_block_mut(cipher::generic_array::GenericArray::from_mut_slice(b));
+                    }
+                }
+                _ => {
+                    let mut c = cbc::Decryptor::<$aes>::new_from_slices(key, iv).unwrap();
+                    for b in out.chunks_mut(16) {
+                        c.decrypt_block_mut(cipher::generic_array::GenericArray::from_mut_slice(b));
+                    }
+                }
+            }
+        };
+    }
+    match key.len() {
+        16 => go!(aes::Aes128),
+        24 => go!(aes::Aes192),
+        _ => go!(aes::Aes256),
+    }
+    out
+}
+
+/// The IV a request leaves behind (CBC: the last ciphertext block; CTR:
+/// the counter after the last, partial, block).
+fn next_iv(mode: &str, iv: &[u8], input: &[u8], output: &[u8], enc: bool) -> Vec<u8> {
+    if input.is_empty() {
+        return iv.to_vec();
+    }
+    match mode {
+        "cbc" => (if enc { output } else { input })[input.len() - 16..].to_vec(),
+        _ => {
+            let n = input.len().div_ceil(16) as u128;
+            (u128::from_be_bytes(iv.try_into().unwrap()).wrapping_add(n)).to_be_bytes().to_vec()
+        }
+    }
+}
+
+fn engine_requests(k: &kernel::Kernel) -> u64 {
+    let v = k.read_view("/sys/module/cryptoengine/parameters/requests").expect("requests parameter");
+    String::from_utf8_lossy(&v).trim().parse().unwrap()
+}
+
+/// A test driver on Debian's crypto_engine.ko (tests/modules/cryptoengine:
+/// cbc(aes) and ctr(aes) handed to the engine, done by its kthread worker
+/// with a fallback transform): random requests of every length class,
+/// one at a time and many in flight from several threads, against
+/// RustCrypto; the engine ran each; the module unloads (the engine's
+/// worker stops) after the transforms are freed.
+#[test]
+fn crypto_engine_driver() {
+    let Some((k, _g)) = kernel() else { return };
+    with_modprobe(k);
+    // The fallbacks: cbc(aes-aesni) and ctr(aes-aesni).
+    assert!(load(k, &["cryptd", "crypto_simd", "aesni-intel", "ctr", "crypto_engine"]));
+    let Some(m) = common::test_module("cryptoengine") else { return };
+    let seq = kabi::log::next_seq();
+    k.finit_module(&m, "", 0).unwrap_or_else(|e| panic!("cryptoengine: {e:?} {:#?}", log_since(seq)));
+    let log = log_since(seq);
+    assert!(log.iter().any(|l| l.contains("cryptoengine: engine started, 2 algorithms")), "{log:#?}");
+    // Registration self-tested both through the engine.
+    let before = engine_requests(k);
+    assert!(before > 0, "self-tests ran on the engine");
+    let mut total = 0u64;
+    for (mi, mode) in ["cbc", "ctr"].into_iter().enumerate() {
+        let driver = format!("{mode}-aes-engtest");
+        let tfm = kabi::crypto::user::Skcipher::new(&driver).unwrap_or_else(|e| panic!("{driver}: {e} {:#?}", log_since(seq)));
+        assert_eq!(tfm.driver(), driver);
+        assert_eq!(tfm.module().as_deref(), Some("cryptoengine"));
+        let mut rng = StdRng::seed_from_u64(500 + mi as u64);
+        let draw = |rng: &mut StdRng| {
+            let n = draw_len(rng);
+            if mode == "cbc" { n / 16 * 16 } else { n }
+        };
+        // One at a time, through the waiting API (random layouts).
+        for i in 0..N {
+            let key = bytes(&mut rng, AES_KEYS[i % 3]);
+            tfm.setkey(&key).unwrap();
+            let iv = bytes(&mut rng, 16);
+            let n = draw(&mut rng);
+            let data = bytes(&mut rng, n);
+            let enc = rng.gen_bool(0.5);
+            let want = aes_ref(mode, &key, &iv, &data, enc);
+            let layout = rand_layout(&mut rng, n);
+            let (got, iv_out) = tfm.crypt(enc, &iv, &data, &layout).unwrap_or_else(|e| panic!("{driver} {n}: {e}"));
+            assert!(got == want, "{driver} len {n} enc {enc} {layout:?}");
+            assert_eq!(iv_out, next_iv(mode, &iv, &data, &want, enc), "{driver} output IV, len {n}");
+            total += 1;
+        }
+        // A CBC request not a multiple of the block size: -EINVAL from
+        // the fallback, through the engine.
+        if mode == "cbc" {
+            let r = tfm.encrypt(&[0; 16], &[0; 17]);
+            assert_eq!(r.err().and_then(|e| e.errno()), Some(-22));
+            total += 1;
+        }
+        // Many in flight: 4 threads × 4 batches of 32, one transform each.
+        let done: u64 = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4u64)
+                .map(|t| {
+                    let driver = driver.clone();
+                    s.spawn(move || {
+                        let tfm = kabi::crypto::user::Skcipher::new(&driver).expect("tfm");
+                        let mut rng = StdRng::seed_from_u64(600 + t + 10 * mi as u64);
+                        let mut done = 0;
+                        for b in 0..4 {
+                            let key = bytes(&mut rng, AES_KEYS[(b + t as usize) % 3]);
+                            tfm.setkey(&key).unwrap();
+                            let mut reqs = Vec::new();
+                            for _ in 0..32 {
+                                let iv = bytes(&mut rng, 16);
+                                let n = draw(&mut rng);
+                                let data = bytes(&mut rng, n);
+                                let enc = rng.gen_bool(0.5);
+                                let want = aes_ref(mode, &key, &iv, &data, enc);
+                                let p = tfm.submit(enc, &iv, &data).expect("submit");
+                                assert!(p.issued() == -115 || p.issued() == -16, "issued {}", p.issued());
+                                reqs.push((p, want));
+                            }
+                            for (i, (p, want)) in reqs.into_iter().enumerate() {
+                                let (out, n) = p.wait().unwrap_or_else(|e| panic!("batch {b} request {i}: {e}"));
+                                assert!(out == want, "batch {b} request {i}");
+                                assert!(n > 0);
+                                done += 1;
+                            }
+                        }
+                        done
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().expect("thread")).sum()
+        });
+        assert_eq!(done, 4 * 4 * 32);
+        total += done;
+    }
+    // Every request went through the engine's worker.
+    assert_eq!(engine_requests(k) - before, total);
+    let seq = kabi::log::next_seq();
+    k.delete_module("cryptoengine", 0).unwrap_or_else(|e| panic!("rmmod cryptoengine: {e:?} {:#?}", log_since(seq)));
+    k.delete_module("crypto_engine", 0).unwrap_or_else(|e| panic!("rmmod crypto_engine: {e:?} {:#?}", log_since(seq)));
+    let pc = String::from_utf8(k.read_view("/proc/crypto").unwrap()).unwrap();
+    assert!(!pc.contains("aes-engtest"));
+    let log = log_since(seq);
+    assert!(!log.iter().any(|l| l.contains("WARNING") || l.contains("BUG")), "{log:#?}");
+    eprintln!("crypto_engine: {total} requests through the engine");
+}
