@@ -1146,6 +1146,9 @@ pub mod mempool_s {
 
 pub mod misc {
     pub const CPUFREQ_NAME_LEN: u64 = 0x10;
+    pub const PADATA_INIT: u64 = 0x1;
+    pub const PADATA_INVALID: u64 = 0x4;
+    pub const PADATA_RESET: u64 = 0x2;
     pub const PROC_UTS_INIT_INO: u64 = 0xeffffffe;
     pub const RATELIMIT_MSG_ON_RELEASE: u64 = 0x1;
     pub const SKB_DROP_REASON_NOT_SPECIFIED: u64 = 0x1;
@@ -1353,6 +1356,42 @@ pub mod packet_type {
     pub const func: u64 = 0x10;
     pub const list: u64 = 0x38;
     pub const r#type: u64 = 0x0;
+}
+
+pub mod padata_cpumask {
+    pub const SIZE: u64 = 0x10;
+    pub const cbcpu: u64 = 0x8;
+    pub const pcpu: u64 = 0x0;
+}
+
+pub mod padata_instance {
+    pub const SIZE: u64 = 0xb0;
+    pub const cpumask: u64 = 0x30;
+    pub const flags: u64 = 0xa8;
+    pub const kobj: u64 = 0x48;
+    pub const lock: u64 = 0x88;
+    pub const parallel_wq: u64 = 0x10;
+    pub const pslist: u64 = 0x20;
+    pub const serial_wq: u64 = 0x18;
+}
+
+pub mod padata_priv {
+    pub const SIZE: u64 = 0x38;
+    pub const cb_cpu: u64 = 0x18;
+    pub const info: u64 = 0x20;
+    pub const list: u64 = 0x0;
+    pub const parallel: u64 = 0x28;
+    pub const pd: u64 = 0x10;
+    pub const seq_nr: u64 = 0x1c;
+    pub const serial: u64 = 0x30;
+}
+
+pub mod padata_shell {
+    pub const SIZE: u64 = 0x28;
+    pub const list: u64 = 0x18;
+    pub const opd: u64 = 0x10;
+    pub const pd: u64 = 0x8;
+    pub const pinst: u64 = 0x0;
 }
 
 pub mod page {

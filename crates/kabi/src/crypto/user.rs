@@ -1179,3 +1179,129 @@ impl Kpp {
         Ok(dst.bytes()[l.offset..l.offset + n].to_vec())
     }
 }
+
+// ---------------------------------------------------------------------------
+// Requests in flight
+
+/// Completions of [`Pending`] requests so far: each takes the next number.
+static COMPLETIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes of a pending request's wait: `struct crypto_wait` and the
+/// completion's number.
+const PENDING_WAIT: usize = WAIT_SIZE + 8;
+
+crate::kfn! {
+    /// The callback of a [`Pending`] request: as `crypto_req_done`, and the
+    /// completion is numbered (the order in which the algorithm completed
+    /// its requests).
+    fn modhost_req_done_ordered(req: u64, err: i32) {
+        if err == EINPROGRESS {
+            return;
+        }
+        let w = rd64(req + creq::data);
+        let n = COMPLETIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        wr64(w + WAIT_SIZE as u64, n);
+        wr32(w + crate::layout::completion::SIZE, err as u32);
+        crate::kernel::sched::complete(w);
+    }
+}
+
+/// A request issued and not waited for yet (several may be in flight on
+/// one transform, as a kernel user with many requests has them): its
+/// memory, the completion and where its output goes.
+pub struct Pending {
+    bufs: Vec<Kbuf>,
+    w: u64,
+    out: u64,
+    out_len: usize,
+    op: &'static str,
+    rc: i32,
+}
+
+impl Pending {
+    /// What the operation returned when issued (-EINPROGRESS: completes
+    /// later through the callback).
+    pub fn issued(&self) -> i32 {
+        self.rc
+    }
+
+    /// Waits for the request (`crypto_wait_req`); returns its output and
+    /// the number of its completion (0: it completed when issued).
+    pub fn wait(self) -> Result<(Vec<u8>, u64)> {
+        match wait_at(self.w, self.op, self.rc) {
+            Ok(()) => {
+                let n = if self.rc == EINPROGRESS || self.rc == EBUSY { rd64(self.w + WAIT_SIZE as u64) } else { 0 };
+                Ok((read(self.out, self.out_len), n))
+            }
+            Err(Abandon::No(e)) => Err(e),
+            Err(Abandon::Yes(e)) => {
+                std::mem::forget(self.bufs);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Request memory for [`Pending`]: the request (zeroed), the IV, the
+/// wait, and source and destination buffers with one-entry scatterlists.
+fn pending_bufs(reqlen: usize, iv: &[u8], src: &[u8], dst_len: usize) -> Result<(Vec<Kbuf>, [u64; 6])> {
+    let r = Kbuf::new(reqlen)?;
+    let ivb = Kbuf::from(iv, 0)?;
+    let w = Kbuf::new(PENDING_WAIT)?;
+    init_wait(w.addr);
+    let room = src.len().max(dst_len);
+    let s = Kbuf::from(src, room - src.len())?;
+    let d = Kbuf::new(room)?;
+    let ssg = Sg::new(s.addr, src.len(), &[])?;
+    let dsg = Sg::new(d.addr, dst_len, &[])?;
+    let a = [r.addr, ivb.addr, w.addr, ssg.table.addr, dsg.table.addr, d.addr];
+    Ok((vec![r, ivb, w, s, d, ssg.table, dsg.table], a))
+}
+
+fn arm_ordered(base: u64, w: u64) {
+    wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
+    wr64(base + creq::complete, super::skcipher::stub("modhost_req_done_ordered"));
+    wr64(base + creq::data, w);
+}
+
+impl Aead {
+    /// Issues an encryption (`aad || data` → `aad || ciphertext || tag`)
+    /// or decryption without waiting for it; [`Pending::wait`] gives the
+    /// output after the associated data.
+    pub fn submit(&self, enc: bool, iv: &[u8], aad: &[u8], data: &[u8]) -> Result<Pending> {
+        let tag = self.authsize();
+        let out_len = if enc { data.len() + tag } else { data.len().saturating_sub(tag) };
+        let reqsize = rd32(self.a() + cae::reqsize) as usize;
+        let mut src = aad.to_vec();
+        src.extend_from_slice(data);
+        let (bufs, [r, ivb, w, ssg, dsg, d]) = pending_bufs(ar::SIZE as usize + reqsize, iv, &src, aad.len() + out_len)?;
+        wr64(r + ar::base + creq::tfm, self.t.tfm);
+        arm_ordered(r + ar::base, w);
+        wr32(r + ar::assoclen, aad.len() as u32);
+        wr32(r + ar::cryptlen, data.len() as u32);
+        wr64(r + ar::iv, ivb);
+        wr64(r + ar::src, ssg);
+        wr64(r + ar::dst, dsg);
+        let rc = super::aead::crypt(r, enc);
+        let op = if enc { "encrypt" } else { "decrypt" };
+        Ok(Pending { bufs, w, out: d + aad.len() as u64, out_len, op, rc })
+    }
+}
+
+impl Skcipher {
+    /// Issues an encryption or decryption of `data` without waiting for
+    /// it; [`Pending::wait`] gives the output.
+    pub fn submit(&self, enc: bool, iv: &[u8], data: &[u8]) -> Result<Pending> {
+        let reqsize = rd32(self.sk() + cs::reqsize) as usize;
+        let (bufs, [r, ivb, w, ssg, dsg, d]) = pending_bufs(sr::SIZE as usize + reqsize, iv, data, data.len())?;
+        wr64(r + sr::base + creq::tfm, self.t.tfm);
+        arm_ordered(r + sr::base, w);
+        wr32(r + sr::cryptlen, data.len() as u32);
+        wr64(r + sr::iv, ivb);
+        wr64(r + sr::src, ssg);
+        wr64(r + sr::dst, dsg);
+        let rc = super::skcipher::crypt(r, enc);
+        let op = if enc { "encrypt" } else { "decrypt" };
+        Ok(Pending { bufs, w, out: d, out_len: data.len(), op, rc })
+    }
+}

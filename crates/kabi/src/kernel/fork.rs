@@ -87,6 +87,11 @@ pub(crate) fn init(t: u64) {
 }
 
 fn free(t: u64) {
+    // A task from the pool starts unbound (its last thread may have been
+    // bound to a CPU).
+    if let Some(m) = BOUND.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        m.remove(&t);
+    }
     POOL.lock().unwrap_or_else(|e| e.into_inner()).push(t);
 }
 

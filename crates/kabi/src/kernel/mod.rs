@@ -5,6 +5,7 @@ pub mod cpu;
 pub mod fork;
 pub mod nsproxy;
 pub mod notifier;
+pub mod padata;
 mod kmod;
 pub mod async_;
 pub mod jump_label;
