@@ -4,6 +4,7 @@
 mod bitmap;
 pub(crate) mod bug;
 mod ctype;
+pub(crate) mod asn1_decoder;
 mod find_bit;
 pub(crate) mod hexdump;
 pub(crate) mod kobject;
