@@ -1217,6 +1217,18 @@ impl Akcipher {
     pub fn set_priv_key(&self, key: &[u8]) -> Result<()> {
         self.key(key, true)
     }
+    /// `crypto_akcipher_set_pub_key` as crypto/asymmetric_keys/
+    /// public_key.c calls it for ecrdsa and sm2: `keylen` covers the key
+    /// only, followed in the buffer by the key algorithm's `enum OID`
+    /// value (u32), the parameters' length (u32) and the BER parameters.
+    pub fn set_pub_key_with_params(&self, key: &[u8], algo: u32, params: &[u8]) -> Result<()> {
+        let mut b = key.to_vec();
+        b.extend_from_slice(&algo.to_ne_bytes());
+        b.extend_from_slice(&(params.len() as u32).to_ne_bytes());
+        b.extend_from_slice(params);
+        let k = Kbuf::from(&b, 0)?;
+        check("set_pub_key", super::akcipher::set_pub_key(self.t.mem, k.addr, key.len() as u32))
+    }
     /// `crypto_akcipher_maxsize(tfm)`: the size of an output (valid once
     /// a key is set).
     pub fn max_size(&self) -> Result<usize> {

@@ -208,7 +208,8 @@ pub(crate) fn decode(machine: &[u8], data: &[u8], act: &mut Action<'_>) -> i32 {
             }
             if op & MATCH_ANY == 0 {
                 // CONS in the op: either form in the data; otherwise PRIM
-                let optag = machine[pc + 1];
+                // (a reserved opcode here reads past Linux's op: 0 assumed)
+                let optag = machine.get(pc + 1).copied().unwrap_or(0);
                 flags |= optag & FLAG_CONS;
                 let tmp = (optag ^ tag) & !(optag & CONS_BIT);
                 if tmp != 0 {
@@ -425,5 +426,114 @@ crate::kfn! {
             crate::fault::call_module(f, [context, hdr as u64, tag as u64, data + off as u64, len as u64, 0])
                 .map_or(-14, |r| r as i32)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEQUENCE: u8 = tag(UNIV, true, SEQ);
+    const INTEGER: u8 = tag(UNIV, false, INT);
+    const OCTET_STRING: u8 = tag(UNIV, false, 4);
+    const OBJECT_ID: u8 = tag(UNIV, false, 6);
+
+    /// Runs `m` over `d`, recording the actions (number, tag, value).
+    fn run(m: &[u8], d: &[u8]) -> (i32, Vec<(u8, u8, Vec<u8>)>) {
+        let mut seen = Vec::new();
+        let r = decode(m, d, &mut |a, _hdr, t, off, len| {
+            seen.push((a, t, d[off..off + len].to_vec()));
+            0
+        });
+        (r, seen)
+    }
+
+    /// `SEQUENCE { a INTEGER ({0}), b OCTET STRING OPTIONAL ({1}) }`.
+    const M: [u8; 10] = [
+        OP_MATCH, SEQUENCE,
+        OP_MATCH_ACT, INTEGER, 0,
+        OP_MATCH_ACT_OR_SKIP, OCTET_STRING, 1,
+        OP_END_SEQ,
+        OP_COMPLETE,
+    ];
+
+    #[test]
+    fn sequence_with_optional() {
+        let (r, s) = run(&M, &[0x30, 0x07, 0x02, 0x01, 0x05, 0x04, 0x02, 0xaa, 0xbb]);
+        assert_eq!(r, 0);
+        assert_eq!(s, vec![(0, 2, vec![5]), (1, 4, vec![0xaa, 0xbb])]);
+        // the optional element absent
+        let (r, s) = run(&M, &[0x30, 0x03, 0x02, 0x01, 0x05]);
+        assert_eq!((r, s.len()), (0, 1));
+        // long-form lengths (one and two bytes, not minimal: BER)
+        let (r, s) = run(&M, &[0x30, 0x81, 0x05, 0x02, 0x82, 0x00, 0x01, 0x07]);
+        assert_eq!((r, s), (0, vec![(0, 2, vec![7])]));
+        // indefinite-length SEQUENCE with its end-of-contents
+        let (r, _) = run(&M, &[0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00]);
+        assert_eq!(r, 0);
+        // a constructed SEQUENCE tag is mandatory in the op, the primitive
+        // form of it is accepted too; a constructed INTEGER is not
+        assert_eq!(run(&M, &[0x10, 0x03, 0x02, 0x01, 0x05]).0, 0);
+        assert_eq!(run(&M, &[0x30, 0x03, 0x22, 0x01, 0x05]).0, EBADMSG);
+    }
+
+    #[test]
+    fn errors() {
+        for d in [
+            &[][..],                                    // no data
+            &[0x30],                                    // data overrun
+            &[0x31, 0x03, 0x02, 0x01, 0x05],            // unexpected tag
+            &[0x30, 0x04, 0x02, 0x01, 0x05],            // overrun of the SEQUENCE
+            &[0x30, 0x04, 0x02, 0x01, 0x05, 0x05],      // cons length error
+            &[0x30, 0x83, 0, 0, 3, 2, 1, 5],            // three length bytes
+            &[0x3f, 0x03, 0x02, 0x01, 0x05],            // long tag
+            &[0x30, 0x03, 0x02, 0x80, 0x05],            // indefinite primitive
+            &[0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x01], // bad EOC
+            &[0x30, 0x80, 0x02, 0x01, 0x05],            // missing EOC
+        ] {
+            assert_eq!(run(&M, d).0, EBADMSG, "{d:02x?}");
+        }
+        assert_eq!(run(&M, &vec![0u8; 65536]).0, EMSGSIZE);
+        // an action's error is returned as is
+        let r = decode(&M, &[0x30, 0x03, 0x02, 0x01, 0x05], &mut |_, _, _, _, _| -22);
+        assert_eq!(r, -22);
+        // machine errors: overrun, reserved opcode, unbalanced stacks
+        assert_eq!(run(&M[..9], &[0x30, 0x03, 0x02, 0x01, 0x05]).0, EBADMSG);
+        assert_eq!(run(&[0x06], &[0x30, 0x00]).0, EBADMSG);
+        assert_eq!(run(&[OP_MATCH, SEQUENCE, OP_COMPLETE], &[0x30, 0x00]).0, EBADMSG);
+    }
+
+    /// `SEQUENCE { OID ({0}), OID OPTIONAL ({1}) }` (ecrdsa_params.asn1's
+    /// shape), SEQUENCE OF with jumps, ANY and END_SEQ_ACT.
+    #[test]
+    fn opcodes() {
+        let m = [
+            OP_MATCH, SEQUENCE,
+            OP_MATCH_ACT, OBJECT_ID, 0,
+            OP_MATCH_ACT_OR_SKIP, OBJECT_ID, 1,
+            OP_END_SEQ_ACT, 2,
+            OP_COMPLETE,
+        ];
+        let d = [0x30, 0x06, 0x06, 0x01, 0x2a, 0x06, 0x01, 0x2b];
+        let (r, s) = run(&m, &d);
+        assert_eq!(r, 0);
+        assert_eq!(s[2], (2, 0, d[2..].to_vec()));
+        // SEQUENCE OF SEQUENCE { INTEGER ({0}) }, the element a subroutine
+        let m = [
+            OP_MATCH, SEQUENCE,            // 0
+            OP_MATCH_JUMP, SEQUENCE, 8,    // 2
+            OP_END_SEQ_OF, 2,              // 5
+            OP_COMPLETE,                   // 7
+            OP_MATCH_ACT, INTEGER, 0,      // 8
+            OP_END_SEQ,                    // 11
+            OP_RETURN,                     // 12
+        ];
+        let d = [0x30, 0x0a, 0x30, 0x03, 0x02, 0x01, 0x01, 0x30, 0x03, 0x02, 0x01, 0x02];
+        let (r, s) = run(&m, &d);
+        assert_eq!(r, 0);
+        assert_eq!(s.iter().map(|x| x.2.clone()).collect::<Vec<_>>(), vec![vec![1], vec![2]]);
+        // ANY with an action
+        let (r, s) = run(&[OP_MATCH_ANY_ACT, 3, OP_COMPLETE], &[0x13, 0x01, 0x41]);
+        assert_eq!((r, s), (0, vec![(3, 0x13, vec![0x41])]));
     }
 }
