@@ -4,11 +4,10 @@
 //! dh_generic.o and rsa_generic.o — rsa-generic and the pkcs1pad
 //! template — before cryptomgr and the algorithms), crypto_null, md5,
 //! sha1_generic, sha256_generic (sha256, sha224), aes_generic, then the
-//! cbc and hmac
-//! templates, deflate (deflate, zlib-deflate), lzo and lzo-rle (Debian's
-//! initcall order puts deflate_mod_init, lzo_mod_init, lzorle_mod_init
-//! after aes_init). Each is self-tested at registration like any
-//! algorithm.
+//! cbc and hmac templates, deflate (deflate, zlib-deflate), lzo and
+//! lzo-rle (Debian's initcall order puts deflate_mod_init, lzo_mod_init,
+//! lzorle_mod_init after aes_init). Each is self-tested at registration
+//! like any algorithm.
 //!
 //! (drbg is a module in Debian's build.)
 
