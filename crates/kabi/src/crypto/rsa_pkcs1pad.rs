@@ -244,14 +244,20 @@ fn pad_request(req: u64, lead: u8, prefix: &[u8]) -> Result<(), i32> {
         wr32(req + ar::dst_len, ks);
         return Err(EOVERFLOW);
     }
-    let n = ks - 1 - src_len;
+    // (a child whose size is under 11 bytes wraps Linux's arithmetic;
+    // the host refuses it instead)
+    let (Some(n), Some(ps_end)) = (
+        ks.checked_sub(1 + src_len),
+        ks.checked_sub(prefix.len() as u32 + src_len + 2).filter(|&p| p >= 1),
+    ) else {
+        return Err(EOVERFLOW);
+    };
     let buf = kmalloc(n);
     if buf == 0 {
         return Err(ENOMEM);
     }
     let rc = req_ctx(req);
     wr64(rc + RQ_IN_BUF, buf);
-    let ps_end = ks - prefix.len() as u32 - src_len - 2;
     wr8(buf, lead);
     for i in 1..ps_end as u64 {
         let b = if lead == 0x02 {
@@ -391,7 +397,6 @@ crate::kfn! {
 
 fn verify_complete(req: u64, err: i32) -> i32 {
     let rc = req_ctx(req);
-    let ks = key_size(akc::reqtfm(req));
     let (sig_size, digest_size) = (rd32(req + ar::src_len), rd32(req + ar::dst_len));
     let r = (|| -> i32 {
         if err != 0 {
@@ -440,7 +445,6 @@ fn verify_complete(req: u64, err: i32) -> i32 {
         }
         0
     })();
-    let _ = ks;
     kfree_sensitive(rd64(rc + RQ_OUT_BUF));
     r
 }
