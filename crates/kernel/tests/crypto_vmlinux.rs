@@ -36,8 +36,10 @@ const LINUX: &[(&str, &str)] = &[
     ("digest_null-generic", "name         : digest_null\ndriver       : digest_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : shash\nblocksize    : 1\ndigestsize   : 0\n"),
     ("compress_null-generic", "name         : compress_null\ndriver       : compress_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : compression\n"),
     ("cipher_null-generic", "name         : cipher_null\ndriver       : cipher_null-generic\nmodule       : kernel\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : cipher\nblocksize    : 1\nmin keysize  : 0\nmax keysize  : 0\n"),
-    // crypto/Makefile links dh_generic.o before cryptomgr and the
-    // algorithms above (all subsys_initcall): registered first.
+    // crypto/Makefile links dh_generic.o and rsa_generic.o before
+    // cryptomgr and the algorithms above (all subsys_initcall):
+    // registered first.
+    ("rsa-generic", "name         : rsa\ndriver       : rsa-generic\nmodule       : kernel\npriority     : 100\nselftest     : passed\ninternal     : no\ntype         : akcipher\n"),
     ("dh-generic", "name         : dh\ndriver       : dh-generic\nmodule       : kernel\npriority     : 100\nselftest     : passed\ninternal     : no\ntype         : kpp\n"),
 ];
 

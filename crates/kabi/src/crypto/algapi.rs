@@ -479,6 +479,7 @@ fn free_instance(inst: u64) {
             let i = inst - crate::layout::ahash_alg::base - super::ahash::INSTANCE_ALG;
             Some((rd64(i), i))
         }
+        Some(Type::Akcipher) => Some(super::akcipher::instance_free(inst)),
         _ => None,
     };
     match f {
@@ -833,6 +834,7 @@ fn spawn_frontend(fe: u64) -> Result<Option<Frontend>, ()> {
         Some(Type::Aead) => Ok(Some(super::aead::frontend())),
         Some(Type::Shash) => Ok(Some(super::shash::frontend())),
         Some(Type::Ahash) => Ok(Some(super::ahash::frontend())),
+        Some(Type::Akcipher) => Ok(Some(super::akcipher::frontend())),
         _ => Err(()),
     }
 }

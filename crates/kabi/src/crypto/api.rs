@@ -473,9 +473,9 @@ fn vmlinux_alg_type(name: &[u8]) -> Option<&'static [u32]> {
 }
 
 /// The templates vmlinux has in Debian's build that the host does not
-/// provide yet: pkcs1pad (part of CONFIG_CRYPTO_RSA). (cbc and hmac, =y
-/// too, are registered at boot: [`super::boot`].)
-const VMLINUX_TEMPLATES: &[&[u8]] = &[b"pkcs1pad"];
+/// provide yet: none (cbc, hmac and pkcs1pad are registered at boot:
+/// [`super::boot`]).
+const VMLINUX_TEMPLATES: &[&[u8]] = &[];
 
 /// Algorithm and driver names that only modules provide in Debian's
 /// build (CONFIG_CRYPTO_CRC32C, _CRC32C_INTEL, _CRC32, _CRC32_PCLMUL,

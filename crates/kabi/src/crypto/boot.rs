@@ -1,15 +1,14 @@
 //! What Debian's vmlinux registers with the crypto API at boot, in its
 //! initcall order (so `/proc/crypto`, newest first, lists them as Linux
-//! does): dh_generic (crypto/Makefile links kpp.o and dh_generic.o
-//! before cryptomgr and the algorithms), crypto_null, md5, sha1_generic,
-//! sha256_generic (sha256, sha224), aes_generic, then the cbc and hmac
-//! templates, deflate (deflate, zlib-deflate), lzo and lzo-rle (Debian's
-//! initcall order puts deflate_mod_init, lzo_mod_init, lzorle_mod_init
-//! after aes_init). Each is self-tested at registration like any
-//! algorithm.
+//! does): dh_generic and rsa_generic (crypto/Makefile links kpp.o,
+//! dh_generic.o and rsa_generic.o — rsa-generic and the pkcs1pad
+//! template — before cryptomgr and the algorithms), crypto_null, md5,
+//! sha1_generic, sha256_generic (sha256, sha224), aes_generic, then the
+//! cbc and hmac templates, deflate (deflate, zlib-deflate), lzo and
+//! lzo-rle (Debian's initcall order puts deflate_mod_init, lzo_mod_init,
+//! lzorle_mod_init after aes_init). Each is self-tested at registration
+//! like any algorithm.
 //!
-//! Not provided yet, and said so when asked for (the lookup ends as the
-//! unimplemented `crypto_alg_mod_lookup`): rsa-generic and pkcs1pad.
 //! (drbg is a module in Debian's build.)
 
 /// Registers vmlinux's algorithms once per process (the vmlinux image is
@@ -17,8 +16,9 @@
 pub fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let steps: [(&str, fn() -> i32); 11] = [
+        let steps: [(&str, fn() -> i32); 12] = [
             ("dh_init", super::dh::init),
+            ("rsa_init", super::rsa::init),
             ("crypto_null_mod_init", super::crypto_null::init),
             ("md5_mod_init", super::md5::init),
             ("sha1_generic_mod_init", super::sha_generic::init_sha1),

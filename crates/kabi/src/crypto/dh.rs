@@ -43,7 +43,7 @@ struct Ctx {
     xa: Option<BigUint>,
 }
 
-fn fips_enabled() -> bool {
+pub(crate) fn fips_enabled() -> bool {
     let a = crate::vmlinux::get().and_then(|v| v.symbol("fips_enabled")).unwrap_or(0);
     // SAFETY: the exported int in the vmlinux data area.
     a != 0 && unsafe { (a as *const i32).read_volatile() } != 0
@@ -70,7 +70,7 @@ fn with_ctx<R>(kpp: u64, f: impl FnOnce(&mut Ctx) -> R) -> R {
 
 /// `mpi_read_raw_data`: a big-endian number; None (NULL) for one of more
 /// than 16384 significant bits, logged as lib/mpi does.
-fn read_raw(b: &[u8]) -> Option<BigUint> {
+pub(crate) fn read_raw(b: &[u8]) -> Option<BigUint> {
     let n = BigUint::from_bytes_be(b);
     let bits = n.bits() as u64;
     if bits > MAX_EXTERN_NBITS {
@@ -81,7 +81,7 @@ fn read_raw(b: &[u8]) -> Option<BigUint> {
 }
 
 /// `mpi_get_size`: bytes in the number's limbs.
-fn mpi_size(n: &BigUint) -> usize {
+pub(crate) fn mpi_size(n: &BigUint) -> usize {
     (n.bits()).div_ceil(64) * 8
 }
 
@@ -129,7 +129,7 @@ fn pubkey_valid(c: &Ctx, y: &BigUint) -> i32 {
 
 /// `mpi_read_raw_from_sgl(sgl, len)`: None when the list is shorter or
 /// the number too large.
-fn read_sgl(sgl: u64, len: u32) -> Option<BigUint> {
+pub(crate) fn read_sgl(sgl: u64, len: u32) -> Option<BigUint> {
     let nents = crate::lib_::scatterlist::sg_nents_for_len(sgl, len as u64);
     if nents < 0 {
         return None;
@@ -146,7 +146,7 @@ fn read_sgl(sgl: u64, len: u32) -> Option<BigUint> {
 }
 
 /// `mpi_write_to_sgl(val, sgl, nbytes)`.
-fn write_sgl(v: &BigUint, sgl: u64, nbytes: u32) -> i32 {
+pub(crate) fn write_sgl(v: &BigUint, sgl: u64, nbytes: u32) -> i32 {
     let n = mpi_size(v);
     if (nbytes as usize) < n {
         return EOVERFLOW;

@@ -4,7 +4,8 @@
 //! templates, request queues and `/proc/crypto` (proc.c); the
 //! algorithms and templates Debian's vmlinux registers at boot
 //! ([`boot`]: crypto_null.c, md5.c, sha1/sha256_generic.c,
-//! aes_generic.c, cbc.c, hmac.c, deflate.c, lzo.c, lzo-rle.c), the
+//! aes_generic.c, cbc.c, hmac.c, deflate.c, lzo.c, lzo-rle.c, dh.c,
+//! rsa.c with rsa-pkcs1pad.c), the
 //! compression frontends (compress.c, scompress.c, acompress.c),
 //! self-tests at registration (testmgr.c).
 
@@ -36,6 +37,8 @@ pub mod refhash;
 pub mod refrng;
 pub mod refkpp;
 pub mod rng;
+pub mod rsa;
+pub mod rsa_pkcs1pad;
 pub mod scatterwalk;
 pub mod scompress;
 pub mod sha_generic;

@@ -715,6 +715,7 @@ pub(crate) fn cipher_alg_test(alg: u64) -> Option<i32> {
         Some(Type::Skcipher) => CRYPTO_ALG_TYPE_SKCIPHER,
         Some(Type::Aead) => CRYPTO_ALG_TYPE_AEAD,
         Some(Type::Kpp) => return kpp_alg_test(alg),
+        Some(Type::Akcipher) => return akcipher_alg_test(alg),
         _ => return None,
     };
     // An internal algorithm (aesni's `__gcm(aes)`, which only the SIMD
@@ -1479,4 +1480,294 @@ fn test_dh(driver: &str) -> i32 {
         Err(e) if e.errno() == Some(EINVAL) => 0,
         r => fail("kpp", driver, &format!("a 1528-bit modulus gave {r:?}")),
     }
+}
+
+// ---- asymmetric ciphers ----------------------------------------------------------
+
+/// A fixed 1024-bit RSA key (RSAPrivateKey, DER) the host generated for
+/// its self-tests.
+const TEST_RSA_KEY: &[u8] = include_bytes!("testkeys/rsa1024.der");
+
+/// Operations per akcipher self-test.
+const AKCIPHER_ROUNDS: usize = 16;
+
+/// The test generator as the `rand_core` source the `rsa` crate's
+/// padding takes.
+struct CrateRng<'a>(&'a mut Rng);
+impl rsa::rand_core::RngCore for CrateRng<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next()
+    }
+    fn fill_bytes(&mut self, d: &mut [u8]) {
+        for b in d.iter_mut() {
+            *b = self.0.next() as u8;
+        }
+    }
+    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
+        self.fill_bytes(d);
+        Ok(())
+    }
+}
+impl rsa::rand_core::CryptoRng for CrateRng<'_> {}
+
+/// The public half of an RSAPrivateKey as an RSAPublicKey (DER).
+pub(crate) fn rsa_public_der(k: &rsa::RsaPrivateKey) -> Vec<u8> {
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    rsa::RsaPublicKey::from(k).to_pkcs1_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default()
+}
+
+/// testmgr's akcipher tests for `rsa` and `pkcs1pad(rsa[,hash])` with
+/// the host's key, against the `rsa` crate: raw encrypt/decrypt of random
+/// numbers below n compared with `num-bigint-dig`'s modpow with the
+/// public and the private exponent (rsa-generic decrypts by the CRT), a
+/// number >= n refused (-EINVAL); pkcs1pad's
+/// encryption decrypted by the crate, the crate's ciphertexts decrypted,
+/// signatures equal to the crate's PKCS#1 v1.5 ones, verify of good (0)
+/// and tampered signatures (-EBADMSG) and digests (-EKEYREJECTED);
+/// ecrdsa's verify against [`ECRDSA_VECTORS`]. None for other names.
+fn akcipher_alg_test(alg: u64) -> Option<i32> {
+    let n = name(alg);
+    if &n[..] == b"ecrdsa" {
+        let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+        let rc = test_ecrdsa(&driver, &mut Rng::new(driver.as_bytes()));
+        if rc != 0 {
+            super::algapi::warn(
+                "crypto/testmgr.c",
+                5835,
+                "alg_test",
+                &format!("alg: self-tests for ecrdsa using {driver} failed (rc={rc})"),
+            );
+        }
+        return Some(rc);
+    }
+    let hash = if &n[..] == b"rsa" {
+        None
+    } else if &n[..] == b"pkcs1pad(rsa)" {
+        Some(None)
+    } else {
+        let h = n.strip_prefix(b"pkcs1pad(rsa,")?.strip_suffix(b")")?;
+        let i = super::rsa_pkcs1pad::DIGEST_INFO.iter().position(|d| d.0.as_bytes() == h)?;
+        Some(Some(i))
+    };
+    let driver = String::from_utf8_lossy(&driver_name(alg)).into_owned();
+    let mut rng = Rng::new(driver.as_bytes());
+    let rc = match hash {
+        None => test_rsa_raw(&driver, &mut rng),
+        Some(h) => test_pkcs1pad(&driver, h, &mut rng),
+    };
+    if rc != 0 {
+        let n = String::from_utf8_lossy(&n).into_owned();
+        super::algapi::warn(
+            "crypto/testmgr.c",
+            5835,
+            "alg_test",
+            &format!("alg: self-tests for {n} using {driver} failed (rc={rc})"),
+        );
+    }
+    Some(rc)
+}
+
+fn test_key() -> Option<rsa::RsaPrivateKey> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    rsa::RsaPrivateKey::from_pkcs1_der(TEST_RSA_KEY).ok()
+}
+
+fn test_rsa_raw(driver: &str, rng: &mut Rng) -> i32 {
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+    use rsa::BigUint;
+    let Some(key) = test_key() else { return fail("akcipher", driver, "no test key") };
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let (Ok(enc), Ok(dec)) = (super::user::Akcipher::with_flags(driver, fl), super::user::Akcipher::with_flags(driver, fl)) else {
+        return fail("akcipher", driver, "cannot allocate");
+    };
+    if let Err(e) = enc.set_pub_key(&rsa_public_der(&key)) {
+        return fail("akcipher", driver, &format!("set_pub_key failed: {e}"));
+    }
+    if let Err(e) = dec.set_priv_key(TEST_RSA_KEY) {
+        return fail("akcipher", driver, &format!("set_priv_key failed: {e}"));
+    }
+    let k = key.size();
+    let pad = |v: &BigUint| {
+        let b = v.to_bytes_be();
+        let mut o = vec![0u8; k - b.len()];
+        o.extend_from_slice(&b);
+        o
+    };
+    for _ in 0..AKCIPHER_ROUNDS {
+        let len = 1 + rng.below(k);
+        let m = BigUint::from_bytes_be(&rng.bytes(len)) % key.n();
+        let mb = m.to_bytes_be();
+        let c = m.modpow(key.e(), key.n());
+        match enc.encrypt(&mb) {
+            Ok(got) if got == pad(&c) => {}
+            r => return fail("akcipher", driver, &format!("test 1 failed: encrypt gave {r:?}")),
+        }
+        match dec.decrypt(&pad(&c)) {
+            Ok(got) if got == pad(&m) => {}
+            r => return fail("akcipher", driver, &format!("test 1 failed: decrypt gave {r:?}")),
+        }
+        let r = BigUint::from_bytes_be(&rng.bytes(k)) % key.n();
+        match dec.decrypt(&pad(&r)) {
+            Ok(got) if got == pad(&r.modpow(key.d(), key.n())) => {}
+            r => return fail("akcipher", driver, &format!("test 2 failed: decrypt gave {r:?}")),
+        }
+    }
+    match enc.encrypt(&pad(key.n())) {
+        Err(e) if e.errno() == Some(EINVAL) => 0,
+        r => fail("akcipher", driver, &format!("a message of n gave {r:?}")),
+    }
+}
+
+fn test_pkcs1pad(driver: &str, hash: Option<usize>, rng: &mut Rng) -> i32 {
+    use rsa::traits::PublicKeyParts;
+    use rsa::{Pkcs1v15Encrypt, Pkcs1v15Sign};
+    let Some(key) = test_key() else { return fail("akcipher", driver, "no test key") };
+    let public = rsa::RsaPublicKey::from(&key);
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let (Ok(pb), Ok(pv)) = (super::user::Akcipher::with_flags(driver, fl), super::user::Akcipher::with_flags(driver, fl)) else {
+        return fail("akcipher", driver, "cannot allocate");
+    };
+    if let Err(e) = pb.set_pub_key(&rsa_public_der(&key)) {
+        return fail("akcipher", driver, &format!("set_pub_key failed: {e}"));
+    }
+    if let Err(e) = pv.set_priv_key(TEST_RSA_KEY) {
+        return fail("akcipher", driver, &format!("set_priv_key failed: {e}"));
+    }
+    let k = key.size();
+    let (prefix, dlen): (&[u8], usize) = match hash {
+        None => (&[], 32),
+        Some(i) => {
+            let p = super::rsa_pkcs1pad::DIGEST_INFO[i].1;
+            (p, p[p.len() - 1] as usize)
+        }
+    };
+    let scheme = || Pkcs1v15Sign { hash_len: None, prefix: prefix.to_vec().into_boxed_slice() };
+    for _ in 0..AKCIPHER_ROUNDS {
+        let ml = rng.below(k - 11 + 1);
+        let msg = rng.bytes(ml);
+        match pb.encrypt(&msg).map(|c| key.decrypt(Pkcs1v15Encrypt, &c)) {
+            Ok(Ok(m)) if m == msg => {}
+            r => return fail("akcipher", driver, &format!("test 1 failed: encrypt gave {r:?}")),
+        }
+        let Ok(c) = public.encrypt(&mut CrateRng(rng), Pkcs1v15Encrypt, &msg) else {
+            return fail("akcipher", driver, "the reference cannot encrypt");
+        };
+        match pv.decrypt(&c) {
+            Ok(m) if m == msg => {}
+            r => return fail("akcipher", driver, &format!("test 1 failed: decrypt gave {r:?}")),
+        }
+        let digest = rng.bytes(dlen);
+        let Ok(want) = key.sign(scheme(), &digest) else {
+            return fail("akcipher", driver, "the reference cannot sign");
+        };
+        match pv.sign(&digest) {
+            Ok(s) if s == want => {}
+            r => return fail("akcipher", driver, &format!("test 1 failed: sign gave {r:?}")),
+        }
+        if let Err(e) = pb.verify(&want, &digest) {
+            return fail("akcipher", driver, &format!("test 1 failed: verify gave {e}"));
+        }
+        let mut bad = digest.clone();
+        bad[rng.below(dlen)] ^= 1 << rng.below(8);
+        match pb.verify(&want, &bad) {
+            Err(e) if e.errno() == Some(-129) => {}
+            r => return fail("akcipher", driver, &format!("a wrong digest gave {r:?}")),
+        }
+        let mut sig = want.clone();
+        sig[rng.below(k)] ^= 1 << rng.below(8);
+        match pb.verify(&sig, &digest) {
+            Err(e) if matches!(e.errno(), Some(-74) | Some(-22)) => {}
+            r => return fail("akcipher", driver, &format!("a tampered signature gave {r:?}")),
+        }
+    }
+    0
+}
+
+/// ecrdsa self-test vectors: public keys, parameters, streebog digests
+/// and signatures the host's reference GOST R 34.10-2012 signer made
+/// (crates/kernel/tests/crypto_ecrdsa.rs, `print_vectors`) on CryptoPro
+/// A (streebog256) and tc26 512 b (streebog512): (key algorithm's enum
+/// OID, key, parameters, digest, signature).
+const ECRDSA_VECTORS: [(u32, &str, &str, &str, &str); 2] = [
+    (
+        78,
+        concat!(
+            "0440974195f29a8b41ea0582ca84f2b0a886e4b32fb9d7229bc17c5f030e341c",
+            "2625ce1fbd35f59363ea51d7f815d123e90835c41050ceff64eb5a8875fc8275",
+            "276d",
+        ),
+        concat!(
+            "301306072a85030202230106082a85030701010202",
+        ),
+        concat!(
+            "b766c273690d1ed23d4462d68603a1145357168f5b5dff26da3ce7f4d293303f",
+        ),
+        concat!(
+            "a1db50254c824beee12d8cd9c0153b6dc2f4cb0452855bcf9e980add515d7a34",
+            "a7153bd929365b0ef9506345b8ed0dce83f258da4fe4a474b075ec439a4de56e",
+        ),
+    ),
+    (
+        79,
+        concat!(
+            "0481808730698e4dfe09dfadda689c0ac89f98342e0e2408a38b711cb050ac42",
+            "77b2a30be1f87c47d1376b08153f886ea7f404a5528c809d12748d9f0c333beb",
+            "e84727cf552944c399535c3e7da240fcb45cb2ab01f3dd420f63aab4245854f7",
+            "7d94f5c5d6e3f80553f1efba590318325cde495dd7a2afd76134984aa77fd50b",
+            "486569",
+        ),
+        concat!(
+            "301506092a850307010201020206082a85030701010203",
+        ),
+        concat!(
+            "415fe72e1367a7ad36743aa60a5fe00f8ffa4edad15c506be09081c957a97f58",
+            "dbb3fb4ea38f86397222f7bc36d19dc2ec556a71797b5e8166c3ef740804ba7d",
+        ),
+        concat!(
+            "6fe9f431cf7ae8a12ed5b5ddc81b3453f797fe59c28421c68bd969bee29ab5f8",
+            "506cc1494f3c6b0b46fa45683a3a630614e1f1b2543e914df35f1c5085cb7a88",
+            "58e9a6ec2265569d46aee275e01e99453f7da3dec0a4af7a1ff26e629b9f7888",
+            "a9f1f3ccc2edbf3a9f7f47fa8fe6d72047cce5f52a597677b48e59dd7081ce6a",
+        ),
+    ),
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()).collect()
+}
+
+/// ecrdsa (verify only): each vector's signature verifies (0); a flipped
+/// bit of the signature or of the digest -EKEYREJECTED.
+fn test_ecrdsa(driver: &str, rng: &mut Rng) -> i32 {
+    let fl = super::user::Flags { ty: CRYPTO_ALG_TESTED, mask: 0 };
+    let Ok(t) = super::user::Akcipher::with_flags(driver, fl) else {
+        return fail("akcipher", driver, "cannot allocate");
+    };
+    for (i, (algo, key, params, digest, sig)) in ECRDSA_VECTORS.iter().enumerate() {
+        let (key, params, digest, sig) = (unhex(key), unhex(params), unhex(digest), unhex(sig));
+        if let Err(e) = t.set_pub_key_with_params(&key, *algo, &params) {
+            return fail("akcipher", driver, &format!("test {} failed: set_pub_key: {e}", i + 1));
+        }
+        if let Err(e) = t.verify(&sig, &digest) {
+            return fail("akcipher", driver, &format!("test {} failed: verify: {e}", i + 1));
+        }
+        for _ in 0..AKCIPHER_ROUNDS {
+            let (mut s, mut d) = (sig.clone(), digest.clone());
+            if rng.below(2) == 0 {
+                let at = rng.below(s.len());
+                s[at] ^= 1 << rng.below(8);
+            } else {
+                let at = rng.below(d.len());
+                d[at] ^= 1 << rng.below(8);
+            }
+            match t.verify(&s, &d) {
+                Err(e) if e.errno() == Some(-129) => {}
+                r => return fail("akcipher", driver, &format!("test {} failed: a tampered signature gave {r:?}", i + 1)),
+            }
+        }
+    }
+    0
 }

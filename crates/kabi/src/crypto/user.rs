@@ -1305,3 +1305,128 @@ impl Skcipher {
         Ok(Pending { bufs, w, out: d, out_len: data.len(), op, rc })
     }
 }
+
+/// An asymmetric cipher (`struct crypto_akcipher`): a BER public or
+/// private key (RSAPublicKey / RSAPrivateKey for rsa; the algorithm's own
+/// format otherwise), then requests whose input and output travel in
+/// scatterlists: encrypt, decrypt and sign into a buffer of the caller's
+/// size (the output is what the request's `dst_len` says after the
+/// operation), verify with the signature followed by the digest in the
+/// source and no destination (6.1's API).
+pub struct Akcipher {
+    t: Tfm,
+}
+
+pub use super::akcipher::Op as AkcipherOp;
+
+impl Akcipher {
+    pub fn new(name: &str) -> Result<Akcipher> {
+        Akcipher::with_flags(name, Flags::default())
+    }
+    pub fn with_flags(name: &str, f: Flags) -> Result<Akcipher> {
+        let r = super::akcipher::alloc(name.as_bytes(), f.ty, f.mask);
+        Ok(Akcipher { t: Tfm::alloc(name, r, crate::layout::crypto_akcipher::base)? })
+    }
+    pub fn driver(&self) -> String {
+        self.t.driver()
+    }
+    pub fn module(&self) -> Option<String> {
+        self.t.module_name()
+    }
+    fn key(&self, key: &[u8], private: bool) -> Result<()> {
+        let k = Kbuf::from(key, 0)?;
+        let a = if key.is_empty() { 0 } else { k.addr };
+        if private {
+            check("set_priv_key", super::akcipher::set_priv_key(self.t.mem, a, key.len() as u32))
+        } else {
+            check("set_pub_key", super::akcipher::set_pub_key(self.t.mem, a, key.len() as u32))
+        }
+    }
+    /// `crypto_akcipher_set_pub_key(tfm, key, keylen)`.
+    pub fn set_pub_key(&self, key: &[u8]) -> Result<()> {
+        self.key(key, false)
+    }
+    /// `crypto_akcipher_set_priv_key(tfm, key, keylen)`.
+    pub fn set_priv_key(&self, key: &[u8]) -> Result<()> {
+        self.key(key, true)
+    }
+    /// `crypto_akcipher_set_pub_key` as crypto/asymmetric_keys/
+    /// public_key.c calls it for ecrdsa and sm2: `keylen` covers the key
+    /// only, followed in the buffer by the key algorithm's `enum OID`
+    /// value (u32), the parameters' length (u32) and the BER parameters.
+    pub fn set_pub_key_with_params(&self, key: &[u8], algo: u32, params: &[u8]) -> Result<()> {
+        let mut b = key.to_vec();
+        b.extend_from_slice(&algo.to_ne_bytes());
+        b.extend_from_slice(&(params.len() as u32).to_ne_bytes());
+        b.extend_from_slice(params);
+        let k = Kbuf::from(&b, 0)?;
+        check("set_pub_key", super::akcipher::set_pub_key(self.t.mem, k.addr, key.len() as u32))
+    }
+    /// `crypto_akcipher_maxsize(tfm)`: the size of an output (valid once
+    /// a key is set).
+    pub fn max_size(&self) -> Result<usize> {
+        super::akcipher::max_size(self.t.mem).map(|n| n as usize).ok_or(CryptoError::Failed("max_size"))
+    }
+    /// `crypto_akcipher_encrypt` into `max_size` bytes.
+    pub fn encrypt(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let n = self.max_size()?;
+        self.request(AkcipherOp::Encrypt, input, n, &Layout::default()).map(|r| r.1)
+    }
+    /// `crypto_akcipher_decrypt` into `max_size` bytes.
+    pub fn decrypt(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let n = self.max_size()?;
+        self.request(AkcipherOp::Decrypt, input, n, &Layout::default()).map(|r| r.1)
+    }
+    /// `crypto_akcipher_sign` into `max_size` bytes.
+    pub fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let n = self.max_size()?;
+        self.request(AkcipherOp::Sign, input, n, &Layout::default()).map(|r| r.1)
+    }
+    /// `crypto_akcipher_verify` of `sig` over `digest`: Ok(()) when it
+    /// holds (the algorithm's errno otherwise: -EKEYREJECTED, -EBADMSG...).
+    pub fn verify(&self, sig: &[u8], digest: &[u8]) -> Result<()> {
+        self.verify_with(sig, digest, &Layout::default())
+    }
+    /// `verify` with the source split at `l.src_splits`, `l.offset` bytes
+    /// into its buffer.
+    pub fn verify_with(&self, sig: &[u8], digest: &[u8], l: &Layout) -> Result<()> {
+        let src = [sig, digest].concat();
+        self.raw(AkcipherOp::Verify, &src, sig.len(), None, digest.len(), l).map(|_| ())
+    }
+    /// One request of `op` other than verify: `input` as the source, a
+    /// destination of `out_len` bytes; returns the request's `dst_len`
+    /// after the operation and the output up to it. Source and destination
+    /// are split at `l`'s offsets and start `l.offset` bytes into their
+    /// buffers (`in_place` is ignored).
+    pub fn request(&self, op: AkcipherOp, input: &[u8], out_len: usize, l: &Layout) -> Result<(usize, Vec<u8>)> {
+        self.raw(op, input, input.len(), Some(out_len), out_len, l)
+    }
+    fn raw(&self, op: AkcipherOp, src: &[u8], src_len: usize, dst: Option<usize>, dst_len: usize, l: &Layout) -> Result<(usize, Vec<u8>)> {
+        use crate::layout::akcipher_request as ar;
+        let reqsize = super::akcipher::reqsize(self.t.mem) as usize;
+        let req = Kbuf::new(ar::SIZE as usize + reqsize)?;
+        let off = l.offset as u64;
+        let sbuf = Kbuf::new(l.offset + src.len())?;
+        sbuf.bytes_mut()[l.offset..].copy_from_slice(src);
+        let out_len = dst.unwrap_or(0);
+        let dbuf = Kbuf::new(l.offset + out_len)?;
+        let src_sg = Sg::new(sbuf.addr + off, src.len(), &l.src_splits)?;
+        let dst_sg = match dst {
+            Some(n) => Some(Sg::new(dbuf.addr + off, n, &l.dst_splits)?),
+            None => None,
+        };
+        let r = req.addr;
+        wr64(r + ar::base + creq::tfm, self.t.tfm);
+        let wait = Wait::new()?;
+        wait.arm(r + ar::base);
+        wr64(r + ar::src, src_sg.table.addr);
+        wr32(r + ar::src_len, src_len as u32);
+        wr64(r + ar::dst, dst_sg.as_ref().map_or(0, |s| s.table.addr));
+        wr32(r + ar::dst_len, dst_len as u32);
+        let rc = super::akcipher::run(r, op);
+        let (req, sbuf, dbuf, src_sg, dst_sg) = wait.wait(op.name(), rc, (req, sbuf, dbuf, src_sg, dst_sg))?;
+        let n = rd32(req.addr + ar::dst_len) as usize;
+        drop((req, sbuf, src_sg, dst_sg));
+        Ok((n, dbuf.bytes()[l.offset..l.offset + n.min(out_len)].to_vec()))
+    }
+}

@@ -4,6 +4,8 @@
 mod bitmap;
 pub(crate) mod bug;
 mod ctype;
+pub(crate) mod asn1_decoder;
+pub(crate) mod oid_registry;
 mod find_bit;
 pub(crate) mod hexdump;
 pub(crate) mod kobject;
