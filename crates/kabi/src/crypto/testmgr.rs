@@ -1688,10 +1688,10 @@ fn test_pkcs1pad(driver: &str, hash: Option<usize>, rng: &mut Rng) -> i32 {
 
 /// ecrdsa self-test vectors: public keys, parameters, streebog digests
 /// and signatures the host's reference GOST R 34.10-2012 signer made
-/// (crates/kernel/tests/crypto_ecrdsa.rs, `print_vectors`) on CryptoPro
+/// (crates/kernel/tests/crypto_ecrdsa.rs, `self_test_vectors_are_the_reference_signers`) on CryptoPro
 /// A (streebog256) and tc26 512 b (streebog512): (key algorithm's enum
 /// OID, key, parameters, digest, signature).
-const ECRDSA_VECTORS: [(u32, &str, &str, &str, &str); 2] = [
+pub const ECRDSA_VECTORS: [(u32, &str, &str, &str, &str); 2] = [
     (
         78,
         concat!(
