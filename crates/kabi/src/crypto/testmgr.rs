@@ -1429,8 +1429,8 @@ fn ref_modpow(base: &num_bigint_dig::BigUint, e: &num_bigint_dig::BigUint, m: &n
     num_bigint_dig::BigUint::from_bytes_be(&r.to_bytes_be())
 }
 
-/// dh: random (not necessarily prime) moduli of 1536 to 3072 bits and
-/// random keys: the public key and the shared secret with a random peer
+/// dh: random (not necessarily prime) moduli of 1536 and 2048 bits and
+/// random keys of up to 256 bits: the public key and the shared secret with a random peer
 /// value against [`ref_modpow`], zero-padded to the buffer; out-of-range
 /// peer values -EINVAL; a modulus under 1536 bits refused.
 fn test_dh(driver: &str) -> i32 {
@@ -1441,10 +1441,13 @@ fn test_dh(driver: &str) -> i32 {
         Ok(t) => t,
         Err(e) => return fail("kpp", driver, &format!("cannot allocate: {e}")),
     };
-    for &pl in &[192usize, 256, 384] {
+    // At registration, a quick check as Linux's vectors are (2048 bits):
+    // private keys up to 256 bits, as dh users choose them; the crypto_kpp
+    // test takes 1 000 random moduli up to 3072 bits and full-length keys.
+    for &pl in &[192usize, 256] {
         let mut p = rng.bytes(pl);
         p[0] |= 0x80;
-        let kl = 1 + rng.below(pl);
+        let kl = 1 + rng.below(32);
         let key = rng.bytes(kl);
         let g = vec![2u8];
         let secret = super::dh_helper::encode(&super::dh_helper::DhParams { key: key.clone(), p: p.clone(), g: g.clone() });
