@@ -22,12 +22,41 @@ use std::process::ExitCode;
 /// What `-V` prints: kmod 30's version and feature lines, which scripts parse.
 pub const KMOD_VERSION: &str = "kmod version 30\n+ZSTD +XZ -ZLIB +LIBCRYPTO -EXPERIMENTAL\n";
 
+/// The kernel the module tools act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// This machine's running Linux kernel (system calls, `/proc`, `/sys`).
+    Linux,
+    /// modhost's host kernel, through its daemon (`modhost serve`).
+    Host,
+}
+
+/// The names kmod answers to: invoked through a link with one of these
+/// names, modhost is a drop-in for kmod and acts on the running Linux kernel.
+const KMOD_NAMES: &[&str] = &["insmod", "rmmod", "lsmod", "modprobe", "depmod", "modinfo", "kmod"];
+
+/// The kernel for this invocation: `MODHOST_KERNEL=linux|host` when set
+/// (and not empty), else Linux under kmod's names and the host kernel as
+/// `modhost <tool>`.
+fn choose_target(via_kmod_name: bool) -> Result<Target, String> {
+    match std::env::var_os("MODHOST_KERNEL") {
+        Some(v) if !v.is_empty() => match v.to_str() {
+            Some("linux") => Ok(Target::Linux),
+            Some("host") => Ok(Target::Host),
+            _ => Err(format!("invalid MODHOST_KERNEL='{}': expected 'linux' or 'host'", v.to_string_lossy())),
+        },
+        _ => Ok(if via_kmod_name { Target::Linux } else { Target::Host }),
+    }
+}
+
 /// How a tool was invoked.
 pub struct Tool {
     /// The short program name used in its own messages (`modinfo: ERROR: ...`).
     pub name: String,
     /// What glibc's getopt prints before its messages (`argv[0]` as given).
     pub argv0: String,
+    /// The kernel `insmod`, `rmmod`, `lsmod`, `modprobe` and `kmod list` act on.
+    pub target: Target,
 }
 
 impl Tool {
@@ -59,7 +88,12 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
 fn usage(prog: &str) -> String {
     let names: Vec<&str> = TOOLS.iter().map(|t| t.0).collect();
     format!(
-        "modhost {}: the Linux loadable-module system\n\nUsage: {prog} <command> [args...]\n\nCommands: {}\n\nEach command is also available as a link named after it.\n\nHost kernel: runtime directory {}, module directory {}/lib/modules/{}\n",
+        "modhost {}: the Linux loadable-module system\n\nUsage: {prog} <command> [args...]\n\nCommands: {}\n\nEach command is also available as a link named after it.\n\n\
+         Which kernel: through links named like kmod's tools (insmod, rmmod, lsmod,\n\
+         modprobe, depmod, modinfo, kmod) the tools act on the running Linux kernel,\n\
+         as kmod does; as `modhost <command>` they act on the host kernel.\n\
+         MODHOST_KERNEL=linux or MODHOST_KERNEL=host overrides both.\n\n\
+         Host kernel: runtime directory {}, module directory {}/lib/modules/{}\n",
         env!("CARGO_PKG_VERSION"),
         names.join(", "),
         host::runtime_dir().display(),
@@ -97,10 +131,19 @@ fn main() -> ExitCode {
         },
     };
     let (name, run) = tool.map(|t| (t.0, t.1)).expect("a tool was chosen above");
+    let via_link = base == name;
+    let target = match choose_target(via_link && KMOD_NAMES.contains(&name)) {
+        Ok(t) => t,
+        Err(msg) => {
+            let _ = writeln!(std::io::stderr(), "{base}: ERROR: {msg}");
+            return ExitCode::from(1);
+        }
+    };
     // Through `modhost <tool>`, the tool speaks as itself, like the real one.
     let invoked = Tool {
-        name: if base == name { base.clone() } else { name.to_string() },
-        argv0: if base == name { argv0.clone() } else { name.to_string() },
+        name: if via_link { base.clone() } else { name.to_string() },
+        argv0: if via_link { argv0.clone() } else { name.to_string() },
+        target,
     };
     match run(&invoked, rest) {
         Ok(code) => ExitCode::from(code as u8),

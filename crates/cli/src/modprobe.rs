@@ -1,9 +1,10 @@
 //! `modprobe`: add and remove modules with their dependencies (kmod 30).
 //!
 //! Thin: options are parsed here; resolution, dependency ordering, output
-//! and messages are `kmod::modprobe`'s. The running kernel is modhost's host
-//! kernel (through its daemon, started on first need) unless
-//! `MODHOST_KERNEL=linux` selects the real Linux kernel of this machine.
+//! and messages are `kmod::modprobe`'s. The running kernel is the one
+//! [`crate::Target`] names: this machine's Linux kernel (under the name
+//! `modprobe`, or `MODHOST_KERNEL=linux`) or modhost's host kernel (through its
+//! daemon, started on first need: `modhost modprobe`, or `MODHOST_KERNEL=host`).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -307,7 +308,7 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         early.err("missing parameters. See -h.\n");
         return Ok(1);
     }
-    let host = std::env::var("MODHOST_KERNEL").as_deref() != Ok("linux");
+    let host = tool.target == crate::Target::Host;
     let dirname = if root.is_some() || kversion.is_some() {
         let release = kversion.unwrap_or_else(|| if host { host_release() } else { uname_release() });
         format!("{}/lib/modules/{release}", root.unwrap_or_default())
@@ -327,14 +328,14 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     }
     let ctx = Context::new(&dirname, ValueOrder::Mmap);
 
-    let mut host;
+    let mut host_kernel;
     let mut linux;
-    let backend: &mut dyn Kernel = if std::env::var("MODHOST_KERNEL").as_deref() == Ok("linux") {
+    let backend: &mut dyn Kernel = if !host {
         linux = kernel::Linux;
         &mut linux
     } else {
-        host = HostKernel { client: None, failed: false, prog: tool.name.clone() };
-        &mut host
+        host_kernel = HostKernel { client: None, failed: false, prog: tool.name.clone() };
+        &mut host_kernel
     };
     let mut mp = Modprobe::new(ctx, config, s, log, &mut out, backend);
     let result = if show_config {

@@ -92,7 +92,8 @@ impl Host {
             .env("MODHOST_CMDLINE", &self.cmdline)
             .env("MARKER", self.runtime.parent().unwrap().join("marker"))
             .env("PATH", format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.display()))
-            .env_remove("MODHOST_KERNEL")
+            // under the name `modprobe` the default is the running Linux kernel
+            .env("MODHOST_KERNEL", "host")
             .env_remove("MODPROBE_OPTIONS")
             .output()
             .expect("run modprobe")
