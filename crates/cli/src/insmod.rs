@@ -1,10 +1,11 @@
-//! `insmod`: insert a module file into the host kernel (kmod 30's insmod).
+//! `insmod`: insert a module file into the running kernel (kmod 30's
+//! insmod): this machine's Linux kernel or modhost's host kernel.
 
 use std::io;
 
+use kmod::modprobe::Logger;
+
 use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
-use crate::host::client::Client;
-use crate::host::proto::{Reply, Request};
 use crate::Tool;
 
 const SPEC: Spec = Spec {
@@ -46,59 +47,25 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         return Ok(1);
     }
     let opts = parsed.operands[1..].join(" ");
-    let image = match kofile::ModuleImage::open(filename.as_ref()) {
-        Ok(i) => i,
-        Err(kofile::OpenError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-            tool.error(&format!("could not load module {filename}: {}", kmod::errno::strerror(2)));
-            return Ok(1);
-        }
-        Err(e) => {
-            tool.error(&format!("could not insert module {filename}: {}", mod_strerror(e.errno())));
-            return Ok(1);
-        }
-    };
-    // finit_module for plain files (the kernel honours the force flags);
-    // init_module with a mangled image for decompressed ones, as libkmod.
-    let (bytes, flags) = if image.compression() == kofile::Compression::None {
-        (image.to_vec(), if force { kernel::MODULE_INIT_IGNORE_MODVERSIONS | kernel::MODULE_INIT_IGNORE_VERMAGIC } else { 0 })
-    } else if force {
-        (force_strip(&image), 0)
-    } else {
-        (image.to_vec(), 0)
-    };
-    let mut c = Client::connect()?;
-    match c.call(&Request::Insmod { args: opts, flags }, &bytes)?.0 {
-        Reply::Ok => Ok(0),
-        Reply::Err { errno } => {
+    // kmod_module_new_from_path: the file must exist (stat) and have a
+    // module name; its path is made absolute.
+    if let Err(e) = std::fs::metadata(filename) {
+        let errno = e.raw_os_error().unwrap_or(kmod::errno::EIO);
+        tool.error(&format!("could not load module {filename}: {}", kmod::errno::strerror(errno)));
+        return Ok(1);
+    }
+    if kmod::name::path_to_modname(filename).is_none() {
+        tool.error(&format!("could not load module {filename}: {}", kmod::errno::strerror(kmod::errno::ENOENT)));
+        return Ok(1);
+    }
+    let path = if filename.starts_with('/') { filename.clone() } else { format!("{}/{filename}", kmod::modprobe::cwd()) };
+    let log = Logger::libkmod_default();
+    let mut backend = crate::host::kernel::Backend::new(tool);
+    match kmod::module::insert_file(backend.kernel(), &log, &path, &opts, force, force) {
+        Ok(()) => Ok(0),
+        Err(errno) => {
             tool.error(&format!("could not insert module {filename}: {}", mod_strerror(errno)));
             Ok(1)
         }
-        other => Err(io::Error::other(format!("unexpected reply {other:?}"))),
     }
-}
-
-/// libkmod's forcing on the init_module path: `__versions` loses SHF_ALLOC
-/// and the `vermagic=` string is blanked.
-fn force_strip(image: &[u8]) -> Vec<u8> {
-    let mut v = image.to_vec();
-    let Ok(elf) = kofile::Elf::parse(image) else { return v };
-    let h = *elf.header();
-    let (entsize, flags_off): (u64, u64) = match h.class {
-        kofile::Class::Elf64 => (64, 8),
-        kofile::Class::Elf32 => (40, 8),
-    };
-    if let Some((i, _)) = elf.find_section("__versions") {
-        let at = (h.e_shoff + i as u64 * entsize + flags_off) as usize;
-        if let Some(b) = v.get_mut(at) {
-            *b &= !(kofile::elf::SHF_ALLOC as u8);
-        }
-    }
-    if let Some((i, data)) = elf.find_section(".modinfo") {
-        let base = elf.sections()[i].offset as usize;
-        if let Some(p) = data.windows(9).position(|w| w == b"vermagic=") {
-            let end = data[p..].iter().position(|&b| b == 0).map_or(data.len(), |n| p + n);
-            v[base + p..base + end].fill(0);
-        }
-    }
-    v
 }

@@ -1,10 +1,12 @@
-//! `lsmod`: the loaded modules of the host kernel (kmod 30's format), and
-//! `lsmod --json` for programs.
+//! `lsmod` (and `kmod list`): the loaded modules of the running kernel in
+//! kmod 30's format; with the host kernel also `lsmod --json` for programs.
 
 use std::io::{self, Write};
 
-use crate::host::client::Client;
-use crate::Tool;
+use kmod::modprobe::Logger;
+use kmod::module;
+
+use crate::{Target, Tool};
 
 #[derive(serde::Serialize)]
 struct Entry {
@@ -20,15 +22,17 @@ struct Entry {
 pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let json = match args {
         [] => false,
-        [a] if a == "--json" => true,
+        [a] if a == "--json" && tool.target == Target::Host => true,
         _ => {
             eprintln!("Usage: {}", tool.argv0);
             return Ok(1);
         }
     };
-    let mut c = Client::connect()?;
-    let proc = match c.read("/proc/modules")? {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+    let log = Logger::libkmod_default();
+    let mut backend = crate::host::kernel::Backend::new(tool);
+    let kernel = backend.kernel();
+    let names = match module::loaded(kernel, &log) {
+        Ok(n) => n,
         Err(e) => {
             eprintln!("Error: could not get list of modules: {}", kmod::errno::strerror(e));
             return Ok(1);
@@ -39,26 +43,18 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     if !json {
         writeln!(out, "Module                  Size  Used by")?;
     }
-    for line in proc.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let Some(&name) = f.first() else { continue };
-        let read_num = |c: &mut Client, attr: &str| -> io::Result<Option<i64>> {
-            Ok(c.read(&format!("/sys/module/{name}/{attr}"))?.ok().and_then(|b| String::from_utf8_lossy(&b).trim().parse().ok()))
-        };
-        let size = match read_num(&mut c, "coresize")? {
-            Some(s) => s,
-            None => f.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
-        };
-        let refcnt = match c.read(&format!("/sys/module/{name}/refcnt"))? {
-            Ok(b) => String::from_utf8_lossy(&b).trim().parse().unwrap_or(0),
-            Err(e) => -i64::from(e),
-        };
-        let holders = c.list(&format!("/sys/module/{name}/holders"))?.unwrap_or_default();
+    let proc = if json { kernel.read("/proc/modules").unwrap_or_default() } else { Vec::new() };
+    let proc = String::from_utf8_lossy(&proc);
+    for name in names {
+        let refcnt = module::refcnt(kernel, &log, &name).unwrap_or_else(|e| -i64::from(e)) as i32;
+        let size = module::size(kernel, &log, &name);
+        let holders: Vec<String> = module::holders(kernel, &log, &name).iter().map(|h| kmod::name::modname_normalize(h)).collect();
         if json {
+            let f: Vec<&str> = proc.lines().map(|l| l.split(' ').collect::<Vec<_>>()).find(|f| f.first() == Some(&name.as_str())).unwrap_or_default();
             entries.push(Entry {
-                name: name.to_string(),
+                name: name.clone(),
                 size,
-                refcount: refcnt,
+                refcount: i64::from(refcnt),
                 used_by: holders,
                 state: f.get(4).unwrap_or(&"").to_string(),
                 address: f.get(5).unwrap_or(&"").to_string(),

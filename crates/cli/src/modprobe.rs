@@ -9,13 +9,11 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use kmod::modprobe::{args, kernel, load_config, prio, Kernel, Logger, Modprobe, Settings};
+use kmod::modprobe::{args, load_config, prio, Logger, Modprobe, Settings};
 use kmod::Context;
 use modindex::ValueOrder;
 
 use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
-use crate::host::client::Client;
-use crate::host::proto::{Reply, Request};
 use crate::stdout::StdioOut;
 use crate::Tool;
 
@@ -154,69 +152,6 @@ fn parse_wait(s: &str) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-/// The host kernel, reached through its daemon on first use.
-struct HostKernel {
-    client: Option<Client>,
-    failed: bool,
-    prog: String,
-}
-
-impl HostKernel {
-    fn client(&mut self) -> Option<&mut Client> {
-        if self.client.is_none() && !self.failed {
-            match Client::connect() {
-                Ok(c) => self.client = Some(c),
-                Err(e) => {
-                    self.failed = true;
-                    eprintln!("{}: ERROR: host kernel: {e}", self.prog);
-                }
-            }
-        }
-        self.client.as_mut()
-    }
-
-    fn call(&mut self, req: &Request, payload: &[u8]) -> Result<(), i32> {
-        let c = self.client().ok_or(libc_eio())?;
-        match c.call(req, payload) {
-            Ok((Reply::Ok, _)) => Ok(()),
-            Ok((Reply::Err { errno }, _)) => Err(errno),
-            _ => Err(libc_eio()),
-        }
-    }
-}
-
-fn libc_eio() -> i32 {
-    5
-}
-
-impl Kernel for HostKernel {
-    fn read(&mut self, path: &str) -> Result<Vec<u8>, i32> {
-        let c = self.client().ok_or(libc_eio())?;
-        c.read(path).unwrap_or(Err(libc_eio()))
-    }
-
-    fn is_dir(&mut self, path: &str) -> bool {
-        self.list(path).is_ok()
-    }
-
-    fn list(&mut self, path: &str) -> Result<Vec<String>, i32> {
-        let c = self.client().ok_or(libc_eio())?;
-        c.list(path).unwrap_or(Err(libc_eio()))
-    }
-
-    fn finit_module(&mut self, _path: &Path, image: &[u8], args: &str, flags: u32) -> Result<(), i32> {
-        self.call(&Request::Insmod { args: args.to_string(), flags }, image)
-    }
-
-    fn init_module(&mut self, image: &[u8], args: &str) -> Result<(), i32> {
-        self.call(&Request::Insmod { args: args.to_string(), flags: 0 }, image)
-    }
-
-    fn delete_module(&mut self, name: &str, flags: u32) -> Result<(), i32> {
-        self.call(&Request::Rmmod { name: name.to_string(), flags }, &[])
-    }
-}
-
 pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     // $MODPROBE_OPTIONS goes before the command line.
     let mut argv: Vec<String> = Vec::new();
@@ -328,16 +263,8 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     }
     let ctx = Context::new(&dirname, ValueOrder::Mmap);
 
-    let mut host_kernel;
-    let mut linux;
-    let backend: &mut dyn Kernel = if !host {
-        linux = kernel::Linux;
-        &mut linux
-    } else {
-        host_kernel = HostKernel { client: None, failed: false, prog: tool.name.clone() };
-        &mut host_kernel
-    };
-    let mut mp = Modprobe::new(ctx, config, s, log, &mut out, backend);
+    let mut backend = crate::host::kernel::Backend::new(tool);
+    let mut mp = Modprobe::new(ctx, config, s, log, &mut out, backend.kernel());
     let result = if show_config {
         mp.show_config()
     } else if show_modversions {
@@ -379,6 +306,6 @@ pub fn host_release() -> String {
 }
 
 /// `uname -r`.
-fn uname_release() -> String {
+pub fn uname_release() -> String {
     kmod::ctx::running_release()
 }

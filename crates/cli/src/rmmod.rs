@@ -1,10 +1,14 @@
-//! `rmmod`: remove modules from the host kernel (kmod 30's rmmod).
+//! `rmmod`: remove modules from the running kernel (kmod 30's rmmod):
+//! this machine's Linux kernel or modhost's host kernel.
 
-use std::io;
+use std::io::{self, Write};
+
+use kmod::modprobe::{prio, Kernel, Logger};
+use kmod::module::{self, InitState};
+use kmod::Context;
+use modindex::ValueOrder;
 
 use crate::getopt::{self, Event, HasArg, LongOpt, Spec};
-use crate::host::client::Client;
-use crate::host::proto::{Reply, Request};
 use crate::Tool;
 
 const SPEC: Spec = Spec {
@@ -27,74 +31,82 @@ fn help(prog: &str) -> String {
 pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
     let parsed = SPEC.parse(&tool.argv0, args);
     let mut force = false;
+    let mut verbose = prio::ERR;
+    let mut use_syslog = false;
     for ev in parsed.events {
         match ev {
             Event::Opt('f', _) => force = true,
-            Event::Opt('s' | 'v', _) => {}
+            Event::Opt('s', _) => use_syslog = true,
+            Event::Opt('v', _) => verbose += 1,
             // -w ends up here too: kmod 30 lists it in its option string
             // but never handles it.
             ev => return getopt::common_option(tool, ev, help),
         }
     }
+    let log = Logger::new(&tool.name, verbose, use_syslog);
     if parsed.operands.is_empty() {
-        tool.error("missing module name.");
+        log.err("missing module name.\n");
         return Ok(1);
     }
-    let mut c = Client::connect()?;
+    let ctx = Context::new(crate::host::kernel::module_dir(tool.target), ValueOrder::Mmap);
+    let mut backend = crate::host::kernel::Backend::new(tool);
+    let kernel = backend.kernel();
     let mut failed = 0;
     for arg in &parsed.operands {
         let name = if std::fs::metadata(arg).is_ok() {
             match kmod::name::path_to_modname(arg) {
                 Some(n) => n,
                 None => {
-                    tool.error(&format!("could not use module {arg}: {}", kmod::errno::strerror(2)));
+                    log.err(format!("could not use module {arg}: {}\n", kmod::errno::strerror(kmod::errno::ENOENT)));
                     break;
                 }
             }
         } else {
             kmod::name::modname_normalize(arg)
         };
-        if !force && !check_in_use(tool, &mut c, &name)? {
+        if !force && check_in_use(&ctx, kernel, &log, &name).is_err() {
             failed += 1;
             continue;
         }
-        let flags = kernel::O_NONBLOCK | if force { kernel::O_TRUNC } else { 0 };
-        match c.call(&Request::Rmmod { name: name.clone(), flags }, &[])?.0 {
-            Reply::Ok => {}
-            Reply::Err { errno } => {
-                let msg = kmod::errno::strerror(errno);
-                eprintln!("{}: ERROR: ../libkmod/libkmod-module.c:856 kmod_module_remove_module() could not remove '{name}': {msg}", tool.name);
-                tool.error(&format!("could not remove module {arg}: {msg}"));
-                failed += 1;
-            }
-            other => return Err(io::Error::other(format!("unexpected reply {other:?}"))),
+        if let Err(errno) = module::remove(kernel, &log, &name, force, false) {
+            log.err(format!("could not remove module {arg}: {}\n", kmod::errno::strerror(errno)));
+            failed += 1;
         }
     }
     Ok(i32::from(failed != 0))
 }
 
-/// rmmod's checks before removing: loaded, no holders, no references.
-fn check_in_use(tool: &Tool, c: &mut Client, name: &str) -> io::Result<bool> {
-    if c.read(&format!("/sys/module/{name}/initstate"))?.is_err() {
-        tool.error(&format!("Module {name} is not currently loaded"));
-        return Ok(false);
-    }
-    let holders = c.list(&format!("/sys/module/{name}/holders"))?.unwrap_or_default();
-    if !holders.is_empty() {
-        let list: String = holders.iter().map(|h| format!(" {h}")).collect();
-        eprintln!("{}: ERROR: Module {name} is in use by:{list}", tool.name);
-        return Ok(false);
-    }
-    let refcnt = c.read(&format!("/sys/module/{name}/refcnt"))?;
-    match refcnt {
-        Ok(b) if String::from_utf8_lossy(&b).trim().parse::<i64>().unwrap_or(0) > 0 => {
-            tool.error(&format!("Module {name} is in use"));
-            Ok(false)
+/// rmmod's checks before removing (`check_module_inuse`): loaded and not
+/// built in, no holders, no references.
+fn check_in_use(ctx: &Context, kernel: &mut dyn Kernel, log: &Logger, name: &str) -> Result<(), ()> {
+    match module::initstate(kernel, log, name, ctx.is_builtin(name)) {
+        Ok(InitState::Builtin) => {
+            log.err(format!("Module {name} is builtin.\n"));
+            return Err(());
         }
-        Ok(_) => Ok(true),
         Err(_) => {
-            tool.error("Module unloading is not supported");
-            Ok(false)
+            log.err(format!("Module {name} is not currently loaded\n"));
+            return Err(());
         }
+        Ok(_) => {}
+    }
+    let holders = module::holders(kernel, log, name);
+    if !holders.is_empty() {
+        log.err(format!("Module {name} is in use by:"));
+        let list: String = holders.iter().map(|h| format!(" {}", kmod::name::modname_normalize(h))).collect();
+        let _ = writeln!(io::stderr(), "{list}");
+        return Err(());
+    }
+    match module::refcnt(kernel, log, name) {
+        Ok(n) if n > 0 => {
+            log.err(format!("Module {name} is in use\n"));
+            Err(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e == kmod::errno::ENOENT => {
+            log.err("Module unloading is not supported\n");
+            Err(())
+        }
+        Err(_) => Err(()),
     }
 }

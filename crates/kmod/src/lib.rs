@@ -8,7 +8,8 @@
 //! - [`Context`]: a module directory (`/lib/modules/<release>`) and its
 //!   indexes, and the lookup chains that turn a name or alias into modules;
 //! - [`builtin`]: `modules.builtin.modinfo`;
-//! - [`info`]: a module's information list (`.modinfo` plus signature).
+//! - [`info`]: a module's information list (`.modinfo` plus signature);
+//! - [`module`]: one module in a running kernel (insert, remove, state).
 
 pub mod builtin;
 pub mod ctx;
@@ -16,6 +17,7 @@ pub mod depmod;
 pub mod info;
 pub mod log;
 pub mod modprobe;
+pub mod module;
 pub mod name;
 
 pub use ctx::{Context, IndexKind, ModuleRef};

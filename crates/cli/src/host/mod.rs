@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod crypto;
+pub mod kernel;
 pub mod proto;
 pub mod server;
 

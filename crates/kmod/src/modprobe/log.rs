@@ -25,6 +25,9 @@ pub struct Logger {
     prog: String,
     threshold: i32,
     syslog: bool,
+    /// libkmod's own default logger (tools that install none: insmod,
+    /// lsmod): `libkmod: <PRIO> ../libkmod/<file>:<line> <func>: <text>`.
+    default_format: bool,
 }
 
 impl Logger {
@@ -34,7 +37,18 @@ impl Logger {
         if syslog {
             open_syslog(prog);
         }
-        Logger { prog: prog.to_string(), threshold, syslog }
+        Logger { prog: prog.to_string(), threshold, syslog, default_format: false }
+    }
+
+    /// libkmod's default logger, as in a tool that installs none (insmod,
+    /// lsmod): standard error, priority ERR unless `$KMOD_LOG` says
+    /// otherwise. Only libkmod messages ([`Logger::kmod`]) go through it.
+    pub fn libkmod_default() -> Self {
+        let threshold = match std::env::var("KMOD_LOG") {
+            Ok(v) => modconf::diag::kmod_log_priority(&v),
+            Err(_) => prio::ERR,
+        };
+        Logger { prog: "libkmod".into(), threshold, syslog: false, default_format: true }
     }
 
     pub fn threshold(&self) -> i32 {
@@ -75,6 +89,11 @@ impl Logger {
     /// A libkmod message through the tool's logger.
     pub fn kmod(&self, prio: i32, site: Site, text: impl AsRef<[u8]>) {
         if prio > self.threshold {
+            return;
+        }
+        if self.default_format {
+            let d = modconf::diag::Diag { prio, site, text: text.as_ref().to_vec() };
+            let _ = std::io::stderr().write_all(&d.default_format());
             return;
         }
         let mut line = format!("{}: ../libkmod/{}:{} {}() ", tool_prio_name(prio), site.file, site.line, site.func).into_bytes();

@@ -40,19 +40,11 @@ const ENOENT: i32 = 2;
 const EAGAIN: i32 = 11;
 const EEXIST: i32 = 17;
 const EINVAL: i32 = 22;
-const ENOSYS: i32 = 38;
 const EBUSY: i32 = 16;
 
-const SITE_REMOVE: Site = Site::new("libkmod-module.c", 856, "kmod_module_remove_module");
 const SITE_NO_PATH: Site = Site::new("libkmod-module.c", 895, "kmod_module_insert_module");
-const SITE_STRIP_MODVERSION: Site = Site::new("libkmod-module.c", 930, "kmod_module_insert_module");
-const SITE_STRIP_VERMAGIC: Site = Site::new("libkmod-module.c", 936, "kmod_module_insert_module");
-const SITE_INSERT_FAILED: Site = Site::new("libkmod-module.c", 949, "kmod_module_insert_module");
 const SITE_CMD_RUN: Site = Site::new("libkmod-module.c", 1041, "command_do");
 const SITE_CMD_FAILED: Site = Site::new("libkmod-module.c", 1047, "command_do");
-const SITE_INITSTATE_UNKNOWN: Site = Site::new("libkmod-module.c", 1847, "kmod_module_get_initstate");
-const SITE_REFCNT: Site = Site::new("libkmod-module.c", 1967, "kmod_module_get_refcnt");
-const SITE_HOLDERS: Site = Site::new("libkmod-module.c", 1998, "kmod_module_get_holders");
 const SITE_MAGIC: Site = Site::new("libkmod-index.c", 790, "index_mm_open");
 const SITE_VERSION: Site = Site::new("libkmod-index.c", 797, "index_mm_open");
 
@@ -126,14 +118,7 @@ struct ProbeFlags {
     show: bool,
 }
 
-/// Module init states as libkmod reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InitState {
-    Builtin,
-    Live,
-    Coming,
-    Going,
-}
+use crate::module::InitState;
 
 /// Reads the configuration as `kmod_new()` does and prints its messages
 /// with libkmod's default logger (priority ERR unless `$KMOD_LOG` says
@@ -208,33 +193,9 @@ impl<'a> Modprobe<'a> {
     // ------------------------------------------------------------------
 
     fn initstate(&mut self, id: ModId) -> Result<InitState, i32> {
-        if self.pool.is_builtin(&self.ctx, id) {
-            return Ok(InitState::Builtin);
-        }
+        let builtin = self.pool.is_builtin(&self.ctx, id);
         let name = self.pool.get(id).name.clone();
-        let path = format!("/sys/module/{name}/initstate");
-        let buf = match self.kernel.read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                if self.kernel.is_dir(&format!("/sys/module/{name}")) {
-                    return Ok(InitState::Coming);
-                }
-                return Err(e);
-            }
-        };
-        let buf = &buf[..buf.len().min(31)];
-        match buf {
-            b"live\n" => Ok(InitState::Live),
-            b"coming\n" => Ok(InitState::Coming),
-            b"going\n" => Ok(InitState::Going),
-            _ => {
-                let mut m = format!("unknown {path}: '").into_bytes();
-                m.extend_from_slice(buf.split(|&b| b == 0).next().unwrap_or(b""));
-                m.extend_from_slice(b"'\n");
-                self.log.kmod(prio::ERR, SITE_INITSTATE_UNKNOWN, m);
-                Err(EINVAL)
-            }
-        }
+        crate::module::initstate(&mut *self.kernel, &self.log, &name, builtin)
     }
 
     fn is_inkernel(&mut self, id: ModId) -> bool {
@@ -243,28 +204,13 @@ impl<'a> Modprobe<'a> {
 
     fn refcnt(&mut self, id: ModId) -> Result<i64, i32> {
         let name = self.pool.get(id).name.clone();
-        let path = format!("/sys/module/{name}/refcnt");
-        let buf = self.kernel.read(&path)?;
-        let buf = &buf[..buf.len().min(31)];
-        match parse_long(buf) {
-            Some(v) => Ok(v),
-            None => {
-                self.log.kmod(prio::ERR, SITE_REFCNT, format!("could not read integer from '{path}': '{}'\n", strerror(EINVAL)));
-                Err(EINVAL)
-            }
-        }
+        crate::module::refcnt(&mut *self.kernel, &self.log, &name)
     }
 
     fn holders(&mut self, id: ModId) -> Vec<ModId> {
         let name = self.pool.get(id).name.clone();
-        let path = format!("/sys/module/{name}/holders");
-        match self.kernel.list(&path) {
-            Ok(names) => names.iter().map(|n| self.pool.new_from_name(n)).collect(),
-            Err(e) => {
-                self.log.kmod(prio::ERR, SITE_HOLDERS, format!("could not open '{path}': {}\n", strerror(e)));
-                Vec::new()
-            }
-        }
+        let names = crate::module::holders(&mut *self.kernel, &self.log, &name);
+        names.iter().map(|n| self.pool.new_from_name(n)).collect()
     }
 
     // ------------------------------------------------------------------
@@ -464,51 +410,9 @@ impl<'a> Modprobe<'a> {
             return -ENOENT;
         };
         let args = String::from_utf8_lossy(options).into_owned();
-        let image = match kofile::ModuleImage::open(Path::new(&path)) {
-            Ok(i) => i,
-            Err(e) => {
-                if let kofile::OpenError::Decompress { message, site, .. } = &e {
-                    self.log.kmod(prio::ERR, Site::new(site.file, site.line, site.func), format!("{message}\n"));
-                }
-                return -e.errno();
-            }
-        };
-        let mut result = Err(ENOSYS);
-        if image.compression() == kofile::Compression::None {
-            let mut kflags = 0;
-            if f.force_vermagic {
-                kflags |= kernel::MODULE_INIT_IGNORE_VERMAGIC;
-            }
-            if f.force_modversion {
-                kflags |= kernel::MODULE_INIT_IGNORE_MODVERSIONS;
-            }
-            result = self.kernel.finit_module(Path::new(&path), &image, &args, kflags);
-        }
-        if result == Err(ENOSYS) {
-            let bytes: std::borrow::Cow<[u8]> = if f.force_modversion || f.force_vermagic {
-                let mut v = image.to_vec();
-                if f.force_modversion {
-                    if let Err(e) = strip_section_alloc(&mut v, "__versions") {
-                        self.log.kmod(prio::INFO, SITE_STRIP_MODVERSION, format!("Failed to strip modversion: {}\n", strerror(e)));
-                    }
-                }
-                if f.force_vermagic {
-                    if let Err(e) = strip_vermagic(&mut v) {
-                        self.log.kmod(prio::INFO, SITE_STRIP_VERMAGIC, format!("Failed to strip vermagic: {}\n", strerror(e)));
-                    }
-                }
-                std::borrow::Cow::Owned(v)
-            } else {
-                std::borrow::Cow::Borrowed(&image[..])
-            };
-            result = self.kernel.init_module(&bytes, &args);
-        }
-        match result {
+        match crate::module::insert_file(&mut *self.kernel, &self.log, &path, &args, f.force_modversion, f.force_vermagic) {
             Ok(()) => 0,
-            Err(e) => {
-                self.log.kmod(prio::INFO, SITE_INSERT_FAILED, format!("Failed to insert module '{path}': {}\n", strerror(e)));
-                -e
-            }
+            Err(e) => -e,
         }
     }
 
@@ -663,20 +567,14 @@ impl<'a> Modprobe<'a> {
         if self.s.dry_run {
             return Ok(0);
         }
-        let flags = kernel::O_NONBLOCK | if self.s.force { kernel::O_TRUNC } else { 0 };
         let nolog = self.s.wait_msec != 0;
         let start = std::time::Instant::now();
         let deadline = start + std::time::Duration::from_millis(self.s.wait_msec);
         let mut interval: u64 = 0;
         let err = loop {
-            let err = match self.kernel.delete_module(&name, flags) {
+            let err = match crate::module::remove(&mut *self.kernel, &self.log, &name, self.s.force, nolog) {
                 Ok(()) => 0,
-                Err(e) => {
-                    if !nolog {
-                        self.log.kmod(prio::ERR, SITE_REMOVE, format!("could not remove '{name}': {}\n", strerror(e)));
-                    }
-                    -e
-                }
+                Err(e) => -e,
             };
             if err == -EEXIST {
                 if self.s.first_time {
@@ -986,13 +884,6 @@ fn replace_all(s: &[u8], var: &[u8], with: &[u8]) -> Vec<u8> {
     cur
 }
 
-/// `read_str_long` + `strtol(base 10)`: a number followed by a blank.
-fn parse_long(buf: &[u8]) -> Option<i64> {
-    let s = buf.split(|&b| b == 0).next().unwrap_or(b"");
-    let (v, end) = modconf::lines::strtol(s)?;
-    s.get(end).is_some_and(|&b| modconf::lines::is_c_space(b)).then_some(v)
-}
-
 /// The working directory as `get_current_dir_name()` gives it: `$PWD` when
 /// it names the current directory.
 pub fn cwd() -> String {
@@ -1009,62 +900,13 @@ pub fn cwd() -> String {
     std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()
 }
 
-/// Clears SHF_ALLOC of a section header (libkmod's
-/// `kmod_elf_strip_section`); `Err(errno)` when the section is missing.
-fn strip_section_alloc(image: &mut [u8], section: &str) -> Result<(), i32> {
-    let (shoff, entsize, big, flags_size) = {
-        let elf = kofile::Elf::parse(image).map_err(|e| e.errno())?;
-        let h = *elf.header();
-        let (entsize, fsize) = match h.class {
-            kofile::Class::Elf64 => (64u64, 8usize),
-            kofile::Class::Elf32 => (40u64, 4usize),
-        };
-        let (i, _) = elf.find_section(section).ok_or(ENOENT)?;
-        (h.e_shoff + i as u64 * entsize, entsize, image.get(5) == Some(&2), fsize)
-    };
-    let _ = entsize;
-    let at = (shoff + 8) as usize;
-    let byte = if big { at + flags_size - 1 } else { at };
-    let b = image.get_mut(byte).ok_or(EINVAL)?;
-    *b &= !(kofile::elf::SHF_ALLOC as u8);
-    Ok(())
-}
-
-/// Blanks the `vermagic=` string of `.modinfo` (libkmod's
-/// `kmod_elf_strip_vermagic`).
-fn strip_vermagic(image: &mut [u8]) -> Result<(), i32> {
-    let (base, len) = {
-        let elf = kofile::Elf::parse(image).map_err(|e| e.errno())?;
-        let (i, data) = elf.find_section(".modinfo").ok_or(ENOENT)?;
-        (elf.sections()[i].offset as usize, data.len())
-    };
-    let data = &image[base..base + len];
-    let mut i = 0;
-    while i < data.len() && data[i] == 0 && data.len() - i > 1 {
-        i += 1;
-    }
-    while i < data.len() {
-        if data[i] == 0 || i + 1 >= data.len() {
-            i += 1;
-            continue;
-        }
-        let rest = &data[i..];
-        let slen = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        if i + 9 < data.len() && rest.starts_with(b"vermagic=") {
-            image[base + i..base + i + slen].fill(0);
-            return Ok(());
-        }
-        i += slen + 1;
-    }
-    Err(ENOENT)
-}
-
 #[allow(dead_code)]
 const _ERRNOS: [i32; 2] = [EPERM, EBUSY];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module::parse_long;
 
     #[test]
     fn concat() {
