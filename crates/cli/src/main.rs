@@ -9,6 +9,7 @@ mod depmod;
 mod getopt;
 mod host;
 mod insmod;
+mod kmodcmd;
 mod lsmod;
 mod modinfo;
 mod modprobe;
@@ -73,6 +74,7 @@ const TOOLS: &[(&str, fn(&Tool, &[String]) -> std::io::Result<i32>)] = &[
     ("insmod", insmod::run),
     ("rmmod", rmmod::run),
     ("lsmod", lsmod::run),
+    ("kmod", kmodcmd::run),
     ("dmesg", views::dmesg),
     ("serve", views::serve),
     ("cat", views::cat),

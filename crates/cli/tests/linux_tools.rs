@@ -118,6 +118,10 @@ struct Scenario {
     env: Vec<(&'static str, String)>,
     root: Option<PathBuf>,
     cwd: Option<PathBuf>,
+    /// Files the command writes: read (then removed) after each side.
+    outputs: Vec<PathBuf>,
+    /// The release uname() reports, when not the fixture's.
+    release: Option<String>,
 }
 
 #[derive(PartialEq, Eq, Debug)]
@@ -126,6 +130,7 @@ struct Outcome {
     stdout: String,
     stderr: String,
     calls: String,
+    files: Vec<Option<String>>,
 }
 
 fn run(s: &Setup, sc: &Scenario, side: &str, release: &str) -> Outcome {
@@ -139,7 +144,7 @@ fn run(s: &Setup, sc: &Scenario, side: &str, release: &str) -> Outcome {
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LD_PRELOAD", &s.trap)
         .env("MODTRAP_LOG", &log)
-        .env("MODTRAP_RELEASE", release)
+        .env("MODTRAP_RELEASE", sc.release.as_deref().unwrap_or(release))
         .env("MODTRAP_ROOT", sc.root.as_deref().unwrap_or(Path::new("/nonexistent-root")))
         .current_dir(sc.cwd.as_deref().unwrap_or(&s.dir));
     for (k, v) in &sc.env {
@@ -155,8 +160,13 @@ fn run(s: &Setup, sc: &Scenario, side: &str, release: &str) -> Outcome {
             Ok(())
         });
     }
+    for f in &sc.outputs {
+        let _ = std::fs::remove_file(f);
+    }
     let o = c.output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+    let files = sc.outputs.iter().map(|f| std::fs::read_to_string(f).ok()).collect();
     Outcome {
+        files,
         status: o.status.code(),
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -323,4 +333,99 @@ fn xz_of(data: &[u8]) -> Vec<u8> {
     let o = c.wait_with_output().unwrap();
     assert!(o.status.success());
     o.stdout
+}
+
+#[test]
+fn kmod_command_matches_kmod() {
+    let Some(s) = setup("kmod-command") else { return };
+    let release = s.amd64.1.clone();
+    let root = s.dir.join("root");
+    fake_root(&root, &testkit::moddir(&s.amd64.0, &release), &release);
+    // the other fixture trees, each as the running kernel's
+    let f = testkit::fixtures().unwrap();
+    let mut trees = vec![(root.clone(), release.clone())];
+    for label in ["i386", "s390x", "amd64-xz"] {
+        let (r, rel) = f.tree(label).unwrap();
+        let tr = s.dir.join(format!("root-{label}"));
+        std::fs::create_dir_all(tr.join("lib/modules")).unwrap();
+        symlink(testkit::moddir(&r, &rel), tr.join("lib/modules").join(&rel)).unwrap();
+        trees.push((tr, rel));
+    }
+    // a synthetic modules.devname: comments, subdirectories, block devices,
+    // invalid entries, a line longer than fgets' buffer, no final newline
+    let syn = s.dir.join("root-syn");
+    let long = "x".repeat(5000);
+    write(
+        &syn.join("lib/modules/syn/modules.devname"),
+        &format!(
+            "# Device nodes to trigger on-demand module loading.\nfuse fuse c10:229\n\nbtrfs btrfs-control c10:234\n\
+             snd_seq snd/seq c116:1\nloop loop-control b10:237\nbad entry here\nz d x10:1\nn m c10\n  sp  aced  c+3:-4\n\
+             {long} dev c1:2\nlast one c4:5"
+        ),
+    );
+    let unreadable = s.dir.join("root-dir");
+    std::fs::create_dir_all(unreadable.join("lib/modules/dirdev/modules.devname")).unwrap();
+
+    let out_file = s.dir.join("out/static-nodes.conf");
+    let nested = s.dir.join("out/a/b/c/nodes");
+    let mut v: Vec<Scenario> = Vec::new();
+    for args in [
+        vec![],
+        vec!["-h"],
+        vec!["--help"],
+        vec!["-V"],
+        vec!["--version"],
+        vec!["--vers"],
+        vec!["help"],
+        vec!["help", "extra"],
+        vec!["list"],
+        vec!["list", "extra"],
+        vec!["--", "list"],
+        vec!["-V", "list"],
+        vec!["foo"],
+        vec!["insmod", "x.ko"],
+        vec!["-x"],
+        vec!["--bogus"],
+        vec!["static-nodes", "-h"],
+        vec!["static-nodes", "--format=bogus"],
+        vec!["static-nodes", "-f"],
+        vec!["static-nodes", "-x"],
+        vec!["static-nodes", "extra-operand"],
+    ] {
+        let mut x = sc(&format!("kmod {args:?}"), "kmod", &args);
+        x.root = Some(root.clone());
+        v.push(x);
+    }
+    for (tr, rel) in trees.iter().cloned().chain([(syn.clone(), "syn".to_string()), (unreadable.clone(), "dirdev".to_string()), (s.dir.join("nowhere"), "none".to_string())]) {
+        for fmt in [None, Some("human"), Some("tmpfiles"), Some("devname")] {
+            let mut args = vec!["static-nodes".to_string()];
+            if let Some(f) = fmt {
+                args.push(format!("--format={f}"));
+            }
+            let mut x = Scenario { label: format!("static-nodes {rel} {fmt:?}"), tool: "kmod", args: args.clone(), ..Default::default() };
+            x.root = Some(tr.clone());
+            x.release = Some(rel.clone());
+            v.push(x.clone());
+            let mut y = x.clone();
+            y.label.push_str(" -o");
+            y.args.extend(["-o".to_string(), out_file.display().to_string()]);
+            y.outputs = vec![out_file.clone()];
+            v.push(y);
+        }
+    }
+    let mut x = sc("static-nodes --output nested", "kmod", &["static-nodes", "-f", "tmpfiles", "--output", &nested.display().to_string()]);
+    x.root = Some(root.clone());
+    x.outputs = vec![nested.clone()];
+    v.push(x);
+    let mut x = sc("static-nodes -o into a file as directory", "kmod", &["static-nodes", "-o", &format!("{}/sub", trees[0].0.join("proc/modules").display())]);
+    x.root = Some(root.clone());
+    v.push(x);
+    let mut x = sc("static-nodes -o empty", "kmod", &["static-nodes", "-o", ""]);
+    x.root = Some(root.clone());
+    v.push(x);
+
+    let (bad, _) = compare(&s, &v, &release);
+    eprintln!("{} scenarios, {} differ", v.len(), bad.len());
+    assert!(bad.is_empty(), "{} of {} scenarios differ:\n{}", bad.len(), v.len(), bad.join("\n"));
+    let _ = std::fs::remove_dir_all(&s.dir);
 }
