@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{kernel, log_since};
+use common::{kernel, log_since, random_bytes as bytes};
 use kabi::crypto::user::{Akcipher, AkcipherOp, Layout};
 use num_bigint_dig::BigUint;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -62,9 +62,6 @@ fn pick(rng: &mut StdRng) -> usize {
     }
 }
 
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
-}
 
 fn layout(rng: &mut StdRng, len: usize) -> Layout {
     let splits = |rng: &mut StdRng| -> Vec<usize> {

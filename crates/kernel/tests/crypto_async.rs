@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{kernel, log_since, tree_module};
+use common::{crypto_block, kernel, load, loaded, log_since, proc_crypto, random_bytes as bytes, with_modprobe};
 use kabi::crypto::user::{Aead, CryptoError, Layout};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -13,69 +13,11 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 const N: usize = 1000;
 const AES_KEYS: &[usize] = &[16, 24, 32];
 
-fn loaded(k: &kernel::Kernel, name: &str) -> bool {
-    String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split(' ').next() == Some(name))
-}
 
-fn load(k: &kernel::Kernel, mods: &[&str]) -> bool {
-    for m in mods {
-        if loaded(k, &m.replace('-', "_")) {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
-            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
-            return false;
-        }
-    }
-    true
-}
 
-static KERNEL_FOR_MODPROBE: std::sync::OnceLock<&'static kernel::Kernel> = std::sync::OnceLock::new();
 
-/// The host's modprobe for `request_module`: the fixture tree's
-/// modules.alias and modules.dep, dependencies first.
-fn modprobe(name: &str, _wait: bool) -> i32 {
-    let Some(k) = KERNEL_FOR_MODPROBE.get() else { return -2 };
-    let dir = testkit::fixtures().and_then(|f| f.moddir("amd64")).expect("module tree");
-    let alias = std::fs::read_to_string(dir.join("modules.alias")).unwrap_or_default();
-    let mut modules: Vec<String> = alias
-        .lines()
-        .filter_map(|l| l.strip_prefix("alias "))
-        .filter_map(|l| l.split_once(' ').filter(|(a, _)| *a == name).map(|(_, m)| m.to_string()))
-        .collect();
-    if modules.is_empty() {
-        modules.push(name.to_string());
-    }
-    let deps = std::fs::read_to_string(dir.join("modules.dep")).unwrap_or_default();
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".ko").to_string();
-    let mut status = 1 << 8;
-    for module in modules {
-        let Some(line) = deps.lines().find(|l| base(l.split(':').next().unwrap_or("")).replace('-', "_") == module.replace('-', "_")) else {
-            continue;
-        };
-        let (m, d) = line.split_once(':').unwrap();
-        let mut order: Vec<String> = d.split_whitespace().rev().map(base).collect();
-        order.push(base(m));
-        let names: Vec<&str> = order.iter().map(|s| s.as_str()).collect();
-        if load(k, &names) {
-            status = 0;
-        }
-    }
-    status
-}
 
-fn with_modprobe(k: &'static kernel::Kernel) {
-    let _ = KERNEL_FOR_MODPROBE.set(k);
-    kabi::set_request_module_handler(modprobe);
-}
 
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
-}
 
 fn gcm_ref(key: &[u8], iv: &[u8], aad: &[u8], data: &[u8]) -> Vec<u8> {
     use aes_gcm::aead::{Aead as _, KeyInit, Payload};
@@ -193,10 +135,6 @@ fn check_in_flight(tfm: &Aead, seed: u64, batches: usize, per_batch: usize) -> u
     done
 }
 
-fn proc_block(k: &kernel::Kernel, driver: &str) -> Option<String> {
-    let pc = String::from_utf8(k.read_view("/proc/crypto").unwrap()).unwrap();
-    pc.split("\n\n").find(|b| b.lines().any(|l| l == format!("driver       : {driver}"))).map(str::to_string)
-}
 
 /// pcrypt over gcm(aes): the instance from the template (loaded through
 /// `crypto-pcrypt`), its padata instances and sysfs, requests compared
@@ -254,8 +192,8 @@ fn pcrypt_gcm() {
     assert_eq!(total, 3 * 100);
     eprintln!("padata: {} objects finished their parallel part out of order (reordered)", kabi::kernel::padata::out_of_order());
     // /proc/crypto: the instance has the child's name and priority + 100.
-    let blk = proc_block(k, &name).expect("pcrypt instance in /proc/crypto");
-    let child_blk = proc_block(k, &child_driver).expect("child in /proc/crypto");
+    let blk = crypto_block(&proc_crypto(k), &name).expect("pcrypt instance in /proc/crypto");
+    let child_blk = crypto_block(&proc_crypto(k), &child_driver).expect("child in /proc/crypto");
     let field = |b: &str, f: &str| b.lines().find_map(|l| l.strip_prefix(&format!("{f:<13}: "))).map(str::to_string);
     assert_eq!(field(&blk, "name").as_deref(), Some("gcm(aes)"), "{blk}");
     assert_eq!(field(&blk, "module").as_deref(), Some("pcrypt"), "{blk}");
@@ -278,7 +216,7 @@ fn pcrypt_gcm() {
     let by_name = Aead::new("pcrypt(gcm(aes))").map(|t| t.driver());
     assert_eq!(by_name.err().and_then(|e| e.errno()), Some(-2));
     let nested = format!("pcrypt({name})");
-    assert!(proc_block(k, &nested).is_some(), "{nested} registered");
+    assert!(crypto_block(&proc_crypto(k), &nested).is_some(), "{nested} registered");
     drop(tfm);
     // Unload: the instance goes with the template; padata's instances
     // and sysfs directory with the module.
@@ -287,10 +225,107 @@ fn pcrypt_gcm() {
     assert!(!loaded(k, "pcrypt"));
     assert!(kabi::kernel::padata::instances().is_empty());
     assert!(k.read_view("/sys/kernel/pcrypt/pencrypt/serial_cpumask").is_err());
-    assert!(proc_block(k, &name).is_none());
-    assert!(proc_block(k, &nested).is_none());
+    assert!(crypto_block(&proc_crypto(k), &name).is_none());
+    assert!(crypto_block(&proc_crypto(k), &nested).is_none());
     let log = log_since(seq);
     assert!(!log.iter().any(|l| l.contains("WARNING") || l.contains("BUG")), "{log:#?}");
+}
+
+/// pcrypt over rfc4106(gcm(aes)), the IPsec ESP case pcrypt exists for:
+/// the child by driver name (aesni's rfc4106 through its SIMD wrapper),
+/// N random requests — keys of 16/24/32 bytes plus the 4-byte salt, ESP
+/// associated data of 8 or 12 bytes followed by the 8-byte IV (which
+/// assoclen covers), every length class and random layouts — against
+/// aes-gcm with the salt and IV as nonce; decrypted back, a flipped bit
+/// -EBADMSG; an assoclen RFC 4106 does not allow -EINVAL (aesni's check);
+/// batches in flight from threads, completions in submission order.
+#[test]
+fn pcrypt_rfc4106() {
+    let Some((k, _g)) = kernel() else { return };
+    with_modprobe(k);
+    assert!(load(k, &["cryptd", "crypto_simd", "aesni-intel"]));
+    let seq = kabi::log::next_seq();
+    let child = Aead::new("rfc4106(gcm(aes))").unwrap_or_else(|e| panic!("rfc4106(gcm(aes)): {e} {:#?}", log_since(seq)));
+    let name = format!("pcrypt({})", child.driver());
+    drop(child);
+    let tfm = Aead::new(&name).unwrap_or_else(|e| panic!("{name}: {e} {:#?}", log_since(seq)));
+    assert_eq!(tfm.driver(), name);
+    assert_eq!(tfm.module().as_deref(), Some("pcrypt"));
+    assert_eq!(tfm.ivsize(), 8);
+    let mut rng = StdRng::seed_from_u64(4106);
+    let request = |rng: &mut StdRng, key: &[u8]| {
+        let kl = key.len() - 4;
+        let iv = bytes(rng, 8);
+        let esp = { let n = if rng.gen_bool(0.5) { 8 } else { 12 }; bytes(rng, n) };
+        let mut aad = esp.clone();
+        aad.extend_from_slice(&iv);
+        let data = { let n = draw_len(rng); bytes(rng, n) };
+        let mut nonce = key[kl..].to_vec();
+        nonce.extend_from_slice(&iv);
+        let want = gcm_ref(&key[..kl], &nonce, &esp, &data);
+        (iv, aad, data, want)
+    };
+    for i in 0..N {
+        let key = bytes(&mut rng, AES_KEYS[i % 3] + 4);
+        tfm.setkey(&key).unwrap();
+        let (iv, aad, data, want) = request(&mut rng, &key);
+        let layout = rand_layout(&mut rng, aad.len() + data.len());
+        let ct = tfm.encrypt(&iv, &aad, &data, &layout).unwrap_or_else(|e| panic!("enc {} {layout:?}: {e}", data.len()));
+        assert!(ct == want, "rfc4106 enc len {} aad {} {layout:?}", data.len(), aad.len());
+        let pt = tfm.decrypt(&iv, &aad, &ct, &layout).unwrap_or_else(|e| panic!("dec {}: {e}", data.len()));
+        assert_eq!(pt, data);
+        let mut bad = ct.clone();
+        let bit = rng.gen_range(0..bad.len() * 8);
+        bad[bit / 8] ^= 1 << (bit % 8);
+        let r = tfm.decrypt(&iv, &aad, &bad, &layout);
+        assert_eq!(r.unwrap_err(), CryptoError::Errno { op: "decrypt", errno: -74 }, "tampered bit {bit}");
+    }
+    // assoclen must be 16 or 20 (ESP header and IV).
+    let key = bytes(&mut rng, 20);
+    tfm.setkey(&key).unwrap();
+    let r = tfm.encrypt(&[0; 8], &[0; 10], &[1, 2, 3], &Layout::default());
+    assert_eq!(r.unwrap_err().errno(), Some(-22));
+    // In flight from threads, one transform each.
+    let total: usize = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3u64)
+            .map(|t| {
+                let (name, request) = (name.clone(), &request);
+                s.spawn(move || {
+                    let tfm = Aead::new(&name).expect("pcrypt tfm");
+                    let mut rng = StdRng::seed_from_u64(300 + t);
+                    let key = bytes(&mut rng, 36);
+                    tfm.setkey(&key).unwrap();
+                    let mut done = 0;
+                    for _ in 0..4 {
+                        let reqs: Vec<_> = (0..30)
+                            .map(|_| {
+                                let (iv, aad, data, want) = request(&mut rng, &key);
+                                (tfm.submit(true, &iv, &aad, &data).expect("submit"), want)
+                            })
+                            .collect();
+                        let mut last = 0;
+                        for (p, want) in reqs {
+                            let (out, n) = p.wait().expect("request");
+                            assert!(out == want);
+                            assert!(n > last, "completion {n} after {last}");
+                            last = n;
+                            done += 1;
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().expect("thread")).sum()
+    });
+    assert_eq!(total, 3 * 4 * 30);
+    let blk = crypto_block(&proc_crypto(k), &name).expect("pcrypt instance in /proc/crypto");
+    assert!(blk.contains("name         : rfc4106(gcm(aes))\n"), "{blk}");
+    assert!(blk.contains("ivsize       : 8\n") && blk.contains("selftest     : passed\n"), "{blk}");
+    drop(tfm);
+    let seq = kabi::log::next_seq();
+    k.delete_module("pcrypt", 0).unwrap_or_else(|e| panic!("rmmod pcrypt: {e:?} {:#?}", log_since(seq)));
+    assert!(crypto_block(&proc_crypto(k), &name).is_none());
 }
 
 /// 100 requests from one thread on a transform other threads use too

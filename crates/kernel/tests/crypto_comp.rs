@@ -15,28 +15,13 @@
 
 mod common;
 
-use common::{kernel, log_since, tree_module};
+use common::{kernel, load, log_since, proc_crypto};
 use kabi::crypto::user::{Acomp, Comp, CompLayout, CryptoError};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Random inputs per algorithm and API.
 const N: usize = 1000;
 
-fn load(k: &kernel::Kernel, mods: &[&str]) {
-    for m in mods {
-        let name = m.replace('-', "_");
-        let loaded = String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.split(' ').next() == Some(name.as_str()));
-        if loaded {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        k.finit_module(&tree_module(&format!("{m}.ko")), "", 0)
-            .unwrap_or_else(|e| panic!("{m}: {e:?} {:#?}", log_since(seq)));
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -229,7 +214,7 @@ fn check_acomp(c: &Case, seed: u64) {
 fn round_trips_through_both_apis() {
     let Some((k, _g)) = kernel() else { return };
     for (i, c) in CASES.iter().enumerate() {
-        load(k, c.mods);
+        assert!(load(k, c.mods), "{:?}", c.mods);
         if !c.legacy.is_empty() {
             check_legacy(c, 100 + i as u64);
         }
@@ -244,7 +229,7 @@ fn round_trips_through_both_apis() {
 fn corrupt_inputs() {
     let Some((k, _g)) = kernel() else { return };
     for (i, c) in CASES.iter().enumerate() {
-        load(k, c.mods);
+        assert!(load(k, c.mods), "{:?}", c.mods);
         let t = Acomp::new(c.scomp).unwrap();
         let legacy = if c.legacy.is_empty() { None } else { Some(Comp::new(c.legacy).unwrap()) };
         let mut rng = StdRng::seed_from_u64(300 + i as u64);
@@ -280,9 +265,6 @@ fn corrupt_inputs() {
     }
 }
 
-fn proc_crypto(k: &kernel::Kernel) -> String {
-    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
-}
 
 fn block(name: &str, driver: &str, module: &str, ty: &str) -> String {
     format!("name         : {name}\ndriver       : {driver}\nmodule       : {module}\npriority     : 0\nselftest     : passed\ninternal     : no\ntype         : {ty}\n")
@@ -294,7 +276,7 @@ fn block(name: &str, driver: &str, module: &str, ty: &str) -> String {
 fn proc_crypto_blocks() {
     let Some((k, _g)) = kernel() else { return };
     for c in CASES {
-        load(k, c.mods);
+        assert!(load(k, c.mods), "{:?}", c.mods);
     }
     let text = proc_crypto(k);
     let want = [

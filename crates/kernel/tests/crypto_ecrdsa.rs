@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{kernel, log_since, tree_module};
+use common::{kernel, load, log_since};
 use kabi::crypto::user::Akcipher;
 use num_bigint_dig::BigUint;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -29,24 +29,6 @@ const ENOPKG: i32 = -65;
 const OID_GOST2012_PKEY256: u32 = 78;
 const OID_GOST2012_PKEY512: u32 = 79;
 
-fn load(k: &kernel::Kernel, mods: &[&str]) -> bool {
-    for m in mods {
-        let name = m.replace('-', "_");
-        let loaded = String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.split(' ').next() == Some(name.as_str()));
-        if loaded {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
-            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
-            return false;
-        }
-    }
-    true
-}
 
 fn hex(s: &str) -> BigUint {
     BigUint::parse_bytes(s.as_bytes(), 16).expect("hex")

@@ -9,35 +9,14 @@
 
 mod common;
 
-use common::{kernel, log_since, tree_module};
+use common::{kernel, load, log_since, random_bytes as bytes};
 use kabi::crypto::user::{ecdh_secret, Kpp, Layout};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Random keys per algorithm.
 const N: usize = 1000;
 
-fn load(k: &kernel::Kernel, mods: &[&str]) -> bool {
-    for m in mods {
-        let name = m.replace('-', "_");
-        let loaded = String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.split(' ').next() == Some(name.as_str()));
-        if loaded {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
-            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
-            return false;
-        }
-    }
-    true
-}
 
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
-}
 
 fn layout(rng: &mut StdRng, len: usize) -> Layout {
     let splits = |rng: &mut StdRng| -> Vec<usize> {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{kernel, log_since, test_module, tree_module};
+use common::{kernel, log_since, test_module, tree_module, proc_crypto, crypto_block as block};
 
 fn field<'a>(log: &'a [String], key: &str) -> &'a str {
     let l = log
@@ -28,13 +28,6 @@ fn num(log: &[String], key: &str) -> i64 {
     v.parse().unwrap_or_else(|_| panic!("{key}{v}"))
 }
 
-/// The `/proc/crypto` block of the algorithm with this driver name.
-fn block(proc_crypto: &str, driver: &str) -> Option<String> {
-    proc_crypto
-        .split("\n\n")
-        .find(|b| b.lines().any(|l| l == format!("driver       : {driver}")))
-        .map(|b| format!("{b}\n"))
-}
 
 /// The drivers of the algorithms modules registered (vmlinux's, "module
 /// : kernel", are there from boot).
@@ -46,9 +39,6 @@ fn module_drivers(proc_crypto: &str) -> Vec<String> {
         .collect()
 }
 
-fn proc_crypto(k: &kernel::Kernel) -> String {
-    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
-}
 
 #[test]
 fn cryptoreg_registry() {

@@ -11,9 +11,7 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
-use common::{kernel, log_since, tree_module};
+use common::{crypto_block as block, kernel, load, loaded, log_since, proc_crypto, random_bytes as bytes, with_modprobe};
 use kabi::crypto::refrng::{Drbg, Mech, X931};
 use kabi::crypto::user::{self, CryptoError, Rng};
 use rand::{rngs::StdRng, Rng as _, SeedableRng};
@@ -47,67 +45,15 @@ fn drbg_drivers() -> Vec<String> {
         .collect()
 }
 
-static KERNEL_FOR_MODPROBE: OnceLock<&'static kernel::Kernel> = OnceLock::new();
 
-fn loaded(k: &kernel::Kernel, name: &str) -> bool {
-    String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.split(' ').next() == Some(name))
-}
 
-fn load(k: &kernel::Kernel, mods: &[&str]) -> bool {
-    for m in mods {
-        if loaded(k, &m.replace('-', "_")) {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
-            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
-            return false;
-        }
-    }
-    true
-}
 
-/// The host's modprobe for `request_module`: the fixture tree's
-/// modules.alias (every module an alias names) and modules.dep.
-fn modprobe(name: &str, _wait: bool) -> i32 {
-    let Some(k) = KERNEL_FOR_MODPROBE.get() else { return -2 };
-    let dir = testkit::fixtures().and_then(|f| f.moddir("amd64")).expect("module tree");
-    let alias = std::fs::read_to_string(dir.join("modules.alias")).unwrap_or_default();
-    let mut modules: Vec<String> = alias
-        .lines()
-        .filter_map(|l| l.strip_prefix("alias "))
-        .filter_map(|l| l.split_once(' ').filter(|(a, _)| *a == name).map(|(_, m)| m.to_string()))
-        .collect();
-    if modules.is_empty() {
-        modules.push(name.to_string());
-    }
-    let deps = std::fs::read_to_string(dir.join("modules.dep")).unwrap_or_default();
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".ko").to_string();
-    let mut status = 1 << 8;
-    for module in modules {
-        let Some(line) = deps.lines().find(|l| base(l.split(':').next().unwrap_or("")).replace('-', "_") == module.replace('-', "_")) else {
-            continue;
-        };
-        let (m, d) = line.split_once(':').unwrap();
-        let mut order: Vec<String> = d.split_whitespace().rev().map(base).collect();
-        order.push(base(m));
-        let names: Vec<&str> = order.iter().map(|s| s.as_str()).collect();
-        if load(k, &names) {
-            status = 0;
-        }
-    }
-    status
-}
 
 /// The kernel with modprobe answering request_module, and drbg,
 /// ansi_cprng and jitterentropy_rng loaded (their self-tests clean).
 fn setup() -> Option<(&'static kernel::Kernel, std::sync::MutexGuard<'static, ()>)> {
     let (k, g) = kernel()?;
-    let _ = KERNEL_FOR_MODPROBE.set(k);
-    kabi::set_request_module_handler(modprobe);
+    with_modprobe(k);
     for m in ["drbg", "ansi_cprng", "jitterentropy_rng"] {
         if loaded(k, m) {
             continue;
@@ -120,24 +66,12 @@ fn setup() -> Option<(&'static kernel::Kernel, std::sync::MutexGuard<'static, ()
     Some((k, g))
 }
 
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
-}
 
 fn errno(r: Result<Vec<u8>, CryptoError>) -> Option<i32> {
     r.err().and_then(|e| e.errno())
 }
 
-fn proc_crypto(k: &kernel::Kernel) -> String {
-    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
-}
 
-fn block(proc_crypto: &str, driver: &str) -> Option<String> {
-    proc_crypto
-        .split("\n\n")
-        .find(|b| b.lines().any(|l| l == format!("driver       : {driver}")))
-        .map(|b| format!("{}\n", b.trim_start_matches('\n')))
-}
 
 /// Every drbg variant through drbg.ko's ops vs SP 800-90A: `N` random
 /// cases of test entropy (with the nonce) and personalization string

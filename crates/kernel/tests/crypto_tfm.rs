@@ -7,31 +7,12 @@
 mod common;
 
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit, KeyIvInit, StreamCipher, StreamCipherSeek};
-use common::{kernel, log_since, tree_module};
+use common::{kernel, load, log_since, random_bytes as bytes, with_modprobe};
 use kabi::crypto::user::{Aead, Cipher, CryptoError, Flags, Layout, Skcipher, CRYPTO_ALG_INTERNAL};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Rounds per algorithm (random inputs compared).
 const N: usize = 1000;
-
-fn load(k: &kernel::Kernel, mods: &[&str]) -> bool {
-    for m in mods {
-        let name = m.replace('-', "_");
-        let loaded = String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.split(' ').next() == Some(name.as_str()));
-        if loaded {
-            continue;
-        }
-        let seq = kabi::log::next_seq();
-        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
-            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
-            return false;
-        }
-    }
-    true
-}
 
 fn internal() -> Flags {
     Flags { ty: CRYPTO_ALG_INTERNAL, mask: CRYPTO_ALG_INTERNAL }.under_test()
@@ -59,10 +40,6 @@ fn rand_layout(rng: &mut StdRng, len: usize) -> Layout {
         offset: if rng.gen_bool(0.5) { 0 } else { rng.gen_range(1..64) },
         in_place: rng.gen_bool(0.3),
     }
-}
-
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
 }
 
 // ---- references --------------------------------------------------------------
@@ -524,47 +501,6 @@ fn template_instances() {
     check_skcipher(&sk("cbc(aes)", sync, AES_KEYS, Lens::Blocks(16), aes_cbc), 3100);
     // A template nobody has: -ENOENT, as Linux.
     assert_eq!(Skcipher::new("nosuchtmpl(aes)").err().and_then(|e| e.errno()), Some(-2));
-}
-
-static KERNEL_FOR_MODPROBE: std::sync::OnceLock<&'static kernel::Kernel> = std::sync::OnceLock::new();
-
-/// The host's modprobe for `request_module` in this test: the fixture
-/// tree's modules.alias (exact aliases) and modules.dep, dependencies
-/// first; 0, or 1 << 8 (modprobe's exit 1) when nothing provides it.
-fn modprobe(name: &str, _wait: bool) -> i32 {
-    let Some(k) = KERNEL_FOR_MODPROBE.get() else { return -2 };
-    let dir = testkit::fixtures().and_then(|f| f.moddir("amd64")).expect("module tree");
-    let alias = std::fs::read_to_string(dir.join("modules.alias")).unwrap_or_default();
-    let mut modules: Vec<String> = alias
-        .lines()
-        .filter_map(|l| l.strip_prefix("alias "))
-        .filter_map(|l| l.split_once(' ').filter(|(a, _)| *a == name).map(|(_, m)| m.to_string()))
-        .collect();
-    if modules.is_empty() {
-        modules.push(name.to_string());
-    }
-    let deps = std::fs::read_to_string(dir.join("modules.dep")).unwrap_or_default();
-    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".ko").to_string();
-    let mut status = 1 << 8;
-    // modprobe loads every module the alias names.
-    for module in modules {
-        let Some(line) = deps.lines().find(|l| base(l.split(':').next().unwrap_or("")).replace('-', "_") == module.replace('-', "_")) else {
-            continue;
-        };
-        let (m, d) = line.split_once(':').unwrap();
-        let mut order: Vec<String> = d.split_whitespace().rev().map(base).collect();
-        order.push(base(m));
-        let names: Vec<&str> = order.iter().map(|s| s.as_str()).collect();
-        if load(k, &names) {
-            status = 0;
-        }
-    }
-    status
-}
-
-fn with_modprobe(k: &'static kernel::Kernel) {
-    let _ = KERNEL_FOR_MODPROBE.set(k);
-    kabi::set_request_module_handler(modprobe);
 }
 
 /// gcm.ko's gcm template instantiated on demand over the host's choice of

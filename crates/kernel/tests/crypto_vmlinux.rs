@@ -9,19 +9,13 @@
 mod common;
 
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit, KeyIvInit, StreamCipher};
-use common::{kernel, log_since, tree_module};
+use common::{kernel, load, log_since, proc_crypto, random_bytes as bytes};
 use kabi::crypto::user::{Cipher, Hash, Layout, Skcipher};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 const N: usize = 1000;
 
-fn bytes(rng: &mut StdRng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.gen()).collect()
-}
 
-fn proc_crypto(k: &kernel::Kernel) -> String {
-    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
-}
 
 /// Linux 6.1's blocks for vmlinux's algorithms, as Debian's kernel shows
 /// them at boot (QEMU, `cat /proc/crypto`; the differential test's
@@ -112,14 +106,6 @@ fn hmac_ref<M: hmac::Mac + KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-fn load(k: &kernel::Kernel, m: &str) {
-    let loaded = String::from_utf8(k.read_view("/proc/modules").unwrap_or_default()).unwrap_or_default();
-    if loaded.lines().any(|l| l.split(' ').next() == Some(m)) {
-        return;
-    }
-    let seq = kabi::log::next_seq();
-    k.finit_module(&tree_module(&format!("{m}.ko")), "", 0).unwrap_or_else(|e| panic!("{m}: {e:?} {:#?}", log_since(seq)));
-}
 
 /// The hmac template of vmlinux instantiated on demand over vmlinux's
 /// hashes and Debian's sha512_generic and sha3_generic: N random keys
@@ -129,8 +115,8 @@ fn load(k: &kernel::Kernel, m: &str) {
 #[test]
 fn hmac_template() {
     let Some((k, _g)) = kernel() else { return };
-    load(k, "sha512_generic");
-    load(k, "sha3_generic");
+    assert!(load(k, &["sha512_generic"]), "sha512_generic");
+    assert!(load(k, &["sha3_generic"]), "sha3_generic");
     type H = fn(&[u8], &[u8]) -> Vec<u8>;
     let cases: &[(&str, &str, H)] = &[
         ("hmac(md5)", "hmac(md5-generic)", hmac_ref::<hmac::Hmac<md5::Md5>>),
@@ -258,7 +244,7 @@ fn aes_generic_and_cbc() {
 #[test]
 fn module_template_over_vmlinux_aes() {
     let Some((k, _g)) = kernel() else { return };
-    load(k, "ctr");
+    assert!(load(k, &["ctr"]), "ctr");
     let sk = Skcipher::new("ctr(aes-generic)").unwrap_or_else(|e| panic!("{e} {:#?}", log_since(0)));
     assert_eq!(sk.driver(), "ctr(aes-generic)");
     assert_eq!(sk.module().as_deref(), Some("ctr"));

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{kernel, log_since, test_module, tree_module};
+use common::{kernel, log_since, test_module, tree_module, proc_crypto};
 use kernel::Kernel;
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -146,9 +146,6 @@ fn compressible(rng: &mut StdRng, n: usize) -> Vec<u8> {
     v
 }
 
-fn proc_crypto(k: &Kernel) -> String {
-    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).unwrap()
-}
 
 /// The refcnt of the /proc/crypto block with this driver name.
 fn refcnt(k: &Kernel, driver: &str) -> u32 {

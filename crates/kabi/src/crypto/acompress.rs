@@ -10,7 +10,6 @@ use crate::layout::{
     crypto_tfm as t,
 };
 
-use super::algapi::caller;
 use super::api::*;
 use super::types::Type;
 
@@ -42,7 +41,7 @@ fn init_tfm(tfm: u64) -> i32 {
     wr64(acomp + cac::dst_free, rd64(alg + aa::dst_free));
     wr32(acomp + cac::reqsize, rd32(alg + aa::reqsize));
     if rd64(alg + aa::exit) != 0 {
-        wr64(tfm + t::exit, super::skcipher::stub("crypto_acomp_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_acomp_exit_tfm"));
     }
     let init = rd64(alg + aa::init);
     if init != 0 {
@@ -75,33 +74,10 @@ pub(crate) fn alloc(name: &[u8], ty: u32, mask: u32, node: i32) -> Option<u64> {
     alloc_tfm(name, &frontend(), ty, mask, node)
 }
 
-fn alloc_export(stack: *const u64, r: Option<u64>) -> u64 {
-    match r {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
 
-extern "C" fn crypto_alloc_acomp_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    alloc_export(stack, alloc(&name, a.arg(1) as u32, a.arg(2) as u32, -1))
-}
-crate::export_variadic!("crypto_alloc_acomp" => crypto_alloc_acomp_v);
+super::alloc_export!("crypto_alloc_acomp", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32, -1));
 
-extern "C" fn crypto_alloc_acomp_node_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 4) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    alloc_export(stack, alloc(&name, a.arg(1) as u32, a.arg(2) as u32, a.arg(3) as i32))
-}
-crate::export_variadic!("crypto_alloc_acomp_node" => crypto_alloc_acomp_node_v);
+super::alloc_export!("crypto_alloc_acomp_node", 4, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32, a.arg(3) as i32));
 
 /// `acomp_request_alloc(tfm)`: a zeroed request with the transform's
 /// request context; NULL without memory (or an scomp context).

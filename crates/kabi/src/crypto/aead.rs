@@ -58,9 +58,8 @@ pub(crate) fn show(alg: u64, out: &mut String) {
 use crate::drivers::base::{rd64, wr64};
 use crate::layout::{aead_request as ar, crypto_aead as cae, crypto_async_request as creq, crypto_tfm as t};
 
-use super::algapi::caller;
-use super::api::{alg_extsize, alloc_tfm, cannot_answer, Frontend};
-use super::skcipher::{call, set_tfm_flags, stub, tfm_flags, AlignedCopy, CRYPTO_TFM_NEED_KEY, ENOKEY};
+use super::api::{alg_extsize, alloc_tfm, Frontend};
+use super::skcipher::{call, set_tfm_flags, tfm_flags, AlignedCopy, CRYPTO_TFM_NEED_KEY, ENOKEY};
 
 /// `crypto_aead_alg(tfm)`.
 pub(crate) fn alg_of(tfm: u64) -> u64 {
@@ -86,7 +85,7 @@ fn init_tfm(tfm: u64) -> i32 {
     set_tfm_flags(tfm, tfm_flags(tfm) | CRYPTO_TFM_NEED_KEY);
     wr32(a + cae::authsize, rd32(alg + s::maxauthsize));
     if rd64(alg + s::exit) != 0 {
-        wr64(tfm + t::exit, stub("crypto_aead_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_aead_exit_tfm"));
     }
     let init = rd64(alg + s::init);
     if init != 0 {
@@ -114,20 +113,7 @@ pub(crate) fn alloc(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     alloc_tfm(name, &frontend(), ty, mask, -1)
 }
 
-extern "C" fn crypto_alloc_aead_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc(&name, a.arg(1) as u32, a.arg(2) as u32) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_aead" => crypto_alloc_aead_v);
+super::alloc_export!("crypto_alloc_aead", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32));
 
 /// `crypto_aead_setkey(tfm, key, keylen)`: a misaligned key through an
 /// aligned copy; NEED_KEY set on failure, cleared on success.

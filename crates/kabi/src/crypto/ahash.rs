@@ -62,9 +62,8 @@ use crate::layout::{
     crypto_tfm as t, scatterlist as sl, shash_alg as sa, shash_desc as sd,
 };
 
-use super::algapi::caller;
-use super::api::{alg_extsize, alloc_tfm, cannot_answer, create_tfm, Frontend};
-use super::skcipher::{call, set_tfm_flags, stub, tfm_flags, CRYPTO_TFM_NEED_KEY, ENOKEY};
+use super::api::{alg_extsize, alloc_tfm, create_tfm, Frontend};
+use super::skcipher::{call, set_tfm_flags, tfm_flags, CRYPTO_TFM_NEED_KEY, ENOKEY};
 
 const CRYPTO_ALG_OPTIONAL_KEY: u32 = 0x4000;
 
@@ -275,20 +274,20 @@ fn init_shash_ops_async(tfm: u64) -> i32 {
         }
     };
     wr64(tfm + t::__crt_ctx, sh);
-    wr64(tfm + t::exit, stub("crypto_exit_shash_ops_async"));
+    wr64(tfm + t::exit, super::stub!("crypto_exit_shash_ops_async"));
     for (f, s) in [
-        (ch::init, "shash_async_init"),
-        (ch::update, "shash_async_update"),
-        (ch::r#final, "shash_async_final"),
-        (ch::finup, "shash_async_finup"),
-        (ch::digest, "shash_async_digest"),
-        (ch::export, "shash_async_export"),
-        (ch::import, "shash_async_import"),
+        (ch::init, super::stub!("shash_async_init")),
+        (ch::update, super::stub!("shash_async_update")),
+        (ch::r#final, super::stub!("shash_async_final")),
+        (ch::finup, super::stub!("shash_async_finup")),
+        (ch::digest, super::stub!("shash_async_digest")),
+        (ch::export, super::stub!("shash_async_export")),
+        (ch::import, super::stub!("shash_async_import")),
     ] {
-        wr64(hash + f, stub(s));
+        wr64(hash + f, s);
     }
     if super::shash::crypto_shash_alg_has_setkey(calg - sa::base) {
-        wr64(hash + ch::setkey, stub("shash_async_setkey"));
+        wr64(hash + ch::setkey, super::stub!("shash_async_setkey"));
     }
     let need = tfm_flags(sh + csh::base) & CRYPTO_TFM_NEED_KEY;
     set_tfm_flags(tfm, tfm_flags(tfm) | need);
@@ -303,7 +302,7 @@ fn init_shash_ops_async(tfm: u64) -> i32 {
 /// has an `exit_tfm`, then its `init_tfm`.
 fn init_tfm(tfm: u64) -> i32 {
     let hash = tfm - ch::base;
-    wr64(hash + ch::setkey, stub("ahash_nosetkey"));
+    wr64(hash + ch::setkey, super::stub!("ahash_nosetkey"));
     let base = rd64(tfm + t::__crt_alg);
     if is_shash(base) {
         return init_shash_ops_async(tfm);
@@ -320,7 +319,7 @@ fn init_tfm(tfm: u64) -> i32 {
         wr64(hash + to, rd64(alg + from));
     }
     let finup = rd64(alg + s::finup);
-    wr64(hash + ch::finup, if finup != 0 { finup } else { stub("ahash_def_finup") });
+    wr64(hash + ch::finup, if finup != 0 { finup } else { super::stub!("ahash_def_finup") });
     let setkey = rd64(alg + s::setkey);
     if setkey != 0 {
         wr64(hash + ch::setkey, setkey);
@@ -329,7 +328,7 @@ fn init_tfm(tfm: u64) -> i32 {
         }
     }
     if rd64(alg + s::exit_tfm) != 0 {
-        wr64(tfm + t::exit, stub("crypto_ahash_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_ahash_exit_tfm"));
     }
     match rd64(alg + s::init_tfm) {
         0 => 0,
@@ -377,7 +376,7 @@ fn digestsize(hash: u64) -> u64 {
 /// installed with the request as its data; a result buffer the
 /// algorithm's alignment mask does not allow is replaced by an aligned
 /// bounce buffer (-ENOMEM when there is no memory for one).
-fn save_req(req: u64, cplt: &str) -> i32 {
+fn save_req(req: u64, cplt: u64) -> i32 {
     let hash = reqtfm(req);
     let mask = rd32(rd64(hash + ch::base + t::__crt_alg) + ca::cra_alignmask) as u64;
     let result = rd64(req + ar::result);
@@ -392,7 +391,7 @@ fn save_req(req: u64, cplt: &str) -> i32 {
     let b = req + ar::base;
     saved().insert(req, SavedReq { complete: rd64(b + creq::complete), data: rd64(b + creq::data), result, bounce });
     wr64(req + ar::r#priv, req);
-    wr64(b + creq::complete, stub(cplt));
+    wr64(b + creq::complete, cplt);
     wr64(b + creq::data, req);
     0
 }
@@ -437,7 +436,7 @@ fn notify_einprogress(req: u64) {
 fn def_finup_finish1(req: u64, err: i32) -> i32 {
     let mut err = err;
     if err == 0 {
-        wr64(req + ar::base + creq::complete, stub("ahash_def_finup_done2"));
+        wr64(req + ar::base + creq::complete, super::stub!("ahash_def_finup_done2"));
         err = call(rd64(reqtfm(req) + ch::r#final), [req, 0, 0, 0, 0, 0]);
         if err == EINPROGRESS || err == EBUSY {
             return err;
@@ -451,7 +450,7 @@ crate::kfn! {
     /// ahash.c's `ahash_def_finup(req)`: the finup of an algorithm that
     /// has none — update, then final.
     fn ahash_def_finup(req: u64) -> i32 {
-        let err = save_req(req, "ahash_def_finup_done1");
+        let err = save_req(req, super::stub!("ahash_def_finup_done1"));
         if err != 0 {
             return err;
         }
@@ -509,20 +508,7 @@ pub(crate) fn frontend() -> Frontend {
     }
 }
 
-extern "C" fn crypto_alloc_ahash_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc_tfm(&name, &frontend(), a.arg(1) as u32, a.arg(2) as u32, -1) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_ahash" => crypto_alloc_ahash_v);
+super::alloc_export!("crypto_alloc_ahash", 3, |name, a| alloc_tfm(name, &frontend(), a.arg(1) as u32, a.arg(2) as u32, -1));
 
 /// `crypto_ahash_setkey(tfm, key, keylen)`: NEED_KEY set on failure (for
 /// an algorithm that needs a key), cleared on success.
@@ -531,7 +517,7 @@ pub(crate) fn setkey(hash: u64, key: u64, keylen: u32) -> i32 {
     let b = hash + ch::base;
     if err != 0 {
         let alg = rd64(b + t::__crt_alg);
-        if rd64(hash + ch::setkey) != stub("ahash_nosetkey") && flags(alg) & CRYPTO_ALG_OPTIONAL_KEY == 0 {
+        if rd64(hash + ch::setkey) != super::stub!("ahash_nosetkey") && flags(alg) & CRYPTO_ALG_OPTIONAL_KEY == 0 {
             set_tfm_flags(b, tfm_flags(b) | CRYPTO_TFM_NEED_KEY);
         }
         return err;

@@ -39,12 +39,6 @@ crate::kfn! {
     }
 }
 
-fn stub(name: &str) -> u64 {
-    crate::vmlinux::get()
-        .and_then(|v| v.symbol(name))
-        .unwrap_or(0)
-}
-
 /// `akcipher_prepare_alg`: the type.
 fn prepare_alg(alg: u64) {
     Type::Akcipher.prepare(alg + s::base);
@@ -55,11 +49,11 @@ fn prepare_alg(alg: u64) {
 fn prepare(alg: u64) -> i32 {
     for f in [s::sign, s::verify, s::encrypt, s::decrypt] {
         if rd64(alg + f) == 0 {
-            wr64(alg + f, stub("akcipher_default_op"));
+            wr64(alg + f, super::stub!("akcipher_default_op"));
         }
     }
     if rd64(alg + s::set_priv_key) == 0 {
-        wr64(alg + s::set_priv_key, stub("akcipher_default_set_key"));
+        wr64(alg + s::set_priv_key, super::stub!("akcipher_default_set_key"));
     }
     prepare_alg(alg);
     0
@@ -106,7 +100,7 @@ fn init_tfm(tfm: u64) -> i32 {
     let ak = tfm - ck::base;
     let alg = alg_of(ak);
     if rd64(alg + s::exit) != 0 {
-        wr64(tfm + t::exit, stub("crypto_akcipher_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_akcipher_exit_tfm"));
     }
     let init = rd64(alg + s::init);
     if init != 0 {
@@ -134,20 +128,7 @@ pub(crate) fn alloc(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     alloc_tfm(name, &frontend(), ty, mask, -1)
 }
 
-extern "C" fn crypto_alloc_akcipher_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc(&name, a.arg(1) as u32, a.arg(2) as u32) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_akcipher" => crypto_alloc_akcipher_v);
+super::alloc_export!("crypto_alloc_akcipher", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32));
 
 /// `crypto_free_akcipher(tfm)`.
 pub(crate) fn free(tfm: u64) {

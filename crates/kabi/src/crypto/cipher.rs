@@ -5,7 +5,6 @@
 use crate::drivers::base::{rd32, rd64};
 use crate::layout::{crypto_alg as ca, crypto_tfm as t};
 
-use super::algapi::caller;
 use super::api::*;
 use super::skcipher::{call, AlignedCopy};
 
@@ -62,20 +61,7 @@ pub(crate) fn alloc_base(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     }
 }
 
-extern "C" fn crypto_alloc_base_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc_base(&name, a.arg(1) as u32, a.arg(2) as u32) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_base" => crypto_alloc_base_v);
+super::alloc_export!("crypto_alloc_base", 3, |name, a| alloc_base(name, a.arg(1) as u32, a.arg(2) as u32));
 
 fn alg_of(tfm: u64) -> u64 {
     rd64(tfm + t::__crt_alg)

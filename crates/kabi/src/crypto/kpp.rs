@@ -13,9 +13,8 @@
 use crate::drivers::base::{rd32, rd64, wr64};
 use crate::layout::{crypto_kpp as ck, crypto_tfm as t, kpp_alg as s};
 
-use super::algapi::caller;
 use super::api::*;
-use super::skcipher::{call, stub};
+use super::skcipher::call;
 use super::types::Type;
 
 /// `kpp_prepare_alg(alg)`: the type.
@@ -60,7 +59,7 @@ fn init_tfm(tfm: u64) -> i32 {
     let kpp = tfm - ck::base;
     let alg = alg_of(kpp);
     if rd64(alg + s::exit) != 0 {
-        wr64(tfm + t::exit, stub("crypto_kpp_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_kpp_exit_tfm"));
     }
     let init = rd64(alg + s::init);
     if init != 0 {
@@ -88,20 +87,7 @@ pub(crate) fn alloc(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     alloc_tfm(name, &frontend(), ty, mask, -1)
 }
 
-extern "C" fn crypto_alloc_kpp_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc(&name, a.arg(1) as u32, a.arg(2) as u32) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_kpp" => crypto_alloc_kpp_v);
+super::alloc_export!("crypto_alloc_kpp", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32));
 
 /// `crypto_kpp_reqsize(tfm)`: the algorithm's request context size.
 pub(crate) fn reqsize(kpp: u64) -> u32 {

@@ -99,3 +99,54 @@ macro_rules! typed_registration {
     };
 }
 pub(crate) use typed_registration;
+
+/// Defines a `crypto_alloc_<x>` export: the arguments (`name, type, mask`
+/// and, for the `_node` variants, `node`: `$nargs` of them) read from the
+/// caller's registers, the algorithm's name copied out, and `$alloc`'s
+/// answer returned — a transform or an ERR_PTR. Where `$alloc` has no
+/// answer (None: a lookup the host cannot answer), the call ends as one
+/// of the unimplemented `crypto_alg_mod_lookup` (see `api::cannot_answer`).
+/// The exports are variadic only to see the caller's return address.
+macro_rules! alloc_export {
+    ($sym:literal, $nargs:literal, |$name:ident, $a:ident| $alloc:expr) => {
+        const _: () = {
+            extern "C" fn export(regs: *const u64, stack: *const u64) -> u64 {
+                // SAFETY: called through the varargs trampoline, which passes
+                // the caller's argument registers and stack.
+                let $a = unsafe { crate::abi::RegArgs::new(regs, stack, $nargs) };
+                // SAFETY: the caller's NUL-terminated algorithm name.
+                let owned = unsafe { crate::abi::c_str($a.arg(0), 4096) }.to_vec();
+                let $name: &[u8] = &owned;
+                let answer: Option<u64> = $alloc;
+                match answer {
+                    Some(r) => r,
+                    None => {
+                        crate::crypto::api::cannot_answer(crate::crypto::algapi::caller(stack));
+                        (crate::crypto::api::ENOENT as i64) as u64
+                    }
+                }
+            }
+            crate::export_variadic!($sym => export);
+        };
+    };
+}
+pub(crate) use alloc_export;
+
+/// `stub!("name")`: the address of a function vmlinux provides, looked up
+/// once per call site — the image is built once per process, and request
+/// paths (`crypto_req_done` armed on every request) would otherwise hash
+/// the name each time. 0 (not cached) before the image is built.
+macro_rules! stub {
+    ($name:literal) => {{
+        static ADDR: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        match ADDR.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => {
+                let a = crate::crypto::skcipher::stub_lookup($name);
+                ADDR.store(a, std::sync::atomic::Ordering::Relaxed);
+                a
+            }
+            a => a,
+        }
+    }};
+}
+pub(crate) use stub;

@@ -96,20 +96,7 @@ pub(crate) fn alloc(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     alloc_tfm(name, &frontend(), ty, mask, -1)
 }
 
-extern "C" fn crypto_alloc_rng_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc(&name, a.arg(1) as u32, a.arg(2) as u32) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_rng" => crypto_alloc_rng_v);
+super::alloc_export!("crypto_alloc_rng", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32));
 
 /// `crypto_rng_reset(tfm, seed, slen)`: without a seed but with a length,
 /// `slen` bytes of `get_random_bytes` (the host's CRNG is always ready,

@@ -222,11 +222,11 @@ pub(crate) fn init_scomp_ops_async(tfm: u64) -> i32 {
         }
     };
     wr64(tfm + t::__crt_ctx, scomp);
-    wr64(tfm + t::exit, super::skcipher::stub("crypto_exit_scomp_ops_async"));
+    wr64(tfm + t::exit, super::stub!("crypto_exit_scomp_ops_async"));
     let acomp = tfm - cac::base;
-    wr64(acomp + cac::compress, super::skcipher::stub("scomp_acomp_compress"));
-    wr64(acomp + cac::decompress, super::skcipher::stub("scomp_acomp_decompress"));
-    wr64(acomp + cac::dst_free, super::skcipher::stub("sgl_free"));
+    wr64(acomp + cac::compress, super::stub!("scomp_acomp_compress"));
+    wr64(acomp + cac::decompress, super::stub!("scomp_acomp_decompress"));
+    wr64(acomp + cac::dst_free, super::stub!("sgl_free"));
     wr32(acomp + cac::reqsize, 8);
     0
 }

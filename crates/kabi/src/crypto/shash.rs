@@ -10,17 +10,11 @@ use crate::layout::{
 
 use super::algapi::{caller, register_alg, register_array, unregister_alg};
 use super::api::*;
-use super::api::{alg_extsize, alloc_tfm, cannot_answer, Frontend};
+use super::api::{alg_extsize, alloc_tfm, Frontend};
 use super::types::Type;
 
 const CRYPTO_TFM_NEED_KEY: u32 = 0x1;
 const ENOKEY: i32 = -126;
-
-fn stub(name: &str) -> u64 {
-    crate::vmlinux::get()
-        .and_then(|v| v.symbol(name))
-        .unwrap_or(0)
-}
 
 /// `crypto_shash_alg(tfm)`: the shash_alg of a tfm.
 fn alg_of(tfm: u64) -> u64 {
@@ -183,7 +177,7 @@ crate::kfn! {
     /// `crypto_shash_alg_has_setkey(alg)`: whether `setkey` is not the
     /// default.
     fn crypto_shash_alg_has_setkey(alg: u64) -> bool {
-        rd64(alg + sa::setkey) != stub("shash_no_setkey")
+        rd64(alg + sa::setkey) != super::stub!("shash_no_setkey")
     }
 }
 
@@ -204,18 +198,18 @@ fn prepare(alg: u64) -> i32 {
     }
     Type::Shash.prepare(alg + sa::base);
     if rd64(alg + sa::finup) == 0 {
-        wr64(alg + sa::finup, stub("shash_finup_unaligned"));
+        wr64(alg + sa::finup, super::stub!("shash_finup_unaligned"));
     }
     if rd64(alg + sa::digest) == 0 {
-        wr64(alg + sa::digest, stub("shash_digest_unaligned"));
+        wr64(alg + sa::digest, super::stub!("shash_digest_unaligned"));
     }
     if export == 0 {
-        wr64(alg + sa::export, stub("shash_default_export"));
-        wr64(alg + sa::import, stub("shash_default_import"));
+        wr64(alg + sa::export, super::stub!("shash_default_export"));
+        wr64(alg + sa::import, super::stub!("shash_default_import"));
         wr32(alg + sa::statesize, rd32(alg + sa::descsize));
     }
     if rd64(alg + sa::setkey) == 0 {
-        wr64(alg + sa::setkey, stub("shash_no_setkey"));
+        wr64(alg + sa::setkey, super::stub!("shash_no_setkey"));
     }
     0
 }
@@ -273,7 +267,7 @@ const CRYPTO_ALG_OPTIONAL_KEY: u32 = 0x4000;
 
 /// `crypto_shash_alg_needs_key(alg)`: a setkey and no OPTIONAL_KEY flag.
 pub(crate) fn needs_key(salg: u64) -> bool {
-    rd64(salg + sa::setkey) != stub("shash_no_setkey")
+    rd64(salg + sa::setkey) != super::stub!("shash_no_setkey")
         && flags(salg + sa::base) & CRYPTO_ALG_OPTIONAL_KEY == 0
 }
 
@@ -303,7 +297,7 @@ fn init_tfm(tfm: u64) -> i32 {
     }
     let exit = rd64(alg + sa::exit_tfm);
     if exit != 0 {
-        wr64(tfm + tfm_l::exit, stub("crypto_shash_exit_tfm"));
+        wr64(tfm + tfm_l::exit, super::stub!("crypto_shash_exit_tfm"));
     }
     let init = rd64(alg + sa::init_tfm);
     if init == 0 {
@@ -336,20 +330,7 @@ pub(crate) fn frontend() -> Frontend {
     }
 }
 
-extern "C" fn crypto_alloc_shash_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    match alloc_tfm(&name, &frontend(), a.arg(1) as u32, a.arg(2) as u32, -1) {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
-crate::export_variadic!("crypto_alloc_shash" => crypto_alloc_shash_v);
+super::alloc_export!("crypto_alloc_shash", 3, |name, a| alloc_tfm(name, &frontend(), a.arg(1) as u32, a.arg(2) as u32, -1));
 
 crate::kfn! {
     /// `crypto_shash_update(desc, data, len)`.

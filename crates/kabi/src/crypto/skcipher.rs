@@ -69,7 +69,7 @@ use crate::layout::{
 };
 
 use super::algapi::caller;
-use super::api::{alg_extsize, alloc_tfm, cannot_answer, Frontend};
+use super::api::{alg_extsize, alloc_tfm, Frontend};
 use super::scatterwalk as walk_;
 
 pub(crate) const CRYPTO_TFM_NEED_KEY: u32 = 0x1;
@@ -78,7 +78,9 @@ pub(crate) const ENOKEY: i32 = -126;
 const CRYPTO_ALG_SKCIPHER_REQSIZE_LARGE: u32 = 0x0001_0000;
 const MAX_SYNC_SKCIPHER_REQSIZE: u32 = 384;
 
-pub(crate) fn stub(name: &str) -> u64 {
+/// The address of a function vmlinux provides (0 before the image is
+/// built); see [`stub!`](super::stub) for the cached form every call site uses.
+pub(crate) fn stub_lookup(name: &str) -> u64 {
     crate::vmlinux::get()
         .and_then(|v| v.symbol(name))
         .unwrap_or(0)
@@ -131,7 +133,7 @@ fn init_tfm(tfm: u64) -> i32 {
     let alg = alg_of(sk);
     set_needkey(sk);
     if rd64(alg + s::exit) != 0 {
-        wr64(tfm + t::exit, stub("crypto_skcipher_exit_tfm"));
+        wr64(tfm + t::exit, super::stub!("crypto_skcipher_exit_tfm"));
     }
     let init = rd64(alg + s::init);
     if init != 0 {
@@ -172,33 +174,10 @@ pub(crate) fn alloc_sync(name: &[u8], ty: u32, mask: u32) -> Option<u64> {
     Some(r)
 }
 
-fn alloc_export(stack: *const u64, r: Option<u64>) -> u64 {
-    match r {
-        Some(r) => r,
-        None => {
-            cannot_answer(caller(stack));
-            (ENOENT as i64) as u64
-        }
-    }
-}
 
-extern "C" fn crypto_alloc_skcipher_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    alloc_export(stack, alloc(&name, a.arg(1) as u32, a.arg(2) as u32))
-}
-crate::export_variadic!("crypto_alloc_skcipher" => crypto_alloc_skcipher_v);
+super::alloc_export!("crypto_alloc_skcipher", 3, |name, a| alloc(name, a.arg(1) as u32, a.arg(2) as u32));
 
-extern "C" fn crypto_alloc_sync_skcipher_v(regs: *const u64, stack: *const u64) -> u64 {
-    // SAFETY: called through the varargs trampoline.
-    let a = unsafe { crate::abi::RegArgs::new(regs, stack, 3) };
-    // SAFETY: the caller's NUL-terminated algorithm name.
-    let name = unsafe { crate::abi::c_str(a.arg(0), 4096) }.to_vec();
-    alloc_export(stack, alloc_sync(&name, a.arg(1) as u32, a.arg(2) as u32))
-}
-crate::export_variadic!("crypto_alloc_sync_skcipher" => crypto_alloc_sync_skcipher_v);
+super::alloc_export!("crypto_alloc_sync_skcipher", 3, |name, a| alloc_sync(name, a.arg(1) as u32, a.arg(2) as u32));
 
 /// A copy of `len` bytes at an address aligned to `alignmask + 1` (the
 /// unaligned-key paths), zeroed when dropped.
@@ -746,7 +725,7 @@ pub(crate) fn alloc_instance_simple(tmpl: u64, tb: u64, caller: (u64, u64)) -> u
             skcipher_free_instance_simple(inst);
             return err as i64 as u64;
         }
-        wr64(inst + si::free, stub("skcipher_free_instance_simple"));
+        wr64(inst + si::free, super::stub!("skcipher_free_instance_simple"));
         let a = inst + si::alg;
         wr32(a + s::base + ca::cra_blocksize, rd32(calg + ca::cra_blocksize));
         wr32(a + s::base + ca::cra_alignmask, rd32(calg + ca::cra_alignmask));
@@ -755,9 +734,9 @@ pub(crate) fn alloc_instance_simple(tmpl: u64, tb: u64, caller: (u64, u64)) -> u
         wr32(a + s::max_keysize, rd32(calg + ca::cia_max_keysize));
         wr32(a + s::ivsize, rd32(calg + ca::cra_blocksize));
         wr32(a + s::base + ca::cra_ctxsize, 8);
-        wr64(a + s::setkey, stub("skcipher_setkey_simple"));
-        wr64(a + s::init, stub("skcipher_init_tfm_simple"));
-        wr64(a + s::exit, stub("skcipher_exit_tfm_simple"));
+        wr64(a + s::setkey, super::stub!("skcipher_setkey_simple"));
+        wr64(a + s::init, super::stub!("skcipher_init_tfm_simple"));
+        wr64(a + s::exit, super::stub!("skcipher_exit_tfm_simple"));
         inst
     }
 }

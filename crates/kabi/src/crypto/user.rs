@@ -118,14 +118,7 @@ fn init_wait(w: u64) {
 /// w)` on the request whose `crypto_async_request` is at `base`.
 fn arm_at(base: u64, w: u64) {
     wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
-    // The callback's address, looked up once (every request arms one).
-    static DONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let mut done = DONE.load(std::sync::atomic::Ordering::Relaxed);
-    if done == 0 {
-        done = super::skcipher::stub("crypto_req_done");
-        DONE.store(done, std::sync::atomic::Ordering::Relaxed);
-    }
-    wr64(base + creq::complete, done);
+    wr64(base + creq::complete, super::stub!("crypto_req_done"));
     wr64(base + creq::data, w);
 }
 
@@ -1260,7 +1253,7 @@ fn pending_bufs(reqlen: usize, iv: &[u8], src: &[u8], dst_len: usize) -> Result<
 
 fn arm_ordered(base: u64, w: u64) {
     wr32(base + creq::flags, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP);
-    wr64(base + creq::complete, super::skcipher::stub("modhost_req_done_ordered"));
+    wr64(base + creq::complete, super::stub!("modhost_req_done_ordered"));
     wr64(base + creq::data, w);
 }
 

@@ -70,3 +70,94 @@ pub fn log_since(seq: u64) -> Vec<String> {
         .map(|r| r.text)
         .collect()
 }
+
+/// Whether a module of that name is in the kernel's /proc/modules.
+pub fn loaded(k: &Kernel, name: &str) -> bool {
+    String::from_utf8(k.read_view("/proc/modules").unwrap_or_default())
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(' ').next() == Some(name))
+}
+
+/// Loads modules of the fixture tree by name, in the order given (one
+/// already loaded is skipped); false on the first failure, with its error
+/// and log on stderr.
+pub fn load(k: &Kernel, mods: &[&str]) -> bool {
+    for m in mods {
+        if loaded(k, &m.replace('-', "_")) {
+            continue;
+        }
+        let seq = kabi::log::next_seq();
+        if let Err(e) = k.finit_module(&tree_module(&format!("{m}.ko")), "", 0) {
+            eprintln!("{m}: {e:?} {:#?}", log_since(seq));
+            return false;
+        }
+    }
+    true
+}
+
+static KERNEL_FOR_MODPROBE: OnceLock<&'static Kernel> = OnceLock::new();
+
+/// The tests' modprobe for `request_module(name)`: every module the
+/// fixture tree's modules.alias names for it (or the name itself), each
+/// loaded after its modules.dep dependencies; 0 when one loaded, else
+/// modprobe's exit status 1 (as the wait status request_module sees).
+fn modprobe(name: &str, _wait: bool) -> i32 {
+    let Some(k) = KERNEL_FOR_MODPROBE.get() else { return -2 };
+    let dir = fixtures().and_then(|f| f.moddir("amd64")).expect("module tree");
+    let alias = std::fs::read_to_string(dir.join("modules.alias")).unwrap_or_default();
+    let mut modules: Vec<String> = alias
+        .lines()
+        .filter_map(|l| l.strip_prefix("alias "))
+        .filter_map(|l| l.split_once(' ').filter(|(a, _)| *a == name).map(|(_, m)| m.to_string()))
+        .collect();
+    if modules.is_empty() {
+        modules.push(name.to_string());
+    }
+    let deps = std::fs::read_to_string(dir.join("modules.dep")).unwrap_or_default();
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).trim_end_matches(".ko").to_string();
+    let mut status = 1 << 8;
+    for module in modules {
+        let Some(line) = deps
+            .lines()
+            .find(|l| base(l.split(':').next().unwrap_or("")).replace('-', "_") == module.replace('-', "_"))
+        else {
+            continue;
+        };
+        let (m, d) = line.split_once(':').unwrap_or((line, ""));
+        let mut order: Vec<String> = d.split_whitespace().rev().map(base).collect();
+        order.push(base(m));
+        let names: Vec<&str> = order.iter().map(|s| s.as_str()).collect();
+        if load(k, &names) {
+            status = 0;
+        }
+    }
+    status
+}
+
+/// Answers the kernel's `request_module` with [`modprobe`] on the
+/// fixture tree (templates and algorithms built on demand, as Linux's
+/// `crypto-<name>` requests).
+pub fn with_modprobe(k: &'static Kernel) {
+    let _ = KERNEL_FOR_MODPROBE.set(k);
+    kabi::set_request_module_handler(modprobe);
+}
+
+/// `n` random bytes.
+pub fn random_bytes(rng: &mut impl rand::Rng, n: usize) -> Vec<u8> {
+    (0..n).map(|_| rng.gen()).collect()
+}
+
+/// The kernel's /proc/crypto.
+pub fn proc_crypto(k: &Kernel) -> String {
+    String::from_utf8(k.read_view("/proc/crypto").expect("/proc/crypto")).expect("/proc/crypto is text")
+}
+
+/// The /proc/crypto block of a driver (its lines, each ending in a
+/// newline), if listed.
+pub fn crypto_block(proc_crypto: &str, driver: &str) -> Option<String> {
+    proc_crypto
+        .split("\n\n")
+        .find(|b| b.lines().any(|l| l == format!("driver       : {driver}")))
+        .map(|b| format!("{}\n", b.trim_start_matches('\n')))
+}
