@@ -216,11 +216,17 @@ impl Context {
     }
 }
 
-/// The running kernel's release (`uname -r`).
+/// The running kernel's release, from `uname()` as kmod takes it (so that
+/// `setarch --uname-2.6` and wrappers of `uname` apply).
 pub fn running_release() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim_end().to_string())
-        .unwrap_or_default()
+    // SAFETY: `uname` fills the zeroed structure it is given.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a utsname.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return String::new();
+    }
+    let bytes: Vec<u8> = u.release.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// One module found by [`Context::lookup_config`], with what the source

@@ -30,7 +30,16 @@ pub trait Kernel {
     fn delete_module(&mut self, name: &str, flags: u32) -> Result<(), i32>;
 }
 
-/// A real Linux kernel: `/sys`, `/proc` and the module system calls.
+// glibc's wrappers of the module system calls, which kmod 30 calls (and
+// which programs wrapping kmod, such as its testsuite's traps, intercept).
+// `finit_module` has no glibc wrapper: kmod calls `syscall(SYS_finit_module)`.
+extern "C" {
+    fn init_module(image: *const libc::c_void, len: libc::c_ulong, args: *const libc::c_char) -> libc::c_long;
+    fn delete_module(name: *const libc::c_char, flags: libc::c_uint) -> libc::c_long;
+}
+
+/// A real Linux kernel: `/sys`, `/proc` and the module system calls,
+/// entered through the C library exactly as kmod 30 enters them.
 #[derive(Debug, Default)]
 pub struct Linux;
 
@@ -61,6 +70,7 @@ impl Kernel for Linux {
     }
 
     fn finit_module(&mut self, path: &Path, _image: &[u8], args: &str, flags: u32) -> Result<(), i32> {
+        // kmod opens the file O_RDONLY|O_CLOEXEC (std adds O_CLOEXEC).
         let f = std::fs::File::open(path).map_err(|e| errno_of(&e))?;
         let args = cstring(args)?;
         use std::os::fd::AsRawFd;
@@ -75,7 +85,7 @@ impl Kernel for Linux {
     fn init_module(&mut self, image: &[u8], args: &str) -> Result<(), i32> {
         let args = cstring(args)?;
         // SAFETY: the image and the C string outlive the call.
-        let r = unsafe { libc::syscall(libc::SYS_init_module, image.as_ptr(), image.len() as libc::c_ulong, args.as_ptr()) };
+        let r = unsafe { init_module(image.as_ptr().cast(), image.len() as libc::c_ulong, args.as_ptr()) };
         if r != 0 {
             return Err(last_errno());
         }
@@ -85,7 +95,7 @@ impl Kernel for Linux {
     fn delete_module(&mut self, name: &str, flags: u32) -> Result<(), i32> {
         let name = cstring(name)?;
         // SAFETY: a valid C string.
-        let r = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), flags as libc::c_uint) };
+        let r = unsafe { delete_module(name.as_ptr(), flags as libc::c_uint) };
         if r != 0 {
             return Err(last_errno());
         }
