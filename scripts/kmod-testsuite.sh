@@ -2,29 +2,41 @@
 # kmod 30's own testsuite run against modhost (issue 11).
 #
 #   bash scripts/kmod-testsuite.sh prepare          build the suite (cached), print its build dir
-#   bash scripts/kmod-testsuite.sh run [MODHOST]    prepare, then run every tool test twice
+#   bash scripts/kmod-testsuite.sh run [MODHOST]    prepare, then run every tool test
+#   bash scripts/kmod-testsuite.sh built            the build dir if prepared, else exit 3
+#
+# with KMOD_TESTSUITE_NO_BUILD=1, `run` does not install or build either (exit 3).
 #
 # What it does:
 #  * gets the source package of the installed kmod (Debian 12: kmod 30+20221128-1)
 #    with `apt-get source` (a deb-src entry is added when apt has none) and the few
 #    packages its testsuite needs to build (autotools, the compression and crypto
 #    headers; not the documentation tool chain);
-#  * builds it as debian/rules configures it, as far as the testsuite cares
-#    (--sysconfdir=/etc --with-openssl --with-xz --with-zstd --disable-test-modules:
-#    the suite's prebuilt modules), and `make check TESTS=` builds the trap libraries
-#    testsuite/*.so, the test programs and the tools, without running them;
-#  * runs each test of test-modinfo, test-modprobe and test-depmod on its own, from a
-#    fresh copy of the suite's rootfs (`make rootfs`, as `make check` makes it), once
-#    with kmod's tools and once with the tools replaced by links to modhost. The suite
-#    execs its tools by absolute path, $builddir/tools/<name> (test-*.c: progname =
-#    ABS_TOP_BUILDDIR "/tools/modprobe", ...), so the links go exactly there: kmod's
-#    build makes tools/{modinfo,modprobe,depmod,insmod,rmmod,lsmod} links to
-#    tools/kmod, and for modhost's run they point to the modhost binary instead;
-#  * runs them a third time with every tool linked to /bin/false, where each must fail
-#    (the harness's check that a verdict means something);
-#  * prints a table (test, kmod, modhost, /bin/false) and exits non-zero when a test that passes
-#    with kmod's tools fails with modhost (or when kmod's own tools fail one: then the
-#    suite's build or this machine is broken, and nothing was shown).
+#  * builds it as debian/rules configures it, as far as the testsuite cares (in
+#    src/build-deb as ../configure, --sysconfdir=/etc --with-openssl --with-xz
+#    --with-zstd --disable-test-modules: the suite's prebuilt modules, --enable-debug),
+#    and `make check TESTS=` builds the trap libraries testsuite/*.so, the test
+#    programs and the tools without running them;
+#  * runs each test of test-modinfo, test-modprobe and test-depmod (37) on its own,
+#    from a fresh copy of the rootfs `make rootfs` makes (kept in /dev/shm when it can
+#    be), with the suite's own verdict:
+#      1. with kmod's tools, as built: tools/{modinfo,modprobe,depmod,insmod,rmmod,
+#         lsmod} are links to tools/kmod. The suite execs its tools by absolute path
+#         (test-*.c: progname = ABS_TOP_BUILDDIR "/tools/modprobe", ...);
+#      2. with those links pointing to the modhost binary instead;
+#  * runs each test again, stricter than the suite, whose output check accepts any
+#    prefix of the expected output (an empty one too) and which looks at one
+#    generated file: every tool is a recording stand-in
+#    (scripts/kmod-testsuite/record-tool.sh) that runs kmod's tool, or modhost under
+#    the same name, and keeps each run's arguments, stdout, stderr and exit code; the
+#    runs and the whole rootfs afterwards must be byte-identical between the two;
+#  * runs each test a last time with every tool linked to /bin/false: the table
+#    shows which verdicts of the suite a tool that prints nothing would pass
+#    (depmod_detect_loop: the strict pass covers it);
+#  * prints a table (test, kmod, modhost, same run, /bin/false) and exits non-zero
+#    when a test that passes with kmod's tools fails with modhost, when the strict
+#    pass finds a difference, or when kmod's own tools fail a test (then the suite's
+#    build or this machine is broken, and nothing was shown).
 #
 # The one change to the suite: its path trap (testsuite/path.so, which makes a tool
 # see the test's rootfs as "/") rewrites the paths of open(), stat(), opendir(), ...
@@ -44,8 +56,9 @@
 # "TESTSUITE: EXPECTED FAIL: <test>" (the latter for tests that expect the tool to
 # fail with given outputs, e.g. depmod_detect_loop).
 #
-# Cost: the first run installs 4 packages and builds kmod (~30 s on 2 cores); later
-# runs reuse $MODHOST_CACHE/kmod-testsuite and take ~20 s (74 test runs).
+# Cost: the first run installs 4 packages, fetches the source (270 kB) and builds
+# kmod and its testsuite (~1 min on 2 cores); later runs reuse
+# $MODHOST_CACHE/kmod-testsuite and take ~30 s (185 test runs).
 #
 # Environment: MODHOST_CACHE (default /var/cache/modhost); MODHOST_BIN (the modhost
 # binary, default $CARGO_TARGET_DIR or target/release/modhost); KMOD_TESTSUITE_LOGS
@@ -100,9 +113,9 @@ ensure_deb_src() {
 
 prepare() {
     # The source of the kmod that is installed (the reference every other test uses).
-    need_pkgs kmod dpkg-dev
+    [ -n "${KMOD_TESTSUITE_NO_BUILD:-}" ] || need_pkgs kmod dpkg-dev
     local ver dir build stamp
-    ver=$(dpkg-query -W -f='${source:Version}' kmod)
+    ver=$(dpkg-query -W -f='${source:Version}' kmod 2>/dev/null) || { log "kmod is not installed"; exit 3; }
     dir=$BASE/$ver
     # Debian's build directory, configured as ../configure (dh_auto_configure
     # --builddir=build-deb): kmod's debug messages name their source file as the
@@ -113,6 +126,8 @@ prepare() {
     if [ -f "$dir/.stamp-build" ] && [ "$(cat "$dir/.stamp-build")" = "$stamp" ]; then
         echo "$build"; return 0
     fi
+    # `built` (what crates/cli/tests/kmod_testsuite.rs asks): no install, no build.
+    [ -z "${KMOD_TESTSUITE_NO_BUILD:-}" ] || { log "not built yet (bash scripts/kmod-testsuite.sh prepare)"; exit 3; }
     need_pkgs gcc make autoconf automake libtool pkg-config liblzma-dev libssl-dev libzstd-dev zstd
     mkdir -p "$dir"
     if [ ! -f "$dir/.stamp-source" ]; then
@@ -280,6 +295,7 @@ run() {
 
 case "${1:-run}" in
     prepare) prepare ;;
+    built) KMOD_TESTSUITE_NO_BUILD=1 prepare ;;
     run) shift || true; run "$@" ;;
-    *) die "usage: $0 prepare | run [MODHOST-BINARY]" ;;
+    *) die "usage: $0 prepare | built | run [MODHOST-BINARY]" ;;
 esac
