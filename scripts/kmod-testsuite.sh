@@ -62,7 +62,8 @@
 #
 # Environment: MODHOST_CACHE (default /var/cache/modhost); MODHOST_BIN (the modhost
 # binary, default $CARGO_TARGET_DIR or target/release/modhost); KMOD_TESTSUITE_LOGS
-# (directory for each run's output, default a temporary directory).
+# (directory for each run's output, kept; default a temporary directory, removed
+# when everything passed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -190,10 +191,9 @@ run() {
     bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
     local build
     build=$(prepare)
-    local logs=${KMOD_TESTSUITE_LOGS:-$(mktemp -d)}
+    local logs=${KMOD_TESTSUITE_LOGS:-} keep_logs=1
+    [ -n "$logs" ] || { logs=$(mktemp -d /tmp/kmod-testsuite-logs.XXXXXX); keep_logs=; }
     mkdir -p "$logs"
-    # One run at a time per build tree: the tool links and the rootfs are shared.
-    exec 9>"$build/../.lock"; flock 9
     local ts=$build/testsuite
     # The rootfs is copied 185 times: it lives in memory when it can
     # ($ts/rootfs, the path compiled into the suite, is a link to it).
@@ -252,8 +252,8 @@ run() {
         mv "$SCRATCH/rootfs" "$SCRATCH/after.modhost"
         if [ -z "$(ls "$k/record")" ]; then
             sres[$2]="FAIL (no tool ran)"
-        elif diff -r "$k/record" "$m/record" > "$logs/strict.$2.diff" 2>&1 \
-            && diff -r --no-dereference "$SCRATCH/after.kmod" "$SCRATCH/after.modhost" >> "$logs/strict.$2.diff" 2>&1; then
+        elif (cd "$ts/record" && diff -r "$2.kmod/record" "$2.modhost/record") > "$logs/strict.$2.diff" 2>&1 \
+            && (cd "$SCRATCH" && diff -r --no-dereference after.kmod after.modhost) >> "$logs/strict.$2.diff" 2>&1; then
             sres[$2]=same
         else
             sres[$2]=DIFFERENT
@@ -287,15 +287,24 @@ run() {
             sed -n 1,40p "$logs/strict.$2.diff" | sed 's/^/    /' >&2 || true
         fi
     done
-    echo "kmod: $nk of ${#tests[@]} pass; modhost: $nm of ${#tests[@]} pass; identical tool runs and rootfs: $ns of ${#tests[@]} (logs: $logs)"
-    [ "$kbad" = 0 ] || die "$kbad tests fail with kmod's own tools: the suite's build or this machine is broken"
-    [ "$bad" = 0 ] || die "$bad tests pass with kmod's tools and fail with modhost"
-    [ "$sbad" = 0 ] || die "$sbad tests: modhost's tool runs differ from kmod's"
+    echo "kmod: $nk of ${#tests[@]} pass; modhost: $nm of ${#tests[@]} pass; identical tool runs and rootfs: $ns of ${#tests[@]}"
+    if [ "$kbad" != 0 ] || [ "$bad" != 0 ] || [ "$sbad" != 0 ]; then
+        log "logs: $logs"
+        [ "$kbad" = 0 ] || die "$kbad tests fail with kmod's own tools: the suite's build or this machine is broken"
+        [ "$bad" = 0 ] || die "$bad tests pass with kmod's tools and fail with modhost"
+        die "$sbad tests: modhost's tool runs differ from kmod's"
+    fi
+    # A temporary log directory goes when everything passed.
+    [ -n "$keep_logs" ] || rm -rf "$logs"
 }
 
+# One prepare or run at a time on a cache (the build, its tool links and the
+# rootfs are shared by every checkout using it).
+lock() { mkdir -p "$BASE" && exec 9>"$BASE/.lock" && flock 9; }
+
 case "${1:-run}" in
-    prepare) prepare ;;
+    prepare) lock; prepare ;;
     built) KMOD_TESTSUITE_NO_BUILD=1 prepare ;;
-    run) shift || true; run "$@" ;;
+    run) shift || true; lock; run "$@" ;;
     *) die "usage: $0 prepare | built | run [MODHOST-BINARY]" ;;
 esac
