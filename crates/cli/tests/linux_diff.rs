@@ -21,8 +21,8 @@
 //! contains one of the words; `MODHOST_DIFF_KEEP=1` keeps the work directory
 //! `$MODHOST_CACHE/diff/run-<pid>` (kept anyway when something differs; the report is
 //! always copied to `$MODHOST_CACHE/diff/last-report.txt`); `MODHOST_DIFF_TIMEOUT`
-//! (seconds per boot, default 300), `MODHOST_DIFF_TOTAL_TIMEOUT` (all boots, default
-//! 540), `MODHOST_DIFF_JOBS` (boots at a time, default 2). Without QEMU (and no way to
+//! (seconds per boot, default 900), `MODHOST_DIFF_TOTAL_TIMEOUT` (all boots, default
+//! 1200), `MODHOST_DIFF_JOBS` (boots at a time, default 2). Without QEMU (and no way to
 //! install it) the test is skipped with a note unless `MODHOST_REQUIRE_FIXTURES=1`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -1412,8 +1412,8 @@ fn host_kernel_matches_linux() {
 
     // Linux: one QEMU boot per boot group, all started now (they run in the background)
     let secs = |var: &str, default: u64| Duration::from_secs(std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default));
-    let limit = secs("MODHOST_DIFF_TIMEOUT", 300);
-    let total_limit = secs("MODHOST_DIFF_TOTAL_TIMEOUT", 540);
+    let limit = secs("MODHOST_DIFF_TIMEOUT", 900);
+    let total_limit = secs("MODHOST_DIFF_TOTAL_TIMEOUT", 1200);
     let mut guest_boots = Vec::new();
     for b in &boots {
         let dir = work.join(format!("boot-{b}"));
