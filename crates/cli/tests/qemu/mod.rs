@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -562,6 +563,11 @@ impl Cpio {
     pub fn symlink(&mut self, name: &str, target: &str) {
         self.entry(name, 0o120777, target.as_bytes(), (0, 0));
     }
+    /// The bytes written so far (always 4-aligned), handed out to be streamed to a
+    /// file; the archive goes on after them.
+    pub fn drain(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
     pub fn finish(mut self) -> Vec<u8> {
         self.entry("TRAILER!!!", 0, &[], (0, 0));
         while !self.buf.len().is_multiple_of(512) {
@@ -569,6 +575,48 @@ impl Cpio {
         }
         self.buf
     }
+}
+
+/// `$cache/tools/<release>/tree.cpio`: the fixture's `lib/modules/<release>` as a newc
+/// archive, built once (temp file and rename).
+pub fn tree_cpio(env: &Env, cache: &Path) -> PathBuf {
+    let dir = cache.join("tools").join(&env.release);
+    let out = dir.join("tree.cpio");
+    let src = env.root.join("lib/modules").join(&env.release);
+    let stamp = std::fs::metadata(src.join("modules.dep")).map(|m| m.len()).unwrap_or(0);
+    let key = dir.join("tree.key");
+    if out.is_file() && std::fs::read_to_string(&key).ok().as_deref() == Some(&format!("{stamp}\n")) {
+        return out;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join(format!("tree.cpio.tmp{}", std::process::id()));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
+    let mut c = Cpio::default();
+    c.dir("lib");
+    c.dir("lib/modules");
+    fn walk(c: &mut Cpio, f: &mut impl std::io::Write, host: &Path, guest: &str) {
+        c.dir(guest);
+        let mut ents: Vec<_> = std::fs::read_dir(host).unwrap().map(|e| e.unwrap()).collect();
+        ents.sort_by_key(|e| e.file_name());
+        for e in ents {
+            let name = format!("{guest}/{}", e.file_name().to_string_lossy());
+            let ft = e.file_type().unwrap();
+            if ft.is_dir() {
+                walk(c, f, &e.path(), &name);
+            } else if ft.is_symlink() {
+                c.symlink(&name, &std::fs::read_link(e.path()).unwrap().to_string_lossy());
+            } else if ft.is_file() {
+                c.file(&name, &std::fs::read(e.path()).unwrap(), false);
+            }
+            f.write_all(&c.drain()).unwrap();
+        }
+    }
+    walk(&mut c, &mut f, &src, &format!("lib/modules/{}", env.release));
+    f.write_all(&c.finish()).unwrap();
+    f.into_inner().unwrap().sync_all().unwrap();
+    std::fs::rename(&tmp, &out).unwrap();
+    std::fs::write(&key, format!("{stamp}\n")).unwrap();
+    out
 }
 
 /// The shared libraries of a dynamic executable, as ldd lists them.
@@ -587,16 +635,18 @@ pub fn ldd(exe: &str) -> Vec<String> {
         .collect()
 }
 
-/// How a guest is booted: memory (MiB) and extra kernel command line words.
+/// How a guest is booted: memory (MiB), extra kernel command line words, extra
+/// QEMU arguments (devices).
 #[derive(Clone, Debug)]
 pub struct QemuOpts {
     pub mem_mb: u32,
     pub append: String,
+    pub extra: Vec<String>,
 }
 
 impl Default for QemuOpts {
     fn default() -> Self {
-        QemuOpts { mem_mb: 512, append: String::new() }
+        QemuOpts { mem_mb: 512, append: String::new(), extra: Vec::new() }
     }
 }
 
@@ -622,6 +672,7 @@ pub fn start_qemu(env: &Env, work: &Path, initrd: &Path, opts: &QemuOpts) -> Qem
         .arg("-initrd")
         .arg(initrd)
         .args(["-append", &append])
+        .args(&opts.extra)
         .arg("-serial")
         .arg(format!("file:{}", console.display()))
         .arg("-serial")
