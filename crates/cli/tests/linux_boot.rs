@@ -76,6 +76,19 @@ fn initramfs(modhost: bool) -> Vec<u8> {
     c.finish()
 }
 
+/// `mke2fs` (e2fsprogs), installed with apt-get when missing (as root).
+fn ensure_mke2fs() -> bool {
+    let have = || Command::new("sh").args(["-c", "command -v mke2fs"]).stdout(std::process::Stdio::null()).status().is_ok_and(|s| s.success());
+    if !have() && rustix::process::geteuid().is_root() {
+        let install = || Command::new("apt-get").args(["install", "-y", "-q", "e2fsprogs"]).env("DEBIAN_FRONTEND", "noninteractive").stdout(std::process::Stdio::null()).status();
+        if !install().is_ok_and(|s| s.success()) {
+            let _ = Command::new("apt-get").args(["update", "-q"]).stdout(std::process::Stdio::null()).status();
+            let _ = install();
+        }
+    }
+    have()
+}
+
 /// The ext4 root image: busybox and an `/init` that reports the loaded modules;
 /// made with `mke2fs -d` (no mount, no root privilege).
 fn root_image(work: &Path) -> Result<PathBuf, String> {
@@ -141,12 +154,15 @@ fn boot_with_modhost_as_the_only_module_tools() {
     if let Err(e) = ensure_tools() {
         skip!("{e}");
     }
+    if !ensure_mke2fs() {
+        skip!("mke2fs (e2fsprogs) is missing and could not be installed");
+    }
     let work = cache.join("tools").join(format!("boot-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
     let img = match root_image(&work) {
         Ok(i) => i,
-        Err(e) => skip!("{e} (e2fsprogs)"),
+        Err(e) => panic!("{e}"),
     };
     let tree = tree_cpio(&env, &cache);
     let mut boots = Vec::new();
