@@ -18,7 +18,8 @@
 #   @@OUT / @@ERR / @@PROC / @@SYS / @@LOG / @@FILES   each followed by base64 lines
 #   @@END <n> <k|m>
 #
-# /s/<k>/steps lines: "<n> <tool> args..." (tool: insmod rmmod lsmod modprobe
+# /s/<k>/steps lines: "<n> start" (first: nothing run, the starting state
+# reported), "<n> <tool> args..." (tool: insmod rmmod lsmod modprobe
 # depmod modinfo kmod — run as /sbin/<tool>) or "<n> sh <command>" (sh -c, the
 # same command on both sides).
 # Debian's busybox runs its own applets in preference to PATH, so the tools
@@ -137,6 +138,7 @@ for k in $(ls /s); do
 			tool=$2
 			shift 2
 			case "$tool" in
+			start) : ;;
 			sh) sh -c "$*" ;;
 			insmod|rmmod|lsmod|modprobe|depmod|modinfo|kmod) "/sbin/$tool" "$@" ;;
 			*) echo "bad step: $line" >&2; false ;;

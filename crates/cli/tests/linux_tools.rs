@@ -8,7 +8,8 @@
 //! the two, so both run as `/sbin/<tool>`, also for the kernel's `request_module`). The guest runs each scenario
 //! twice from the same starting state — all modules unloaded, `/etc/modprobe.d` holding
 //! the scenario's files, the tree's index files pristine — first with kmod's tools,
-//! then with modhost's, and reports after every step: exit status, stdout, stderr,
+//! then with modhost's, and reports the starting state (compared like a step) and,
+//! after every step: exit status, stdout, stderr,
 //! `/proc/modules` (addresses masked), `/sys/module` (the listing and every loaded
 //! module's state and parameters), the kernel log lines the step produced and the
 //! files a step may write (the tree's `modules.*`, the work directory). Any difference
@@ -467,6 +468,9 @@ fn modhost_tools_match_kmod_in_linux() {
     let mut plans: Vec<String> = Vec::new();
     for (si, s) in scenarios.iter().enumerate() {
         let mut plan = String::new();
+        // the starting state of both runs, compared like a step
+        let _ = writeln!(plan, "{} start", steps.len());
+        steps.push((si, "(starting state)".to_string(), vec!["start".to_string()]));
         for (line, words) in &s.steps {
             let g = refs.expand(words).unwrap_or_else(|e| panic!("{}: {e}", s.name));
             let _ = writeln!(plan, "{} {}", steps.len(), g.join(" "));
