@@ -401,6 +401,44 @@ fn outcome(o: &Obs) -> String {
 // The test
 // ------------------------------------------------------------------------------------------
 
+/// Every scenario file parses and its module references resolve (no QEMU: a quick
+/// check of the files the QEMU test runs).
+#[test]
+fn scenarios_parse_and_resolve() {
+    let root = repo_root();
+    let cache = PathBuf::from(std::env::var("MODHOST_CACHE").unwrap_or_else(|_| "/var/cache/modhost".into()));
+    let env = match load_env(&cache) {
+        Ok(e) => e,
+        Err(e) => skip!("{e}"),
+    };
+    let kv = read_kv(&std::env::var_os("MODHOST_FIXTURES").map(PathBuf::from).unwrap_or_else(|| cache.join("fixtures/current/env"))).unwrap_or_default();
+    let mut refs = Refs {
+        env: &env,
+        xz_root: kv.get("AMD64_XZ_ROOT").map(PathBuf::from),
+        zst_root: kv.get("AMD64_ZST_ROOT").map(PathBuf::from),
+        paths: HashMap::new(),
+        files: BTreeMap::new(),
+        notes: BTreeMap::new(),
+    };
+    let mut n = 0;
+    let mut ci = 0;
+    for e in std::fs::read_dir(root.join("tests/tools/scenarios")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let s = parse_scenario(&name, &std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        for (line, words) in &s.steps {
+            let g = refs.expand(words).unwrap_or_else(|e| panic!("{name}: {line}: {e}"));
+            assert!(g.iter().all(|w| !w.contains("$R") && !is_ref(w)), "{name}: {line}: not expanded: {g:?}");
+            n += 1;
+        }
+        ci += usize::from(s.ci);
+    }
+    assert!(n >= 100 && ci >= 1, "{n} steps, {ci} CI scenarios");
+    // a bad line is refused with its place
+    assert_eq!(parse_scenario("x", "frobnicate now").unwrap_err(), "x:1: unknown line \"frobnicate now\"");
+    assert!(parse_scenario("x", "# only a comment").is_err());
+}
+
 #[test]
 fn modhost_tools_match_kmod_in_linux() {
     let t0 = Instant::now();
