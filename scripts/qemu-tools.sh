@@ -29,4 +29,4 @@ bash scripts/build-modules.sh >/dev/null
 export MODHOST_REQUIRE_FIXTURES=1
 # the full set unless the caller chose scenarios (CI=true alone would pick the sample)
 [ -n "${MODHOST_TOOLS_SCENARIOS:-}" ] || export MODHOST_TOOLS_SCENARIOS=all
-exec cargo test --release -p modhost-cli --test linux_tools --test linux_boot -- --nocapture --test-threads=1
+exec cargo test --release --no-fail-fast -p modhost-cli --test linux_tools --test linux_boot -- --nocapture --test-threads=1
