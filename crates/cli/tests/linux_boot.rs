@@ -157,6 +157,15 @@ fn boot_with_modhost_as_the_only_module_tools() {
     if !ensure_mke2fs() {
         skip!("mke2fs (e2fsprogs) is missing and could not be installed");
     }
+    // work directories kept by earlier runs whose process is gone
+    for e in std::fs::read_dir(cache.join("tools")).into_iter().flatten().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = n.strip_prefix("boot-") {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
     let work = cache.join("tools").join(format!("boot-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
