@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tools tests inside Linux (tests/tools/README.md): kmod 30's tools against
 # modhost's, each step run with both from the same starting state in Debian's own
-# kernel under QEMU (crates/cli/tests/linux_tools.rs), and a real boot whose only
+# kernel under QEMU (crates/cli/tests/qemu_tools.rs), and a real boot whose only
 # module tools are modhost's: coldplug, ext4 root, switch_root, the same modules
 # as with kmod (crates/cli/tests/linux_boot.rs). Installs what they need (QEMU,
 # busybox-static, kmod, e2fsprogs, the fixtures, the C test modules).
@@ -29,4 +29,4 @@ bash scripts/build-modules.sh >/dev/null
 export MODHOST_REQUIRE_FIXTURES=1
 # the full set unless the caller chose scenarios (CI=true alone would pick the sample)
 [ -n "${MODHOST_TOOLS_SCENARIOS:-}" ] || export MODHOST_TOOLS_SCENARIOS=all
-exec cargo test --release --no-fail-fast -p modhost-cli --test linux_tools --test linux_boot -- --nocapture --test-threads=1
+exec cargo test --release --no-fail-fast -p modhost-cli --test qemu_tools --test linux_boot -- --nocapture --test-threads=1

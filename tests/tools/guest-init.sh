@@ -1,6 +1,6 @@
 #!/bin/sh
 # /init of the tools harness's initramfs: the guest side of
-# crates/cli/tests/linux_tools.rs (tests/tools/README.md). Debian's own kernel,
+# crates/cli/tests/qemu_tools.rs (tests/tools/README.md). Debian's own kernel,
 # its whole module tree in /lib/modules/<release>, kmod 30 (/bin/kmod, the
 # tools linked to it in /k) and modhost (/bin/modhost, the same names in /m).
 #

@@ -1,5 +1,5 @@
 //! What the QEMU harnesses share (`linux_diff.rs`, the loader against Linux, and
-//! `linux_tools.rs`, kmod's tools against modhost's inside Linux): the fixture
+//! `qemu_tools.rs`, kmod's tools against modhost's inside Linux): the fixture
 //! environment, module references and the files they make (patches, mutations), the
 //! initramfs writer, QEMU boots, the log and `/proc/modules` normalisation, rule files
 //! and the report's line diff.
