@@ -23,7 +23,7 @@ impl Client {
         let dir = secure_runtime_dir()?;
         let sock = dir.join("host.sock");
         if let Ok(stream) = UnixStream::connect(&sock) {
-            return Client::checked(stream);
+            return Client::checked(stream, &sock);
         }
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("serve.log"))?;
         Command::new(std::env::current_exe()?)
@@ -36,7 +36,7 @@ impl Client {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             match UnixStream::connect(&sock) {
-                Ok(stream) => return Client::checked(stream),
+                Ok(stream) => return Client::checked(stream, &sock),
                 Err(e) if Instant::now() >= deadline => {
                     return Err(io::Error::new(e.kind(), format!("the host kernel did not start (see {})", dir.join("serve.log").display())))
                 }
@@ -46,11 +46,11 @@ impl Client {
     }
 
     /// Only a daemon of this user (or root's) is trusted.
-    fn checked(stream: UnixStream) -> io::Result<Client> {
+    fn checked(stream: UnixStream, sock: &std::path::Path) -> io::Result<Client> {
         let me = rustix::process::geteuid().as_raw();
         let peer = rustix::net::sockopt::socket_peercred(&stream)?.uid;
         if peer.as_raw() != me && !peer.is_root() {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("the host kernel's socket belongs to uid {}, not {me}", peer.as_raw())));
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("socket {} belongs to uid {}, not {me}", sock.display(), peer.as_raw())));
         }
         Ok(Client { stream })
     }
