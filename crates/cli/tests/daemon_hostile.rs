@@ -449,6 +449,34 @@ fn malformed_oversized_and_slow_requests_are_answered() {
     assert!(rss1 < rss0 + 48 * 1024, "RSS {rss0} -> {rss1} KiB");
     assert!(tasks1 <= tasks0 + 1 && conns == 1, "threads {tasks0} -> {tasks1} ({conns} serving)");
 
+    // a peer that has 8 MiB encrypted (cbc(aes), the host's own) and never
+    // reads the reply: dropped once the reply is not taken within the idle
+    // timeout
+    let mut s = UnixStream::connect(d.sock()).unwrap();
+    let k16 = "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]";
+    let enc = format!(r#"{{"op":"crypto","operation":"encrypt","alg":"cbc(aes)","key":{k16},"iv":{k16},"aad":null,"taglen":null}}"#);
+    s.write_all(&frame(enc.as_bytes(), 2 << 20, &vec![0x5a; 2 << 20])).unwrap();
+    let t = Instant::now();
+    while d.usage().2 == 0 {
+        assert!(t.elapsed() < Duration::from_secs(5), "the connection is not served");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    while d.usage().2 > 0 {
+        assert!(t.elapsed() < Duration::from_secs(idle + 10), "a peer that does not read is kept");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("a reply not read: dropped after {:?}", t.elapsed());
+    assert!(t.elapsed() >= Duration::from_millis(idle * 1000 - 100));
+    // (it was the reply that stalled: 2 MiB, far more than a socket buffer
+    // holds)
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut json = vec![0; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut json).unwrap();
+    s.read_exact(&mut len).unwrap();
+    assert_eq!((String::from_utf8_lossy(&json).as_ref(), u32::from_be_bytes(len)), (r#"{"status":"ok"}"#, 2 << 20));
+    drop(s);
+
     // still serving, every connection's thread gone
     d.ping();
     d.owner_lsmod();

@@ -15,7 +15,7 @@
 //! (see `proto`) is answered `Refused` and ends only that connection.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,8 +149,8 @@ fn refuse(mut conn: UnixStream, errno: i32, message: &str) {
     let _ = conn.shutdown(std::net::Shutdown::Both);
 }
 
-/// Reads from a connection until a deadline: each read waits at most the
-/// time left.
+/// Reads from (or writes to) a connection until a deadline: each call
+/// waits at most the time left.
 struct Deadline<'a> {
     conn: &'a UnixStream,
     until: Instant,
@@ -170,8 +170,22 @@ impl Read for Deadline<'_> {
     }
 }
 
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.conn.set_write_timeout(Some(left))?;
+        (&mut &*self.conn).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn handle(k: &Kernel, conn: UnixStream, release: &str, idle: Duration) {
-    let _ = conn.set_write_timeout(Some(idle));
     loop {
         let mut r = Deadline { conn: &conn, until: Instant::now() + idle };
         let (reply, data) = match recv_request(&mut r) {
@@ -200,7 +214,8 @@ fn handle(k: &Kernel, conn: UnixStream, release: &str, idle: Duration) {
                 return;
             }
         };
-        if send(&mut &conn, &reply, &data).is_err() {
+        // the whole reply read within the idle timeout, or the peer is dropped
+        if send(&mut Deadline { conn: &conn, until: Instant::now() + idle }, &reply, &data).is_err() {
             return;
         }
     }
