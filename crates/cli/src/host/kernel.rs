@@ -5,7 +5,7 @@ use kmod::modprobe::{kernel, Kernel};
 use std::path::Path;
 
 use crate::host::client::Client;
-use crate::host::proto::{Reply, Request};
+use crate::host::proto::{Reply, Request, EFBIG, MAX_IMAGE};
 use crate::{Target, Tool};
 
 /// The kernel chosen for a tool invocation.
@@ -63,11 +63,24 @@ impl HostKernel {
 
     fn call(&mut self, req: &Request, payload: &[u8]) -> Result<(), i32> {
         let c = self.client().ok_or(libc_eio())?;
-        match c.call(req, payload) {
+        let r = c.call(req, payload);
+        match r {
             Ok((Reply::Ok, _)) => Ok(()),
             Ok((Reply::Err { errno }, _)) => Err(errno),
-            _ => Err(libc_eio()),
+            Ok(_) => Err(libc_eio()),
+            Err(e) => Err(self.lost(e)),
         }
+    }
+
+    /// The connection failed (the daemon refused it, or is gone): say why
+    /// once, and answer EIO from now on.
+    fn lost(&mut self, e: std::io::Error) -> i32 {
+        if !self.failed {
+            eprintln!("{}: ERROR: {e}", self.prog);
+        }
+        self.failed = true;
+        self.client = None;
+        libc_eio()
     }
 }
 
@@ -78,7 +91,8 @@ fn libc_eio() -> i32 {
 impl Kernel for HostKernel {
     fn read(&mut self, path: &str) -> Result<Vec<u8>, i32> {
         let c = self.client().ok_or(libc_eio())?;
-        c.read(path).unwrap_or(Err(libc_eio()))
+        let r = c.read(path);
+        r.unwrap_or_else(|e| Err(self.lost(e)))
     }
 
     fn is_dir(&mut self, path: &str) -> bool {
@@ -87,14 +101,21 @@ impl Kernel for HostKernel {
 
     fn list(&mut self, path: &str) -> Result<Vec<String>, i32> {
         let c = self.client().ok_or(libc_eio())?;
-        c.list(path).unwrap_or(Err(libc_eio()))
+        let r = c.list(path);
+        r.unwrap_or_else(|e| Err(self.lost(e)))
     }
 
     fn finit_module(&mut self, _path: &Path, image: &[u8], args: &str, flags: u32) -> Result<(), i32> {
+        if image.len() > MAX_IMAGE as usize {
+            return Err(EFBIG);
+        }
         self.call(&Request::Insmod { args: args.to_string(), flags }, image)
     }
 
     fn init_module(&mut self, image: &[u8], args: &str) -> Result<(), i32> {
+        if image.len() > MAX_IMAGE as usize {
+            return Err(EFBIG);
+        }
         self.call(&Request::Insmod { args: args.to_string(), flags: 0 }, image)
     }
 
