@@ -51,7 +51,7 @@
 //! | `__ksymtab*` name/namespace offsets | trusted | loader: read only inside the module's image |
 //! | `__param` entries' name pointers | trusted (`strcmp`, sysfs) | **host** (loader, after relocation, unwound): inside the module |
 //! | `__param` entries' ops pointers | trusted (called) | **host** (loader, after relocation, unwound): inside the module or a vmlinux object |
-//! | `__jump_table` code addresses | trusted (text patched) | **host** (loader, after relocation, unwound): inside the module's text |
+//! | `__jump_table` code/target/key | trusted (text patched) | **not checked yet** (the sites are handed to kabi's jump_label as Linux does) |
 //! | `.return_sites`, `__mcount_loc` | trusted (text patched) | loader: a site is patched only inside the module |
 //! | `__bug_table` | trusted | loader: entries and strings read only inside the module |
 //! | `.data..percpu` alignment | `> PAGE_SIZE` clamped with a warning | = |
