@@ -204,6 +204,8 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
             info.sections[i].flags |= SHF_RO_AFTER_INIT;
         }
     }
+    // The host's checks where Linux trusts the file, before any allocation.
+    host_checks(&info)?;
     let lay = layout::layout(&info);
     let (core, init) = move_module(&info, &lay)?;
     let (core_base, init_base) = (core.base(), init.as_ref().map_or(0, |r| r.base()));
@@ -271,8 +273,15 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
     if let Some(p) = info.percpu_index {
         let s = info.sections[p];
         if s.size > 0 {
-            let align = s.addralign.clamp(1, 4096);
-            match k.vmlinux.percpu_alloc(s.size, align) {
+            // percpu_modalloc clamps to a page (with a warning); pcpu_alloc
+            // raises it to 4 and refuses one that is not a power of two.
+            let mut align = s.addralign;
+            if align > 4096 {
+                pr(KERN_WARNING, format!("{mod_name}: per-cpu alignment {} > 4096", align as i64));
+                align = 4096;
+            }
+            let align = align.max(4);
+            match Some(align).filter(|a| a.is_power_of_two()).and_then(|a| k.vmlinux.percpu_alloc(s.size, a)) {
                 Some(off) => {
                     let i = me(&st);
                     st.modules[i].percpu = Some((off, s.size));
@@ -383,7 +392,18 @@ fn load_module_inner(k: &Kernel, image: &[u8], args: &str, flags: u32, link_only
         }
     }
     let exports = read_exports(&info, &addr_of, &bounds);
-    let params = read_params(&info, &addr_of);
+    let ops_ok = |ops: u64| {
+        let in_module = st.modules.iter().any(|m| {
+            let mut r = vec![(m.core.base(), m.core.len())];
+            r.extend(m.init.as_ref().map(|i| (i.base(), i.len())));
+            r.iter().any(|&(lo, len)| ops >= lo && ops.checked_add(PARAM_OPS_SIZE).is_some_and(|e| e <= lo + len))
+        });
+        in_module || k.ksyms.iter().any(|(n, s)| s.value == ops && (n.starts_with("param_ops_") || n == "param_array_ops"))
+    };
+    let params = match read_params(&info, &addr_of, &bounds, &ops_ok, &mod_name) {
+        Ok(p) => p,
+        Err(e) => return Err(fail(k, st, e)),
+    };
     let sections: Vec<(String, u64)> = (1..info.sections.len())
         .filter(|&i| info.sections[i].flags & SHF_ALLOC != 0 && info.sections[i].size != 0)
         .map(|i| (info.secnames[i].to_string(), addr_of(i)))
@@ -612,6 +632,41 @@ fn read_versions(info: &LoadInfo<'_>) -> Option<Vec<Version>> {
     )
 }
 
+/// The host's checks of what Linux 6.1 trusts in the file (the table in
+/// [`kofile::linux`]), run after Linux's own checks of the stages before
+/// layout and before anything is allocated or listed: a failure is
+/// `-ENOEXEC` and one line `<name>: <what>`.
+fn host_checks(info: &LoadInfo<'_>) -> KResult<()> {
+    use kofile::linux as l;
+    let run = || -> Result<(), kofile::HostElfError> {
+        l::check_strtab(info.symtab.strings(), info.strtab_index)?;
+        l::check_symbol_names(&info.symtab)?;
+        // What layout places (the per-CPU section is Linux's percpu
+        // allocator's business: it refuses a bad alignment itself).
+        for i in 1..info.sections.len() {
+            if info.sections[i].flags & SHF_ALLOC != 0 || i == info.symtab.section || i == info.strtab_index {
+                l::check_alignment(&info.sections[i], info.secnames[i], i)?;
+            }
+        }
+        l::check_modinfo(info.modinfo)?;
+        if info.vers_index != 0 {
+            l::check_versions(info.elf.section_data(&info.sections[info.vers_index]).unwrap_or(&[]))?;
+        }
+        l::check_module_name(info.elf.section_data(&info.sections[info.mod_index]).unwrap_or(&[]))?;
+        for (sym, crc) in [("__ksymtab", "__kcrctab"), ("__ksymtab_gpl", "__kcrctab_gpl")] {
+            let (si, ci) = (info.find_sec(sym), info.find_sec(crc));
+            if si != 0 && ci != 0 {
+                l::check_crc_table(sym, info.sections[si].size, crc, info.sections[ci].size)?;
+            }
+        }
+        Ok(())
+    };
+    run().map_err(|e| {
+        pr(KERN_ERR, format!("{}: {e}", info.name));
+        Errno::ENOEXEC
+    })
+}
+
 /// `move_module`: allocates core and init below 2 GiB and copies sections.
 fn move_module(info: &LoadInfo<'_>, lay: &Layout) -> KResult<(LowRegion, Option<LowRegion>)> {
     // Sizes that wrapped or exceed the module area cannot be allocated
@@ -688,17 +743,25 @@ fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of:
             let (off, rinfo, addend) = (word(0), word(8), word(16) as i64);
             let (sym, rtype) = ((rinfo >> 32) as usize, rinfo as u32);
             let Some(&sv) = values.get(sym) else {
-                pr(KERN_ERR, format!("{name}: relocation names symbol {sym}, beyond the symbol table"));
+                pr(KERN_ERR, format!("{name}: relocation {} of section {} names symbol {sym}, beyond the symbol table ({} symbols)", count_in(r, data), info.secnames[i], values.len()));
                 return Err(Errno::ENOEXEC);
             };
-            if off >= target.size || target.sh_type == SHT_NOBITS {
-                pr(KERN_ERR, format!("{name}: relocation offset {off:#x} outside its section"));
+            // The place: `width` bytes at `off` inside the target section
+            // (NONE writes nothing; an unknown type is Linux's error below).
+            let width = reloc::width(rtype);
+            if width.is_some_and(|w| w > 0 && (target.sh_type == SHT_NOBITS || off.checked_add(w).is_none_or(|end| end > target.size))) {
+                pr(KERN_ERR, format!("{name}: relocation offset {off:#x} (type {rtype}) outside section {} ({} bytes)", info.secnames[t], if target.sh_type == SHT_NOBITS { 0 } else { target.size }));
                 return Err(Errno::ENOEXEC);
             }
-            // SAFETY: `off < target.size` and the section lies inside the
+            if width == Some(0) {
+                count += 1;
+                continue;
+            }
+            // SAFETY: `off + width <= target.size` for every type that writes
+            // (unknown ones write nothing), and the section lies inside the
             // region, which is mapped read-write until protections are
             // applied after relocation; `avail` bounds the write.
-            let res = unsafe { reloc::apply_raw(tptr.add(off as usize), target.size - off, tbase + off, rtype, sv, addend) };
+            let res = unsafe { reloc::apply_raw(tptr.add(off.min(target.size) as usize), target.size.saturating_sub(off), tbase.wrapping_add(off), rtype, sv, addend) };
             if let Err(e) = res {
                 for msg in e.messages(name) {
                     pr(KERN_ERR, msg);
@@ -709,6 +772,11 @@ fn apply_relocations(info: &LoadInfo<'_>, lay: &Layout, values: &[u64], addr_of:
         }
     }
     Ok(count)
+}
+
+/// The index of relocation entry `r` (a 24-byte chunk of `data`).
+fn count_in(r: &[u8], data: &[u8]) -> usize {
+    (r.as_ptr() as usize - data.as_ptr() as usize) / 24
 }
 
 fn kallsyms(info: &LoadInfo<'_>, lay: &Layout, values: &[u64]) -> (Vec<KSym>, Vec<KSym>) {
@@ -772,36 +840,35 @@ fn bounded_cstr(p: u64, bounds: &[(u64, u64)]) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes[..n]).into_owned())
 }
 
-/// # Safety
-/// `p` must point at a NUL-terminated string in a module image.
-unsafe fn kabi_cstr(p: u64) -> String {
-    if p == 0 {
-        return String::new();
-    }
-    // SAFETY: per the contract.
-    let s = unsafe { std::ffi::CStr::from_ptr(p as *const std::ffi::c_char) };
-    s.to_string_lossy().into_owned()
-}
-
 /// Reads `__param` (40-byte `struct kernel_param`) from the relocated image.
-fn read_params(info: &LoadInfo<'_>, addr_of: &dyn Fn(usize) -> u64) -> Vec<ParamRef> {
+/// Linux trusts the pointers; the host requires each name to be a string
+/// inside the module and each `ops` to be a `struct kernel_param_ops` inside
+/// a module image (`ops_ok`) or one of the kernel's `param_ops_*`/
+/// `param_array_ops` (else `-ENOEXEC` and a log line naming the entry).
+fn read_params(info: &LoadInfo<'_>, addr_of: &dyn Fn(usize) -> u64, bounds: &[(u64, u64)], ops_ok: &dyn Fn(u64) -> bool, mod_name: &str) -> KResult<Vec<ParamRef>> {
     let i = info.find_sec("__param");
     if i == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let base = addr_of(i);
-    (0..info.sections[i].size / 40)
-        .map(|j| {
-            let kp = base + j * 40;
-            // SAFETY: the relocated kernel_param array in our image.
-            unsafe {
-                ParamRef {
-                    name: kabi_cstr(cpu::read_u64(kp)),
-                    ops: cpu::read_u64(kp + 16),
-                    perm: ((kp + 24) as *const u16).read_unaligned(),
-                    kp,
-                }
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    for j in 0..info.sections[i].size / 40 {
+        let kp = base + j * 40;
+        // SAFETY: the relocated kernel_param array in our image (j * 40 + 40
+        // <= the section's size).
+        let (name_p, ops, perm) = unsafe { (cpu::read_u64(kp), cpu::read_u64(kp + 16), ((kp + 24) as *const u16).read_unaligned()) };
+        let Some(name) = bounded_cstr(name_p, bounds) else {
+            pr(KERN_ERR, format!("{mod_name}: parameter {j} has its name at {name_p:#x}, outside the module"));
+            return Err(Errno::ENOEXEC);
+        };
+        if !ops_ok(ops) {
+            pr(KERN_ERR, format!("{mod_name}: parameter {name} has its ops at {ops:#x}, not a kernel_param_ops"));
+            return Err(Errno::ENOEXEC);
+        }
+        out.push(ParamRef { name, ops, perm, kp });
+    }
+    Ok(out)
 }
+
+/// Size of `struct kernel_param_ops` (flags, set, get, free).
+const PARAM_OPS_SIZE: u64 = 32;

@@ -113,6 +113,28 @@ pub enum LinuxElfError {
     SectionName { index: u16, sh_type: u32 },
 }
 
+/// A failure of one of the host's checks beyond Linux 6.1's (see
+/// [`crate::linux`]: where Linux trusts the file and would read or write
+/// outside it). Each makes the load fail with `-ENOEXEC`; the `Display` text
+/// follows the module's name in the log (`<name>: <text>`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostElfError {
+    #[error("symbol string table (section {index}) is not NUL-terminated")]
+    StrtabUnterminated { index: usize },
+    #[error("symbol {symbol} has name offset {offset} past the string table ({size} bytes)")]
+    SymbolName { symbol: usize, offset: u32, size: u64 },
+    #[error("section {name} (index {index}) has invalid alignment {align}")]
+    Alignment { name: String, index: usize, align: u64 },
+    #[error(".modinfo section is not NUL-terminated")]
+    ModinfoUnterminated,
+    #[error("__versions entry {entry} has no NUL-terminated name")]
+    VersionName { entry: usize },
+    #[error("module name in .gnu.linkonce.this_module is not NUL-terminated")]
+    ModuleNameUnterminated,
+    #[error("{crctab} has {crcs} entries for {syms} symbols of {symtab}")]
+    CrcTable { symtab: &'static str, crctab: &'static str, syms: u64, crcs: u64 },
+}
+
 /// An error reading one of a module's typed tables.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TableError {

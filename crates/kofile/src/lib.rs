@@ -35,7 +35,7 @@ pub mod symbols;
 pub mod versions;
 
 pub use elf::{Class, Elf, SectionHeader};
-pub use error::{ElfError, LinuxElfError, LogSite, OpenError, TableError};
+pub use error::{ElfError, HostElfError, LinuxElfError, LogSite, OpenError, TableError};
 pub use exports::Export;
 pub use file::{Compression, ModuleImage};
 pub use modinfo::ModinfoEntry;

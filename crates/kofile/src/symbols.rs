@@ -109,6 +109,17 @@ impl<'a> SymbolTable<'a> {
         Some(Symbol { index, name, value, size, info, other, shndx })
     }
 
+    /// The raw `st_name` of the symbol at `index` (an offset into
+    /// [`Self::strings`], unchecked).
+    pub fn name_offset(&self, index: usize) -> Option<u32> {
+        let off = index.checked_mul(self.entsize())? as u64;
+        let e = self.endian;
+        Some(match self.class {
+            Class::Elf32 => read_pod::<Sym32<Endianness>>(self.data, off)?.st_name.get(e),
+            Class::Elf64 => read_pod::<Sym64<Endianness>>(self.data, off)?.st_name.get(e),
+        })
+    }
+
     /// All symbols in table order, index 0 included.
     pub fn iter(&self) -> impl Iterator<Item = Symbol<'a>> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))

@@ -12,8 +12,10 @@
 //!
 //! Linux does not range-check PC32 (its module area is always in reach);
 //! the host does, since a misplaced target would make the module jump into
-//! nowhere. Linux does not bounds-check `r_offset` either; the host must,
-//! or a crafted module would write outside its own image.
+//! nowhere. Linux does not bounds-check `r_offset` or the symbol index
+//! either; the host's loader does (`r_offset + width(type)` inside the
+//! target section, the symbol inside the symbol table) before calling
+//! [`apply_raw`], which also refuses a place shorter than its width.
 
 use crate::errno::{Errno, KResult};
 
@@ -27,6 +29,17 @@ pub const R_X86_64_PLT32: u32 = 4;
 pub const R_X86_64_32: u32 = 10;
 pub const R_X86_64_32S: u32 = 11;
 pub const R_X86_64_PC64: u32 = 24;
+
+/// How many bytes a relocation type writes at its place (`None`: a type the
+/// host does not know, refused by [`apply_raw`] with Linux's message).
+pub fn width(r_type: u32) -> Option<u64> {
+    match r_type {
+        R_X86_64_NONE => Some(0),
+        R_X86_64_64 | R_X86_64_PC64 => Some(8),
+        R_X86_64_32 | R_X86_64_32S | R_X86_64_PC32 | R_X86_64_PLT32 => Some(4),
+        _ => None,
+    }
+}
 
 /// Why one relocation could not be applied (with the kernel's message).
 #[derive(Debug, Clone, PartialEq, Eq)]
