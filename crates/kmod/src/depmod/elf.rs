@@ -627,6 +627,27 @@ impl Worker {
     /// `out` (and `count` incremented) unless a read failed.
     pub fn load_cached(&mut self, path: &Path, c: &CacheUse<'_>, out: &mut Vec<u8>, count: &mut usize) -> Loaded {
         use std::os::unix::ffi::OsStrExt;
+        let pb = path.as_os_str().as_bytes();
+        let old = c.cache.get(pb);
+        // A hit costs one stat by path (the file is opened only on a miss),
+        // of a regular file whose mode lets everyone read it (a file that
+        // would fail to open must fail as it does without the cache).
+        if let Some(e) = old {
+            if let Ok(m) = std::fs::metadata(path) {
+                use std::os::unix::fs::MetadataExt;
+                let key = cache::Key::of(&m);
+                if m.is_file() && m.mode() & 0o444 == 0o444 && cache::key_hit(e, &key) {
+                    if let Some(l) = c.cache.facts(e, &mut self.arena) {
+                        self.stats[0] += 1;
+                        if c.write {
+                            cache::encode_entry(out, pb, &key, c.start, e.hash, c.cache.raw_facts(e));
+                            *count += 1;
+                        }
+                        return l;
+                    }
+                }
+            }
+        }
         let f = match File::open(path) {
             Ok(f) => f,
             Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
@@ -635,18 +656,6 @@ impl Worker {
             Ok(m) => cache::Key::of(&m),
             Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
         };
-        let pb = path.as_os_str().as_bytes();
-        let old = c.cache.get(pb);
-        if let Some(e) = old.filter(|e| cache::key_hit(e, &key)) {
-            if let Some(l) = c.cache.facts(e, &mut self.arena) {
-                self.stats[0] += 1;
-                if c.write {
-                    cache::encode_entry(out, pb, &key, c.start, e.hash, c.cache.raw_facts(e));
-                    *count += 1;
-                }
-                return l;
-            }
-        }
         IO_FAILED.with(|x| x.set(false));
         let verify = old.filter(|e| e.hash.is_some() && e.key.size == key.size).map(|e| (c.cache, e));
         let before = self.stats[1];
