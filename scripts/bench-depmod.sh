@@ -9,6 +9,13 @@
 # CPU time (user+sys) medians, and whether the ten files, stdout and stderr were
 # byte-identical. Non-interactive; builds the release binary first.
 #
+# Ours' full runs start with an empty incremental cache each time (so they include
+# writing it: what a first run costs). The "1 changed" rows then time ours with a
+# warm cache after one module's content changed (it alternates between its own
+# bytes and another module's, replaced by rename so the fixture's hard-linked file
+# is untouched), against kmod's full run of the same row above; kmod is run on that
+# tree afterwards to check the outputs are identical.
+#
 # Environment: MODHOST_FIXTURES (fixture env file, default
 # ${MODHOST_CACHE:-/var/cache/modhost}/fixtures/current/env), RUNS, BENCH_TREES=all.
 set -euo pipefail
@@ -20,6 +27,8 @@ KMOD_DEPMOD=/sbin/depmod
 OUTPUTS="modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep
 modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname"
 bench_setup bench-depmod "$KMOD_DEPMOD" /var/tmp
+CACHE_DIR=$WORK/depmod-cache
+export MODHOST_DEPMOD_CACHE=$CACHE_DIR
 
 # copy_tree SRCROOT REL DSTROOT: the module directory with hard links (copies when the
 # file system differs), without the index files.
@@ -56,15 +65,43 @@ bench() { # label SRCROOT REL
     : >"$WORK/kt"; : >"$WORK/ot"; : >"$WORK/kc"; : >"$WORK/oc"
     for ((i = 0; i < RUNS; i++)); do
         elapsed us quiet "${kcmd[@]}" >>"$WORK/kt"
+        rm -rf "$CACHE_DIR"
         elapsed us quiet "${ocmd[@]}" >>"$WORK/ot"
         cpu_ms "${kcmd[@]}" >>"$WORK/kc"
+        rm -rf "$CACHE_DIR"
         cpu_ms "${ocmd[@]}" >>"$WORK/oc"
     done
     km=$(median <"$WORK/kt"); om=$(median <"$WORK/ot")
     kc=$(median <"$WORK/kc"); oc=$(median <"$WORK/oc")
     RESULTS+=("$(awk -v l="$label" -v k="$km" -v o="$om" -v kc="$kc" -v oc="$oc" -v s="$same" \
         'BEGIN {printf "%-16s %10.1f %10.1f %8.2f %12.0f %12.0f %8.2f   %s", l, k/1000, o/1000, (k>0?o/k:0), kc, oc, (kc>0?oc/kc:0), s}')")
+    incremental "$label" "$o" "$rel" "$km"
     rm -rf "$k" "$o"
+}
+
+# incremental LABEL ROOT REL KMOD_FULL_US: warm cache, one module changed per run.
+incremental() {
+    local label=$1 o=$2 rel=$3 km=$4 i same=yes
+    local dir=$o/lib/modules/$rel x y
+    x=$(find "$dir" -name '*.ko*' | sort | sed -n 100p)
+    y=$(find "$dir" -name '*.ko*' | sort | sed -n 200p)
+    cp "$x" "$WORK/x.orig"; cp "$y" "$WORK/y.orig"
+    local ocmd=("$OURS" depmod -b "$o" "$rel")
+    rm -rf "$CACHE_DIR"
+    quiet "${ocmd[@]}"; sleep 2.5; quiet "${ocmd[@]}" # cold, then past the racy window
+    : >"$WORK/it"
+    for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2 == 0)); then cp "$WORK/y.orig" "$x.new"; else cp "$WORK/x.orig" "$x.new"; fi
+        mv "$x.new" "$x"
+        elapsed us quiet "${ocmd[@]}" >>"$WORK/it"
+    done
+    for f in $OUTPUTS; do cp "$dir/$f" "$WORK/$f.ours"; done
+    quiet "$KMOD_DEPMOD" -b "$o" "$rel"
+    for f in $OUTPUTS; do cmp -s "$dir/$f" "$WORK/$f.ours" || same=NO; done
+    local im
+    im=$(median <"$WORK/it")
+    RESULTS+=("$(awk -v l="$label, 1 changed" -v k="$km" -v o="$im" -v s="$same" \
+        'BEGIN {printf "%-16s %10.1f %10.1f %8.2f %12s %12s %8s   %s", l, k/1000, o/1000, (k>0?o/k:0), "-", "-", "-", s}')")
 }
 
 log "timing: $RUNS alternating runs each (plus one warm-up)"
@@ -78,7 +115,8 @@ echo
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kmod:    $("$KMOD_DEPMOD" -V | head -1) ($KMOD_DEPMOD)"
 echo "ours:    $OURS depmod"
-echo "runs:    $RUNS each, alternating, after one warm-up each; medians"
+echo "runs:    $RUNS each, alternating, after one warm-up each; medians (ours' full runs with an empty cache;"
+echo "         '1 changed': ours with a warm cache after one module changed, ratio to kmod's full run)"
 echo
 printf '%-16s %10s %10s %8s %12s %12s %8s   %s\n' tree "kmod (ms)" "ours (ms)" ratio "kmod cpu ms" "ours cpu ms" "cpu rat" "identical"
 printf '%-16s %10s %10s %8s %12s %12s %8s   %s\n' ---------------- ---------- ---------- -------- ------------ ------------ -------- ---------

@@ -115,7 +115,9 @@ impl<W: Write> Printer<'_, W> {
     }
 
     /// Prints one module; `Err(errno)` when its information cannot be read.
-    fn module(&mut self, ctx: &Context, m: &ModuleRef) -> io::Result<Result<(), i32>> {
+    /// A module with a file takes its information list from `file_infos`
+    /// (the next one of the prefetched lists, see [`run`]).
+    fn module(&mut self, ctx: &Context, m: &ModuleRef, file_infos: &mut dyn FnMut() -> Result<Vec<Info>, kmod::InfoError>) -> io::Result<Result<(), i32>> {
         let field = self.field.clone();
         let field = field.as_deref();
         let builtin = m.path.is_none();
@@ -138,7 +140,7 @@ impl<W: Write> Printer<'_, W> {
             None => self.put(&[b"filename:       ", &filename])?,
             _ => {}
         }
-        let list = match module_info(ctx, m) {
+        let list = match if m.path.is_some() { file_infos() } else { module_info(ctx, m) } {
             Ok(l) => l,
             // An old kernel without modules.builtin.modinfo: nothing more to say.
             Err(e) if builtin && e.errno == ENOENT => return Ok(Ok(())),
@@ -212,51 +214,73 @@ pub fn run(tool: &Tool, args: &[String]) -> io::Result<i32> {
         Context::module_dir(None, None)
     };
     let ctx = Context::new(dir, ValueOrder::Stdio);
-    let mut failed = false;
+    // First what each operand names (lookups only; messages kept for their
+    // turn), then the module files' information read on every CPU while the
+    // output is written here in operand order, as kmod writes it.
+    let mut steps: Vec<Step> = Vec::new();
     for arg in &parsed.operands {
-        let ok = if modname {
+        if modname {
             match ctx.lookup_name(arg) {
                 Some(mut m) => {
                     ctx.resolve(&mut m);
-                    p.module(&ctx, &m)?.is_ok()
+                    steps.push(Step::Module(m));
                 }
-                None => {
-                    tool.error(&format!("Module name {arg} not found."));
-                    false
-                }
+                None => steps.push(Step::Error(format!("Module name {arg} not found."))),
             }
         } else if is_module_filename(arg) {
             match module_from_path(arg) {
-                Some(m) => p.module(&ctx, &m)?.is_ok(),
-                None => {
-                    tool.error(&format!("Module file {arg} not found."));
-                    false
-                }
+                Some(m) => steps.push(Step::Module(m)),
+                None => steps.push(Step::Error(format!("Module file {arg} not found."))),
             }
         } else {
             match ctx.lookup(arg) {
-                Err(_) => {
-                    tool.error(&format!("Module alias {arg} not found."));
-                    false
-                }
-                Ok(list) if list.is_empty() => {
-                    tool.error(&format!("Module {arg} not found."));
-                    false
-                }
+                Err(_) => steps.push(Step::Error(format!("Module alias {arg} not found."))),
+                Ok(list) if list.is_empty() => steps.push(Step::Error(format!("Module {arg} not found."))),
                 Ok(list) => {
-                    let mut all = true;
                     for mut m in list {
                         ctx.resolve(&mut m);
-                        all &= p.module(&ctx, &m)?.is_ok();
+                        steps.push(Step::Module(m));
                     }
-                    all
                 }
             }
-        };
-        failed |= !ok;
+        }
+        steps.push(Step::End);
     }
+    // `-n`/`-F filename` print the path only: nothing to read.
+    let files: Vec<PathBuf> = if p.field.as_deref() == Some("filename") {
+        Vec::new()
+    } else {
+        steps.iter().filter_map(|s| if let Step::Module(m) = s { m.path.clone() } else { None }).collect()
+    };
+    let failed = kmod::with_file_infos(&files, |next| -> io::Result<bool> {
+        let (mut failed, mut ok) = (false, true);
+        for step in &steps {
+            match step {
+                Step::Error(msg) => {
+                    tool.error(msg);
+                    ok = false;
+                }
+                Step::Module(m) => ok &= p.module(&ctx, m, next)?.is_ok(),
+                Step::End => {
+                    failed |= !ok;
+                    ok = true;
+                }
+            }
+        }
+        Ok(failed)
+    })?;
     p.out.flush()?;
     Ok(i32::from(failed))
+}
+
+/// What an operand comes to, in output order.
+enum Step {
+    /// An error message (the operand fails).
+    Error(String),
+    /// A module to print.
+    Module(ModuleRef),
+    /// The end of an operand.
+    End,
 }
 
 /// An argument names a module file when it is an existing regular file with

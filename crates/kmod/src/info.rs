@@ -5,7 +5,7 @@
 //! `sig_hashalgo` and `signature` (hex, folded as kmod folds it). For a
 //! built-in module: its record in `modules.builtin.modinfo`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kofile::signature::hex_folded;
 use kofile::{Module, ModuleImage};
@@ -69,4 +69,78 @@ pub fn file_info(path: &Path) -> Result<Vec<Info>, InfoError> {
         list.push(Info::new(b"signature", hex_folded(&sig.signature).as_bytes()));
     }
     Ok(list)
+}
+
+/// How many modules the prefetch may run ahead of the one being printed.
+const AHEAD: usize = 256;
+
+/// The information lists of `paths`, read and decompressed on every CPU
+/// (`MODHOST_MODINFO_THREADS` overrides the count) while `body` consumes
+/// them in order: each call of the function `body` is given returns the
+/// next path's list, exactly what [`file_info`] returns for it. Workers stay
+/// at most a few hundred modules ahead; when `body` returns they stop.
+pub fn with_file_infos<R>(paths: &[PathBuf], body: impl FnOnce(&mut dyn FnMut() -> Result<Vec<Info>, InfoError>) -> R) -> R {
+    use std::sync::{Condvar, Mutex};
+    let threads = std::env::var("MODHOST_MODINFO_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, paths.len().max(1));
+    let beyond = || Err(InfoError { errno: errno::EFAULT });
+    if threads == 1 || paths.len() < 2 {
+        let mut it = paths.iter();
+        return body(&mut || it.next().map_or_else(beyond, |p| file_info(p)));
+    }
+    struct State {
+        results: Vec<Option<Result<Vec<Info>, InfoError>>>,
+        next: usize,
+        taken: usize,
+        stop: bool,
+    }
+    let state = Mutex::new(State { results: (0..paths.len()).map(|_| None).collect(), next: 0, taken: 0, stop: false });
+    let ready = Condvar::new();
+    let room = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = {
+                    let mut st = lock();
+                    while !st.stop && st.next < paths.len() && st.next >= st.taken + AHEAD {
+                        st = room.wait(st).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if st.stop || st.next >= paths.len() {
+                        return;
+                    }
+                    st.next += 1;
+                    st.next - 1
+                };
+                let r = file_info(&paths[i]);
+                lock().results[i] = Some(r);
+                ready.notify_all();
+            });
+        }
+        let mut k = 0;
+        let mut next = || {
+            if k >= paths.len() {
+                return beyond();
+            }
+            let mut st = lock();
+            let r = loop {
+                if let Some(r) = st.results[k].take() {
+                    break r;
+                }
+                st = ready.wait(st).unwrap_or_else(|e| e.into_inner());
+            };
+            k += 1;
+            st.taken = k;
+            drop(st);
+            room.notify_all();
+            r
+        };
+        let out = body(&mut next);
+        lock().stop = true;
+        room.notify_all();
+        out
+    })
 }

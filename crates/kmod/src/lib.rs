@@ -21,7 +21,7 @@ pub mod module;
 pub mod name;
 
 pub use ctx::{Context, IndexKind, ModuleRef};
-pub use info::{module_info, Info, InfoError};
+pub use info::{module_info, with_file_infos, Info, InfoError};
 
 /// errno values the tools print (x86_64 / generic Linux numbering).
 pub mod errno {

@@ -139,17 +139,75 @@ fn decompress(c: Compression, raw: &[u8], path: &str) -> Result<Vec<u8>, OpenErr
     }
 }
 
+/// Largest output buffer reserved up front from a size the compressed data
+/// declares (a lying header must not make us reserve gigabytes; past this
+/// the buffer grows as the decoder writes).
+const MAX_DECLARED: u64 = 256 << 20;
+
+/// Reads an xz variable-length integer (at most 9 bytes).
+fn xz_varint(b: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for i in 0..9 {
+        let byte = *b.get(*at)?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// The uncompressed size an xz file declares in its last stream's index
+/// (the sum of its records' uncompressed sizes), when the data ends with a
+/// well-formed stream footer and index. Only a hint for sizing the output
+/// buffer: the decoder still decides what the data holds.
+fn xz_declared_size(raw: &[u8]) -> Option<u64> {
+    let n = raw.len();
+    if n < 12 + 12 + 8 {
+        return None;
+    }
+    let footer = &raw[n - 12..];
+    if &footer[10..12] != b"YZ" {
+        return None;
+    }
+    let backward = (u64::from(u32::from_le_bytes(footer[4..8].try_into().ok()?)) + 1) * 4;
+    let index_start = (n as u64 - 12).checked_sub(backward)? as usize;
+    let index = &raw[index_start..n - 12];
+    if index.first() != Some(&0) {
+        return None;
+    }
+    let mut at = 1;
+    let records = xz_varint(index, &mut at)?;
+    if records > index.len() as u64 {
+        return None;
+    }
+    let mut total = 0u64;
+    for _ in 0..records {
+        xz_varint(index, &mut at)?; // unpadded size
+        total = total.checked_add(xz_varint(index, &mut at)?)?;
+    }
+    Some(total)
+}
+
 /// Decodes xz data (concatenated streams allowed) to its end. On failure,
 /// returns libkmod's message and the line of libkmod v30 that prints it.
+///
+/// The output buffer is reserved at the size the index declares (usually
+/// exact, so the decoder writes each byte once, with no reallocation).
 fn unxz(raw: &[u8]) -> Result<Vec<u8>, (String, u32)> {
     use xz2::stream::{Action, Error, Status, Stream, CONCATENATED};
     let mut s = Stream::new_stream_decoder(u64::MAX, CONCATENATED)
         .map_err(|_| ("xz: Internal error (bug)".to_string(), 224))?;
-    let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(1 << 28));
+    let guess = match xz_declared_size(raw) {
+        Some(d) if d <= MAX_DECLARED => d as usize + 1,
+        _ => raw.len().saturating_mul(4).min(1 << 28),
+    };
+    let mut out = Vec::with_capacity(guess);
     let mut input = raw;
     loop {
-        if out.capacity() - out.len() < 64 * 1024 {
-            out.reserve(256 * 1024);
+        if out.capacity() == out.len() {
+            out.reserve((out.len() / 2).max(256 * 1024));
         }
         let before_in = s.total_in();
         let before_out = s.total_out();
@@ -159,8 +217,9 @@ fn unxz(raw: &[u8]) -> Result<Vec<u8>, (String, u32)> {
         match res {
             Ok(Status::StreamEnd) => return Ok(out),
             Ok(Status::Ok) | Ok(Status::GetCheck) => {}
-            // xz2 reports liblzma's LZMA_BUF_ERROR ("no progress possible") as
-            // MemNeeded; with all input given that means truncated data.
+            // The binding reports liblzma's LZMA_BUF_ERROR ("no progress
+            // possible") as MemNeeded; with all input given that means
+            // truncated data.
             Ok(Status::MemNeeded) => {
                 if s.total_out() == before_out && consumed == 0 {
                     return Err(("xz: Unexpected end of input".into(), 221));
@@ -181,9 +240,23 @@ fn unxz(raw: &[u8]) -> Result<Vec<u8>, (String, u32)> {
 /// Decodes zstd data as libkmod does: frame after frame until the input ends.
 /// An incomplete last frame is not an error (libkmod stops at end of file and
 /// keeps what it has); undecodable data is, with zstd's own error name.
+///
+/// The common case — one complete frame that declares its content size, as
+/// `zstd` writes a module — is decoded in one call into a buffer of exactly
+/// that size; anything else (or any failure there) takes the streaming path
+/// below, which defines the result.
 fn unzstd(raw: &[u8]) -> Result<Vec<u8>, String> {
-    use zstd::zstd_safe::{get_error_name, DCtx, InBuffer, OutBuffer};
+    use zstd::zstd_safe::{find_frame_compressed_size, get_frame_content_size, get_error_name, DCtx, InBuffer, OutBuffer};
     let mut dctx = DCtx::create();
+    if let (Ok(Some(n)), Ok(len)) = (get_frame_content_size(raw), find_frame_compressed_size(raw)) {
+        if len == raw.len() && n <= MAX_DECLARED {
+            let mut out: Vec<u8> = Vec::with_capacity(n as usize);
+            if matches!(dctx.decompress(&mut out, raw), Ok(got) if got as u64 == n) {
+                return Ok(out);
+            }
+            dctx = DCtx::create();
+        }
+    }
     let mut out: Vec<u8> = Vec::with_capacity(raw.len().saturating_mul(4).min(1 << 28));
     let mut input = InBuffer::around(raw);
     let chunk = DCtx::out_size();

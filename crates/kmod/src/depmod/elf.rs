@@ -37,6 +37,7 @@ use std::path::Path;
 use kofile::file::{detect, Compression};
 use kofile::ModuleImage;
 
+use super::cache;
 use crate::errno::{EINVAL, ENOENT, ENOEXEC};
 
 /// A byte range of [`Arena::strings`].
@@ -58,7 +59,7 @@ pub struct Arena {
 }
 
 impl Arena {
-    fn push(&mut self, s: &[u8]) -> Span {
+    pub(crate) fn push(&mut self, s: &[u8]) -> Span {
         let start = self.strings.len() as u32;
         self.strings.extend_from_slice(s);
         (start, s.len() as u32)
@@ -95,6 +96,32 @@ pub struct Worker {
     pub arena: Arena,
     scratch: Vec<u8>,
     window: Vec<u8>,
+    /// Encoded facts of the module just read (for the cache).
+    facts: Vec<u8>,
+    /// Modules taken from the cache on their key, on their content hash,
+    /// and read.
+    pub stats: [usize; 3],
+}
+
+/// The incremental cache as the reading threads use it.
+pub struct CacheUse<'c> {
+    pub cache: &'c cache::Cache,
+    /// When the run started (nanoseconds since the epoch; see
+    /// [`cache::RACY_SECS`]).
+    pub start: i128,
+    /// Whether entries for the next cache are produced.
+    pub write: bool,
+}
+
+thread_local! {
+    /// Set when a read of the module file failed or came short during the
+    /// current load: the result then says nothing about the file's content
+    /// and is not cached.
+    static IO_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn io_failed() {
+    IO_FAILED.with(|c| c.set(true));
 }
 
 const SHN_UNDEF: u16 = 0;
@@ -190,7 +217,10 @@ impl<'a> Image<'a> {
                     }
                 }
                 let mut buf = vec![0u8; len as usize];
-                f.read_exact_at(&mut buf, off).ok()?;
+                if f.read_exact_at(&mut buf, off).is_err() {
+                    io_failed();
+                    return None;
+                }
                 Some(Cow::Owned(buf))
             }
         }
@@ -226,6 +256,7 @@ impl<'a> Image<'a> {
                 while at < self.size {
                     let want = ((self.size - at) as usize).min(chunk.len());
                     if f.read_exact_at(&mut chunk[..want], at).is_err() {
+                        io_failed();
                         break;
                     }
                     if let Some(n) = memchr::memchr(0, &chunk[..want]) {
@@ -288,7 +319,10 @@ impl<'a> Image<'a> {
             if window.len() < len {
                 window.resize(len, 0);
             }
-            f.read_exact_at(&mut window[..len], from).map_err(|e| e.raw_os_error().unwrap_or(EINVAL))?;
+            f.read_exact_at(&mut window[..len], from).map_err(|e| {
+                io_failed();
+                e.raw_os_error().unwrap_or(EINVAL)
+            })?;
             let shared: &'a Vec<u8> = window;
             img.pieces.push((from, &shared[..len]));
         }
@@ -375,6 +409,8 @@ impl<'a> Image<'a> {
             let len = (b - a) as usize;
             if f.read_exact_at(&mut scratch[at..at + len], a).is_ok() {
                 done.push((a, at, len));
+            } else {
+                io_failed();
             }
             at += len;
         }
@@ -581,6 +617,72 @@ impl Worker {
                 Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
             },
         };
+        self.load_file(&f, size, None).0
+    }
+
+    /// [`Worker::load`] through the incremental cache `c`: an entry whose
+    /// key still holds (or, for a compressed file, whose content hash
+    /// does) gives the facts without decompressing or parsing. With
+    /// `c.write`, the module's entry for the next cache is appended to
+    /// `out` (and `count` incremented) unless a read failed.
+    pub fn load_cached(&mut self, path: &Path, c: &CacheUse<'_>, out: &mut Vec<u8>, count: &mut usize) -> Loaded {
+        use std::os::unix::ffi::OsStrExt;
+        let pb = path.as_os_str().as_bytes();
+        let old = c.cache.get(pb);
+        // A hit costs one stat by path (the file is opened only on a miss),
+        // of a regular file whose mode lets everyone read it (a file that
+        // would fail to open must fail as it does without the cache).
+        if let Some(e) = old {
+            if let Ok(m) = std::fs::metadata(path) {
+                use std::os::unix::fs::MetadataExt;
+                let key = cache::Key::of(&m);
+                if m.is_file() && m.mode() & 0o444 == 0o444 && cache::key_hit(e, &key) {
+                    if let Some(l) = c.cache.facts(e, &mut self.arena) {
+                        self.stats[0] += 1;
+                        if c.write {
+                            cache::encode_entry(out, pb, &key, c.start, e.hash, c.cache.raw_facts(e));
+                            *count += 1;
+                        }
+                        return l;
+                    }
+                }
+            }
+        }
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
+        };
+        let key = match f.metadata() {
+            Ok(m) => cache::Key::of(&m),
+            Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
+        };
+        IO_FAILED.with(|x| x.set(false));
+        let verify = old.filter(|e| e.hash.is_some() && e.key.size == key.size).map(|e| (c.cache, e));
+        let before = self.stats[1];
+        let (l, hash) = self.load_file(&f, key.size, verify);
+        if self.stats[1] == before {
+            self.stats[2] += 1;
+        }
+        if c.write && !IO_FAILED.with(|x| x.get()) {
+            let mut facts = std::mem::take(&mut self.facts);
+            facts.clear();
+            cache::encode_facts(&self.arena, &l, &mut facts);
+            cache::encode_entry(out, pb, &key, c.start, hash, &facts);
+            self.facts = facts;
+            *count += 1;
+        }
+        l
+    }
+
+    /// Reads an open module file of `size` bytes. For a compressed file,
+    /// also returns the xxh3-64 hash of its bytes; when `verify` names a
+    /// cache entry with that hash, its facts are used instead of
+    /// decompressing.
+    fn load_file(&mut self, f: &File, size: u64, verify: Option<(&cache::Cache, &cache::Entry)>) -> (Loaded, Option<u64>) {
+        let failed = |e: std::io::Error| {
+            io_failed();
+            (Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)), None)
+        };
         // The first bytes: the compression magic and the ELF header.
         let mut head = [0u8; 64];
         let want = size.min(64) as usize;
@@ -590,27 +692,44 @@ impl Worker {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL)),
+                Err(e) => return failed(e),
             }
+        }
+        if got < want {
+            io_failed();
         }
         if got < want || got < 6 {
-            return Loaded::failed(EINVAL);
+            return (Loaded::failed(EINVAL), None);
         }
         if detect(&head[..6]) != Compression::None {
-            let mut raw = Vec::with_capacity(size as usize);
-            if let Err(e) = (&f).read_to_end(&mut raw) {
-                return Loaded::failed(e.raw_os_error().unwrap_or(EINVAL));
+            let mut raw = Vec::with_capacity(size as usize + 1);
+            if let Err(e) = { let mut r = f; r.read_to_end(&mut raw) } {
+                return failed(e);
             }
-            return match ModuleImage::from_vec(raw) {
+            if raw.len() as u64 != size {
+                io_failed();
+            }
+            let hash = xxhash_rust::xxh3::xxh3_64(&raw);
+            if let Some((c, e)) = verify {
+                if e.hash == Some(hash) {
+                    if let Some(l) = c.facts(e, &mut self.arena) {
+                        self.stats[1] += 1;
+                        return (l, Some(hash));
+                    }
+                }
+            }
+            let l = match ModuleImage::from_vec(raw) {
                 Ok(img) => self.load_image(&img),
                 Err(e) => Loaded::failed(e.errno()),
             };
+            return (l, Some(hash));
         }
-        let Worker { arena, scratch, window } = self;
-        match Image::parse(Source::File(&f), size, &head[..want], window) {
+        let Worker { arena, scratch, window, .. } = self;
+        let l = match Image::parse(Source::File(f), size, &head[..want], window) {
             Ok(img) => extract(img, scratch, arena),
             Err(e) => Loaded::failed(e),
-        }
+        };
+        (l, None)
     }
 
     /// [`Worker::load`] for an image already in memory (decompressed).

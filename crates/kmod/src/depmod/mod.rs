@@ -23,6 +23,7 @@
 //! debug output); the deliberate differences are listed in
 //! `docs/compat-depmod.md`.
 
+pub mod cache;
 pub mod dir;
 pub mod elf;
 pub mod graph;
@@ -171,6 +172,10 @@ pub struct Depmod {
     /// reported (`%m`): from opening `modules.softdep` in `kmod_new()`,
     /// then from `strtoull` overflows.
     errno_hint: i32,
+    /// Whether this run writes the incremental cache (a full run, not `-n`).
+    cache_write: bool,
+    /// The thread writing the cache.
+    cache_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// glibc `regcomp(REG_EXTENDED|REG_NOSUB)` + `regexec` (unanchored);
@@ -201,7 +206,7 @@ fn thread_count(jobs: usize) -> usize {
 
 impl Depmod {
     fn new(cfg: Cfg) -> Depmod {
-        Depmod { cfg, slab: Vec::new(), by_name: HashMap::default(), by_uncrel: HashMap::default(), mods: Vec::new(), symbols: HashMap::default(), arenas: vec![elf::Arena::default()], errno_hint: 0 }
+        Depmod { cfg, slab: Vec::new(), by_name: HashMap::default(), by_uncrel: HashMap::default(), mods: Vec::new(), symbols: HashMap::default(), arenas: vec![elf::Arena::default()], errno_hint: 0, cache_write: false, cache_thread: None }
     }
 
     /// `depmod_symbol_add`.
@@ -373,25 +378,71 @@ impl Depmod {
     fn load_modules(&mut self, log: &mut Log<'_>) {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let jobs: Vec<(&Path, Option<u64>)> = self.mods.iter().map(|m| (path_of(&m.path), m.size)).collect();
+        // The incremental cache (see [`cache`]), unless disabled.
+        let cache_file = cache::dir().map(|d| cache::file_for(&d, &self.cfg.dirname));
+        let old = match &cache_file {
+            Some(f) => cache::Cache::load(f, &self.cfg.dirname),
+            None => cache::Cache::default(),
+        };
+        let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
+        let cache_use = cache_file.as_ref().map(|_| elf::CacheUse { cache: &old, start, write: self.cache_write });
         let next = AtomicUsize::new(0);
         let work = || {
             let mut w = elf::Worker::default();
             let mut mine = Vec::new();
+            let (mut entries, mut count) = (Vec::new(), 0usize);
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(p, size)) = jobs.get(i) else { break };
-                mine.push((i, w.load(p, size)));
+                let l = match &cache_use {
+                    Some(c) => w.load_cached(p, c, &mut entries, &mut count),
+                    None => w.load(p, size),
+                };
+                mine.push((i, l));
             }
-            (w, mine)
+            (w, mine, (entries, count))
         };
         let threads = thread_count(jobs.len());
-        let results: Vec<(elf::Worker, Vec<(usize, elf::Loaded)>)> = if threads == 1 {
+        let results: Vec<(elf::Worker, Vec<(usize, elf::Loaded)>, (Vec<u8>, usize))> = if threads == 1 {
             vec![work()]
         } else {
             std::thread::scope(|s| {
                 let hs: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
                 hs.into_iter().map(|h| h.join().expect("reader thread")).collect()
             })
+        };
+        drop(old);
+        // For tests: how the cache served (MODHOST_DEPMOD_CACHE_STATS=FILE).
+        if let Some(f) = std::env::var_os("MODHOST_DEPMOD_CACHE_STATS") {
+            let mut t = [0usize; 3];
+            for (w, _, _) in &results {
+                for k in 0..3 {
+                    t[k] += w.stats[k];
+                }
+            }
+            let _ = std::fs::write(f, format!("hit {}\nverified {}\nread {}\n", t[0], t[1], t[2]));
+        }
+        let results: Vec<(elf::Worker, Vec<(usize, elf::Loaded)>)> = match (&cache_file, self.cache_write) {
+            (Some(file), true) => {
+                let mut chunks = Vec::with_capacity(results.len());
+                let mut count = 0;
+                let rest = results
+                    .into_iter()
+                    .map(|(w, mine, (entries, n))| {
+                        chunks.push(entries);
+                        count += n;
+                        (w, mine)
+                    })
+                    .collect();
+                // Written while the outputs are computed; failures ignored
+                // (the cache is an optimisation only).
+                let (file, dirname) = (file.clone(), self.cfg.dirname.clone());
+                self.cache_thread = Some(std::thread::spawn(move || {
+                    let _ = cache::write(&file, &dirname, count, &chunks);
+                }));
+                rest
+            }
+            _ => results.into_iter().map(|(w, mine, _)| (w, mine)).collect(),
         };
         let mut placed: Vec<(u32, Option<elf::Loaded>)> = vec![(0, None); jobs.len()];
         self.arenas.clear();
@@ -541,6 +592,7 @@ pub fn run(opts: &Options, log: &mut Log<'_>, out: &mut dyn Write) -> std::io::R
     let mut print_unknown = opts.errsyms;
     let cfg = Cfg { dirname, sym_prefix: opts.sym_prefix, check_symvers: opts.symvers.is_some(), print_unknown: false, warn_dups: opts.warn_dups, conf: DepmodConfig::default() };
     let mut d = Depmod::new(cfg);
+    d.cache_write = all && !opts.dry_run;
     d.errno_hint = match std::fs::File::open(path_of(&d.cfg.dirname).join("modules.softdep")) {
         Ok(_) => 0,
         Err(e) => log::errno_of(&e),
@@ -593,6 +645,9 @@ pub fn run(opts: &Options, log: &mut Log<'_>, out: &mut dyn Write) -> std::io::R
         Ok(Ok(d.output_files(log)?))
     })();
 
+    if let Some(t) = d.cache_thread.take() {
+        let _ = t.join();
+    }
     // Everything is freed by the end of the process.
     std::mem::forget(d);
     let code = match result {
