@@ -303,14 +303,7 @@ fn pcrypt_rfc4106() {
                                 (tfm.submit(true, &iv, &aad, &data).expect("submit"), want)
                             })
                             .collect();
-                        let mut last = 0;
-                        for (p, want) in reqs {
-                            let (out, n) = p.wait().expect("request");
-                            assert!(out == want);
-                            assert!(n > last, "completion {n} after {last}");
-                            last = n;
-                            done += 1;
-                        }
+                        done += wait_in_order(reqs);
                     }
                     done
                 })
@@ -343,16 +336,23 @@ fn check_in_flight_same_key(tfm: &Aead, seed: u64) -> usize {
             let want = gcm_ref(&key, &iv, &aad, &data);
             reqs.push((tfm.submit(true, &iv, &aad, &data).expect("submit"), want));
         }
-        let mut last = 0;
-        for (p, want) in reqs {
-            let (out, n) = p.wait().expect("request");
-            assert!(out == want);
-            assert!(n > last, "completion {n} after {last}");
-            last = n;
-            done += 1;
-        }
+        done += wait_in_order(reqs);
     }
     done
+}
+
+/// Waits for encryptions issued in this order: each output right and the
+/// completions (padata's serial callbacks) in issue order; how many.
+fn wait_in_order(reqs: Vec<(kabi::crypto::user::Pending, Vec<u8>)>) -> usize {
+    let mut last = 0;
+    let n_reqs = reqs.len();
+    for (p, want) in reqs {
+        let (out, n) = p.wait().expect("request");
+        assert!(out == want);
+        assert!(n > last, "completion {n} after {last}");
+        last = n;
+    }
+    n_reqs
 }
 
 // ---- crypto_engine ---------------------------------------------------------
